@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Static checks: strict TypeScript, ESLint, Prettier, clang-format for C/C++, ruff for Python.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$repo_root"
+status=0
+run() {
+  echo "-- $*"
+  "$@" || status=1
+}
+for project in packages/native packages/core test bench examples; do
+  [ -f "$project/tsconfig.json" ] && run npx --no-install tsc -p "$project/tsconfig.json" --noEmit
+done
+run npx --no-install eslint --max-warnings 0 .
+run npx --no-install prettier --check --log-level warn .
+mapfile -t c_files < <(git ls-files -co --exclude-standard -- 'packages/native/csrc/*.c' 'packages/native/csrc/*.h' \
+  'packages/native/csrc/**/*.c' 'packages/native/csrc/**/*.h' 'packages/native/addon/*.cc' 'packages/native/addon/*.h' \
+  'packages/python-client/src/shmstate/*.c' 'bench/**/*.c')
+run "$VENV/bin/clang-format" --dry-run -Werror "${c_files[@]}"
+run "$VENV/bin/ruff" check packages/python-client test bench examples
+run "$VENV/bin/ruff" format --check packages/python-client test bench examples
+exit "$status"

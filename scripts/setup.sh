@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs and builds everything the demo and the tests need, idempotently:
+#   Node dependencies (pnpm), the native addon and the TypeScript packages,
+#   a project-local Python virtual environment (.venv) with the shmstate package.
+# Nothing is installed outside the repository.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$repo_root"
+
+log "node dependencies"
+"${PNPM[@]}" install --frozen-lockfile --reporter=append-only 2>&1 | grep -vE '^(Progress|Packages):' || true
+
+log "build: native addon and TypeScript packages"
+"${PNPM[@]}" --filter @shmstate/native run build
+"${PNPM[@]}" --filter @shmstate/core run build
+
+log "python environment (.venv)"
+if [ ! -x "$PY" ]; then
+  python3 -m venv "$VENV"
+fi
+if ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format' 2>/dev/null; then
+  "$PY" -m pip install --quiet -r "$repo_root/scripts/requirements-dev.txt"
+fi
+# Rebuild the extension only when its sources changed.
+stamp="$VENV/.shmstate-build-stamp"
+sources_hash="$(cat packages/native/csrc/*.c packages/native/csrc/*.h packages/native/csrc/*.def \
+  packages/native/csrc/include/*.h packages/python-client/setup.py packages/python-client/pyproject.toml \
+  packages/python-client/src/shmstate/_native.c 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources_hash" ] || ! "$PY" -c 'import shmstate._native' 2>/dev/null; then
+  "$PY" -m pip install --quiet --no-build-isolation -e packages/python-client
+  echo "$sources_hash" >"$stamp"
+fi
+"$PY" -c 'import shmstate; print("python: shmstate", shmstate.__version__, "ready")'

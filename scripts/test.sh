@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's whole test suite: what `pnpm test` runs and what CI runs.
+# Every step runs even if an earlier one failed; the exit code is non-zero if any failed.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$repo_root"
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0
+failed=0
+failed_steps=()
+step() {
+  local name="$1"
+  shift
+  log "$name"
+  local started=$SECONDS
+  # A watchdog per step: a hung test fails the run instead of stalling it.
+  if timeout --kill-after=10 "${STEP_TIMEOUT:-900}" "$@"; then
+    passed=$((passed + 1))
+    echo "-- $name: ok ($((SECONDS - started)) s)"
+  else
+    failed=$((failed + 1))
+    failed_steps+=("$name")
+    echo "-- $name: FAILED ($((SECONDS - started)) s)"
+  fi
+}
+
+step "lint and typecheck" bash scripts/lint.sh
+step "C core tests (ASan+UBSan, stress, crash, corruption)" make -C packages/native/csrc test
+step "@shmstate/native tests" "${PNPM[@]}" --filter @shmstate/native test
+step "@shmstate/core tests" "${PNPM[@]}" --filter @shmstate/core test
+step "python tests (3.11)" "$PY" -m pytest -q packages/python-client/tests
+step "python 3.10/3.12/3.13" bash scripts/test-python-versions.sh
+step "cross-language tests" "${PNPM[@]}" --filter @shmstate/cross-language-tests test
+step "no segment left in /dev/shm" bash scripts/check-no-leftovers.sh
+
+echo
+if [ "$failed" -ne 0 ]; then
+  printf 'failed steps: %s\n' "${failed_steps[*]}"
+fi
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
