@@ -32,13 +32,13 @@
 
 /* Immutable after creation; covered by header_checksum. */
 typedef struct shmstate_header_fixed {
-  _Atomic uint64_t magic;  /*  0: written last at create (release): init is complete */
-  uint32_t layout_version; /*  8 */
-  uint32_t header_size;    /* 12: SHMSTATE_HEADER_SIZE */
-  uint64_t capacity;       /* 16: largest payload in bytes */
-  uint64_t data_stride;    /* 24: capacity rounded up to 64 */
-  uint64_t slot_offset[2]; /* 32, 40: byte offsets of the slot headers */
-  uint64_t segment_size;   /* 48: total bytes, a multiple of the page size */
+  _Atomic uint64_t magic;   /*  0: written last at create (release): init is complete */
+  uint32_t layout_version;  /*  8 */
+  uint32_t header_size;     /* 12: SHMSTATE_HEADER_SIZE */
+  uint64_t capacity;        /* 16: largest payload in bytes */
+  uint64_t data_stride;     /* 24: capacity rounded up to 64 */
+  uint64_t slot_offset[2];  /* 32, 40: byte offsets of the slot headers */
+  uint64_t segment_size;    /* 48: total bytes, a multiple of 4096 */
   uint32_t header_checksum; /* 56: CRC32C of bytes 8..55 */
   uint32_t reserved0;       /* 60 */
 } shmstate_header_fixed;

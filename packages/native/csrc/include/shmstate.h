@@ -29,9 +29,9 @@ typedef enum shmstate_code {
 } shmstate_code;
 
 /* Limits. */
-#define SHMSTATE_NAME_MAX 200                     /* bytes in a segment name */
-#define SHMSTATE_CAPACITY_MIN 64u                 /* bytes per slot */
-#define SHMSTATE_CAPACITY_MAX (1ull << 30)        /* 1 GiB per slot */
+#define SHMSTATE_NAME_MAX 200              /* bytes in a segment name */
+#define SHMSTATE_CAPACITY_MIN 64u          /* bytes per slot */
+#define SHMSTATE_CAPACITY_MAX (1ull << 30) /* 1 GiB per slot */
 #define SHMSTATE_DEFAULT_MODE 0600u
 #define SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS 5000u
 #define SHMSTATE_ERROR_MESSAGE_MAX 256
@@ -45,9 +45,9 @@ typedef struct shmstate_error {
 } shmstate_error;
 
 /* Stable name of a code ("E_CAPACITY"); "E_UNKNOWN" for a number outside the table. */
-const char *shmstate_code_name(int code);
+const char* shmstate_code_name(int code);
 /* One-line meaning of a code, from errors.def. */
-const char *shmstate_code_meaning(int code);
+const char* shmstate_code_meaning(int code);
 
 /* An open segment: opaque, owned by the caller until shmstate_segment_close. */
 typedef struct shmstate_segment shmstate_segment;
@@ -64,7 +64,7 @@ typedef struct shmstate_stats {
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
-int shmstate_name_check(const char *name, shmstate_error *err);
+int shmstate_name_check(const char* name, shmstate_error* err);
 
 /*
  * Creates "/shmstate.<name>" exclusively (E_EXISTS if present) with exactly `mode`
@@ -72,37 +72,36 @@ int shmstate_name_check(const char *name, shmstate_error *err);
  * (E_NOSPC rather than SIGBUS later) and publishes `initial` as version 1.
  * `capacity` is the largest payload in bytes.
  */
-int shmstate_segment_create(const char *name, uint64_t capacity, uint32_t mode,
-                            const void *initial, size_t initial_len, shmstate_segment **out,
-                            shmstate_error *err);
+int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, const void* initial,
+                            size_t initial_len, shmstate_segment** out, shmstate_error* err);
 
 /* Opens an existing segment after checking its type, owner, mode, size and header. */
-int shmstate_segment_open(const char *name, shmstate_segment **out, shmstate_error *err);
+int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err);
 
 /* Opens the segment, or creates it as shmstate_segment_create would. `*created` is set
  * to 1 when this call created it. Safe against concurrent callers. */
-int shmstate_segment_open_or_create(const char *name, uint64_t capacity, uint32_t mode,
-                                    const void *initial, size_t initial_len,
-                                    shmstate_segment **out, int *created, shmstate_error *err);
+int shmstate_segment_open_or_create(const char* name, uint64_t capacity, uint32_t mode,
+                                    const void* initial, size_t initial_len, shmstate_segment** out,
+                                    int* created, shmstate_error* err);
 
 /* Unmaps and closes. NULL is fine. Does not unlink. */
-void shmstate_segment_close(shmstate_segment *seg);
+void shmstate_segment_close(shmstate_segment* seg);
 
 /* Removes the name; processes that have it open keep using it. E_NOENT if absent. */
-int shmstate_segment_unlink(const char *name, shmstate_error *err);
+int shmstate_segment_unlink(const char* name, shmstate_error* err);
 
 /* Largest payload in bytes. */
-uint64_t shmstate_segment_capacity(const shmstate_segment *seg);
+uint64_t shmstate_segment_capacity(const shmstate_segment* seg);
 
 /* The published version (acquire load): cheap, no copy. */
-uint64_t shmstate_segment_version(const shmstate_segment *seg);
+uint64_t shmstate_segment_version(const shmstate_segment* seg);
 
 /* The segment's name as given at open/create. */
-const char *shmstate_segment_name(const shmstate_segment *seg);
+const char* shmstate_segment_name(const shmstate_segment* seg);
 
 /* Sets the writer-lock timeout (default SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS); a commit
  * that cannot take the lock in time fails with E_TIMEOUT and never steals it. */
-void shmstate_segment_set_lock_timeout(shmstate_segment *seg, uint32_t timeout_ms);
+void shmstate_segment_set_lock_timeout(shmstate_segment* seg, uint32_t timeout_ms);
 
 /*
  * Copies the current committed payload into `buf` without taking any lock.
@@ -111,8 +110,8 @@ void shmstate_segment_set_lock_timeout(shmstate_segment *seg, uint32_t timeout_m
  * whole and whose checksum verified. E_BUSY when writers keep overtaking the copy
  * past the retry cap; E_CORRUPT when the content fails validation.
  */
-int shmstate_segment_read(shmstate_segment *seg, void *buf, size_t buf_cap, size_t *out_len,
-                          uint64_t *out_version, shmstate_error *err);
+int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size_t* out_len,
+                          uint64_t* out_version, shmstate_error* err);
 
 /*
  * Commits `len` bytes as the next version under the writer lock.
@@ -120,9 +119,8 @@ int shmstate_segment_read(shmstate_segment *seg, void *buf, size_t buf_cap, size
  * the published version equals it (else E_CONFLICT). *out_version gets the new version.
  * Wakes blocked waiters only when there are some.
  */
-int shmstate_segment_commit(shmstate_segment *seg, const void *data, size_t len,
-                            uint64_t expected_version, uint64_t *out_version,
-                            shmstate_error *err);
+int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
+                            uint64_t expected_version, uint64_t* out_version, shmstate_error* err);
 
 /*
  * Blocks until the published version differs from `seen_version`, the timeout passes
@@ -131,17 +129,16 @@ int shmstate_segment_commit(shmstate_segment *seg, const void *data, size_t len,
  * `timeout_ns` < 0 waits without a time limit. `stop` may be NULL.
  * *out_version (may be NULL) receives the version seen on return.
  */
-int shmstate_segment_wait(shmstate_segment *seg, uint64_t seen_version, int64_t timeout_ns,
-                          const volatile int *stop, uint64_t *out_version,
-                          shmstate_error *err);
+int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t timeout_ns,
+                          const volatile int* stop, uint64_t* out_version, shmstate_error* err);
 
 /* Wakes every thread blocked in shmstate_segment_wait on this segment, in every
  * process, without changing the state: used to stop a local waiter after setting its
  * stop flag. Woken waiters whose version is unchanged go back to sleep. */
-void shmstate_segment_wake(shmstate_segment *seg);
+void shmstate_segment_wake(shmstate_segment* seg);
 
 /* Writer-side statistics and the current waiter count. */
-int shmstate_segment_stats(shmstate_segment *seg, shmstate_stats *out, shmstate_error *err);
+int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_error* err);
 
 #ifdef __cplusplus
 }

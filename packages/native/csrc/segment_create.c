@@ -1,0 +1,124 @@
+/*
+ * Creating a segment: exclusive create, exact mode, pages reserved, header and initial
+ * state written, and the magic stored last so that no opener uses a half-made segment.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int check_create_args(uint64_t capacity, uint32_t mode, const void* initial,
+                             size_t initial_len, shmstate_error* err) {
+  if (capacity < SHMSTATE_CAPACITY_MIN || capacity > SHMSTATE_CAPACITY_MAX) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "capacity is %" PRIu64 "; it must be in [%u, %llu]", capacity,
+                         SHMSTATE_CAPACITY_MIN, (unsigned long long)SHMSTATE_CAPACITY_MAX);
+  }
+  if (initial == NULL && initial_len > 0) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "initial state is NULL but %zu bytes long",
+                         initial_len);
+  }
+  if (initial_len > capacity) {
+    return shmstate_fail(err, SHMSTATE_E_CAPACITY, 0,
+                         "initial state is %zu bytes; capacity is %" PRIu64, initial_len, capacity);
+  }
+  if ((mode & ~0777u) != 0) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "mode is 0%o; only permission bits 0777 "
+                         "are allowed",
+                         mode);
+  }
+  if ((mode & 0600u) != 0600u) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "mode is 0%o; the owner needs read and write (0600)", mode);
+  }
+  if ((mode & 0002u) != 0) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "mode is 0%o; world-writable segments are refused at open", mode);
+  }
+  return SHMSTATE_OK;
+}
+
+/* Fills a freshly mapped, zeroed segment and publishes it: the magic goes last. */
+static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_geometry* g,
+                      const void* initial, size_t initial_len, shmstate_error* err) {
+  shmstate_header* hdr = seg->hdr;
+  hdr->fixed.layout_version = SHMSTATE_LAYOUT_VERSION;
+  hdr->fixed.header_size = SHMSTATE_HEADER_SIZE;
+  hdr->fixed.capacity = capacity;
+  hdr->fixed.data_stride = g->data_stride;
+  hdr->fixed.slot_offset[0] = g->slot_offset[0];
+  hdr->fixed.slot_offset[1] = g->slot_offset[1];
+  hdr->fixed.segment_size = g->segment_size;
+  hdr->fixed.header_checksum = shmstate_header_checksum(&hdr->fixed);
+  int rc = shmstate_writer_lock_init(hdr, err);
+  if (rc != SHMSTATE_OK) return rc;
+  seg->capacity = capacity;
+  seg->data_stride = g->data_stride;
+  seg->slot_offset[0] = g->slot_offset[0];
+  seg->slot_offset[1] = g->slot_offset[1];
+  /* Version 1 lives in slot 1 (slot = version & 1); slot 0 stays zero, version 0. */
+  shmstate_slot_write(seg, 1, 1, initial, initial_len);
+  atomic_store_explicit(&hdr->version, 1, memory_order_relaxed);
+  atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
+  /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
+   * magic sees every field, the mutex and slot 1 written above. */
+  atomic_store_explicit(&hdr->fixed.magic, SHMSTATE_MAGIC, memory_order_release);
+  return SHMSTATE_OK;
+}
+
+int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, const void* initial,
+                            size_t initial_len, shmstate_segment** out, shmstate_error* err) {
+  if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
+  *out = NULL;
+  int rc = shmstate_name_check(name, err);
+  if (rc != SHMSTATE_OK) return rc;
+  if (mode == 0) mode = SHMSTATE_DEFAULT_MODE;
+  rc = check_create_args(capacity, mode, initial, initial_len, err);
+  if (rc != SHMSTATE_OK) return rc;
+
+  shmstate_path path;
+  shmstate_segment_path(name, path);
+  int fd = shm_open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return shmstate_fail_errno(err, errno, "cannot create segment \"%s\"", name);
+
+  shmstate_geometry g;
+  shmstate_geometry_for(capacity, &g);
+  shmstate_segment* seg = NULL;
+  void* map = MAP_FAILED;
+  /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
+  if (fchmod(fd, (mode_t)mode) != 0) {
+    rc = shmstate_fail_errno(err, errno, "cannot set mode 0%o on segment \"%s\"", mode, name);
+  } else if (ftruncate(fd, (off_t)g.segment_size) != 0) {
+    rc = shmstate_fail_errno(err, errno, "cannot size segment \"%s\" to %" PRIu64 " bytes", name,
+                             g.segment_size);
+  } else if ((rc = posix_fallocate(fd, 0, (off_t)g.segment_size)) != 0) {
+    /* Reserve every page now: a full tmpfs is ENOSPC here, never SIGBUS on a later write. */
+    rc = shmstate_fail_errno(err, rc, "cannot reserve %" PRIu64 " bytes for segment \"%s\"",
+                             g.segment_size, name);
+  } else if ((map = mmap(NULL, g.segment_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+             MAP_FAILED) {
+    rc = shmstate_fail_errno(err, errno, "cannot map segment \"%s\"", name);
+  } else if ((seg = shmstate_segment_alloc(name, err)) == NULL) {
+    rc = SHMSTATE_E_NOMEM;
+  } else {
+    seg->base = map;
+    seg->size = g.segment_size;
+    seg->hdr = map;
+    rc = initialise(seg, capacity, &g, initial, initial_len, err);
+  }
+  close(fd);
+  if (rc != SHMSTATE_OK) {
+    if (map != MAP_FAILED) munmap(map, g.segment_size);
+    free(seg);
+    shm_unlink(path); /* the name is ours (O_EXCL): leave nothing half-made behind */
+    return rc;
+  }
+  *out = seg;
+  return shmstate_ok(err);
+}

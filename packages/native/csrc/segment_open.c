@@ -1,0 +1,135 @@
+/*
+ * Opening a segment: fstat checks (type, owner, mode), the initialisation race with a
+ * creator still at work, then the header checks before any size or offset is trusted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* An opener that finds an empty file or a zero magic waits this long, in 1 ms steps, for
+ * the creator to finish initialising before it gives up. */
+#define INIT_WAIT_STEPS 500
+
+static void sleep_1ms(void) {
+  struct timespec ts = {0, 1000000};
+  nanosleep(&ts, NULL);
+}
+
+/* Type, owner and mode checks on the open file. */
+static int check_file(const struct stat* st, const char* name, shmstate_error* err) {
+  if (!S_ISREG(st->st_mode)) {
+    return shmstate_fail(err, SHMSTATE_E_PERM, 0, "segment \"%s\" is not a regular file", name);
+  }
+  if (st->st_uid != geteuid()) {
+    return shmstate_fail(err, SHMSTATE_E_PERM, 0,
+                         "segment \"%s\" is owned by uid %u; this process runs as uid %u", name,
+                         (unsigned)st->st_uid, (unsigned)geteuid());
+  }
+  if ((st->st_mode & S_IWOTH) != 0) {
+    return shmstate_fail(err, SHMSTATE_E_PERM, 0,
+                         "segment \"%s\" has mode 0%o: world-writable segments are not trusted",
+                         name, (unsigned)(st->st_mode & 07777));
+  }
+  return SHMSTATE_OK;
+}
+
+/* Maps and validates an open segment file, waiting out a creator that is still
+ * initialising it (size 0 or magic 0). */
+static int open_mapped(int fd, shmstate_segment* seg, shmstate_error* err) {
+  for (int step = 0;; step++) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      return shmstate_fail_errno(err, errno, "cannot stat segment \"%s\"", seg->name);
+    }
+    int rc = check_file(&st, seg->name, err);
+    if (rc != SHMSTATE_OK) return rc;
+    if (st.st_nlink == 0) {
+      /* Unlinked under us (a creator that failed and cleaned up): let open_or_create retry. */
+      return shmstate_fail(err, SHMSTATE_E_NOENT, 0, "segment \"%s\" was removed while opening",
+                           seg->name);
+    }
+    if (st.st_size == 0 && step < INIT_WAIT_STEPS) {
+      sleep_1ms(); /* created but not yet sized */
+      continue;
+    }
+    if ((uint64_t)st.st_size < SHMSTATE_HEADER_SIZE) {
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "segment \"%s\" is %lld bytes; smaller than its %u-byte header",
+                           seg->name, (long long)st.st_size, SHMSTATE_HEADER_SIZE);
+    }
+    size_t size = (size_t)st.st_size;
+    void* map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+      return shmstate_fail_errno(err, errno, "cannot map segment \"%s\"", seg->name);
+    }
+    shmstate_header* hdr = map;
+    /* Pairs with the release store of the magic in initialise(): seeing the magic means
+     * the whole header, the mutex and the initial slot are visible. */
+    uint64_t magic = atomic_load_explicit(&hdr->fixed.magic, memory_order_acquire);
+    if (magic == 0 && step < INIT_WAIT_STEPS) {
+      munmap(map, size);
+      sleep_1ms(); /* sized but not yet initialised */
+      continue;
+    }
+    if (magic != SHMSTATE_MAGIC) {
+      munmap(map, size);
+      if (magic == 0) {
+        return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                             "segment \"%s\" has bad magic 0 after %d ms: its creator never "
+                             "finished initialising it",
+                             seg->name, INIT_WAIT_STEPS);
+      }
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "segment \"%s\" has bad magic 0x%016" PRIx64 "; expected 0x%016llx",
+                           seg->name, magic, (unsigned long long)SHMSTATE_MAGIC);
+    }
+    /* Validate a private copy: the shared bytes could change under the checks. */
+    shmstate_header_fixed fixed;
+    memcpy(&fixed, map, sizeof fixed);
+    rc = shmstate_header_validate(&fixed, (uint64_t)st.st_size, seg, err);
+    if (rc != SHMSTATE_OK) {
+      munmap(map, size);
+      return rc;
+    }
+    seg->base = map;
+    seg->size = size;
+    seg->hdr = hdr;
+    return SHMSTATE_OK;
+  }
+}
+
+int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err) {
+  if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
+  *out = NULL;
+  int rc = shmstate_name_check(name, err);
+  if (rc != SHMSTATE_OK) return rc;
+  shmstate_path path;
+  shmstate_segment_path(name, path);
+  int fd = shm_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ENOENT) return shmstate_fail(err, SHMSTATE_E_NOENT, e, "no segment \"%s\"", name);
+    return shmstate_fail_errno(err, e, "cannot open segment \"%s\"", name);
+  }
+  shmstate_segment* seg = shmstate_segment_alloc(name, err);
+  if (seg == NULL) {
+    close(fd);
+    return SHMSTATE_E_NOMEM;
+  }
+  rc = open_mapped(fd, seg, err);
+  close(fd); /* the mapping keeps the object alive; holding the fd would only cost one */
+  if (rc != SHMSTATE_OK) {
+    free(seg);
+    return rc;
+  }
+  *out = seg;
+  return shmstate_ok(err);
+}

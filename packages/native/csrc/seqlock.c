@@ -1,0 +1,188 @@
+/*
+ * The double-buffered seqlock ("latch"): commit writes the slot that is not current and
+ * then publishes it; read copies the current slot without any lock and keeps the copy
+ * only if the slot's sequence did not move. docs/concurrency.md gives the invariant and
+ * the argument; every fence below names the fence or access it pairs with.
+ *
+ * The payload is copied with relaxed 64-bit atomic loads and stores (Boehm, "Can seqlocks
+ * get along with programming language memory models?"): a torn copy is then a well-defined
+ * value that the sequence check throws away, not a data race.
+ */
+#include <inttypes.h>
+#include <sched.h>
+#include <string.h>
+
+#include "crc32c.h"
+#include "internal.h"
+
+/* Reads give up with E_BUSY after this many overtaken attempts, and start yielding the
+ * CPU after YIELD_AFTER of them so a preempted writer can finish. */
+#define READ_RETRY_CAP 100000
+#define READ_YIELD_AFTER 256
+
+/* Copies words [from, to) of `src` into the slot's data; `len` bounds the last word,
+ * which is zero-padded. The data area is 64-byte aligned (layout.h). */
+static void store_words(_Atomic uint64_t* dst, const unsigned char* src, size_t len, size_t from,
+                        size_t to) {
+  for (size_t i = from; i < to; i++) {
+    uint64_t w = 0;
+    size_t at = i * 8;
+    memcpy(&w, src + at, len - at >= 8 ? 8 : len - at);
+    atomic_store_explicit(&dst[i], w, memory_order_relaxed);
+  }
+}
+
+void shmstate_slot_write(shmstate_segment* seg, unsigned index, uint64_t version, const void* data,
+                         size_t len) {
+  shmstate_slot_header* slot = shmstate_slot(seg, index);
+  _Atomic uint64_t* words = (_Atomic uint64_t*)shmstate_slot_data(seg, index);
+  size_t nwords = (len + 7) / 8;
+
+  uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+  /* An odd seq here means a writer died mid-write (we hold the lock, so it is not
+   * running): step to even first so the value we store next is odd again. */
+  if (seq & 1) seq++;
+  atomic_store_explicit(&slot->seq, seq + 1, memory_order_relaxed);
+  /* Pairs with the reader's acquire fence before its second seq load: a reader whose copy
+   * saw any store below also sees this odd seq, and discards the copy. */
+  atomic_thread_fence(memory_order_release);
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_SEQ_ODD);
+
+  store_words(words, data, len, 0, nwords / 2);
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_MID_COPY);
+  store_words(words, data, len, nwords / 2, nwords);
+  atomic_store_explicit(&slot->length, len, memory_order_relaxed);
+  atomic_store_explicit(&slot->version, version, memory_order_relaxed);
+  atomic_store_explicit(&slot->checksum, shmstate_crc32c(data, len), memory_order_relaxed);
+
+  /* Pairs with the reader's acquire load of seq: a reader that sees this even value sees
+   * the whole payload, length, version and checksum above. */
+  atomic_store_explicit(&slot->seq, seq + 2, memory_order_release);
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_SEQ_EVEN);
+}
+
+int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
+                            uint64_t expected_version, uint64_t* out_version, shmstate_error* err) {
+  if (data == NULL && len > 0) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "state is NULL but %zu bytes long", len);
+  }
+  if (len > seg->capacity) {
+    return shmstate_fail(err, SHMSTATE_E_CAPACITY, 0, "state is %zu bytes; capacity is %" PRIu64,
+                         len, seg->capacity);
+  }
+  int rc = shmstate_writer_lock(seg, err);
+  if (rc != SHMSTATE_OK) return rc;
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_LOCK);
+
+  shmstate_header* hdr = seg->hdr;
+  /* Relaxed: the version only changes under the lock we hold, and the lock's acquire
+   * orders us after the previous holder's store. */
+  uint64_t current = atomic_load_explicit(&hdr->version, memory_order_relaxed);
+  if (expected_version != 0 && expected_version != current) {
+    atomic_fetch_add_explicit(&hdr->stat_conflicts, 1, memory_order_relaxed);
+    shmstate_writer_unlock(seg);
+    return shmstate_fail(err, SHMSTATE_E_CONFLICT, 0,
+                         "expected version %" PRIu64 " but the current version is %" PRIu64,
+                         expected_version, current);
+  }
+  uint64_t next = current + 1;
+  shmstate_slot_write(seg, (unsigned)(next & 1), next, data, len);
+
+  /* Pairs with the reader's acquire load of the version: a reader that sees `next` picks
+   * slot next & 1 and finds its seq at least at the even value stored above. */
+  atomic_store_explicit(&hdr->version, next, memory_order_release);
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_PUBLISH);
+  atomic_fetch_add_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
+  SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_BEFORE_WAKE);
+  /* Under the lock on purpose: a writer that dies before waking leaves the lock owner-dead,
+   * and the next writer's recovery does the bump and the wake this one missed. */
+  shmstate_futex_notify(seg);
+  shmstate_writer_unlock(seg);
+  if (out_version != NULL) *out_version = next;
+  return shmstate_ok(err);
+}
+
+/* Copies `len` bytes (already clamped to capacity) out of the slot with relaxed word
+ * loads; the last word is loaded whole (the data area is padded to 64 bytes). */
+static void load_words(const _Atomic uint64_t* src, unsigned char* dst, size_t len) {
+  size_t full = len / 8;
+  for (size_t i = 0; i < full; i++) {
+    uint64_t w = atomic_load_explicit(&src[i], memory_order_relaxed);
+    memcpy(dst + i * 8, &w, 8);
+  }
+  if (len % 8 != 0) {
+    uint64_t w = atomic_load_explicit(&src[full], memory_order_relaxed);
+    memcpy(dst + full * 8, &w, len % 8);
+  }
+}
+
+int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size_t* out_len,
+                          uint64_t* out_version, shmstate_error* err) {
+  if (buf == NULL || buf_cap < seg->capacity) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "read buffer is %zu bytes; it must hold the capacity, %" PRIu64,
+                         buf == NULL ? (size_t)0 : buf_cap, seg->capacity);
+  }
+  shmstate_header* hdr = seg->hdr;
+  for (int attempt = 0; attempt < READ_RETRY_CAP; attempt++) {
+    if (attempt >= READ_YIELD_AFTER) sched_yield();
+    /* Pairs with the writer's release store of the version in shmstate_segment_commit():
+     * the slot this names holds at least this version. */
+    uint64_t version = atomic_load_explicit(&hdr->version, memory_order_acquire);
+    if (version == 0) {
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "segment \"%s\" publishes version 0; versions start at 1", seg->name);
+    }
+    unsigned index = (unsigned)(version & 1);
+    shmstate_slot_header* slot = shmstate_slot(seg, index);
+    /* Pairs with the writer's release store of the even seq in shmstate_slot_write(): an
+     * even value here means the fields and payload it covers are visible. */
+    uint64_t s1 = atomic_load_explicit(&slot->seq, memory_order_acquire);
+    if (s1 & 1) continue; /* a writer is in this slot */
+    uint64_t length = atomic_load_explicit(&slot->length, memory_order_relaxed);
+    uint64_t slot_version = atomic_load_explicit(&slot->version, memory_order_relaxed);
+    uint32_t checksum = atomic_load_explicit(&slot->checksum, memory_order_relaxed);
+    /* Clamp before the length sizes anything: it may be torn or corrupt. */
+    size_t copy_len = (size_t)(length <= seg->capacity ? length : seg->capacity);
+    load_words((const _Atomic uint64_t*)shmstate_slot_data(seg, index), buf, copy_len);
+    /* Pairs with the writer's release fence after it made seq odd: if any load above saw
+     * a store from a later write of this slot, the load of seq below sees its odd seq. */
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t s2 = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    if (s1 != s2) continue; /* overtaken by a writer: the copy may be torn */
+
+    /* The copy is consistent: from here on a bad field is corruption, not a race. */
+    if (slot_version != version) {
+      /* Two commits landed between our version load and the seq load: this slot now holds
+       * a newer committed version. Start again from the published version. */
+      if (slot_version > version && (slot_version & 1) == index) {
+        /* The seq we acquired was stored after the writer published slot_version - 1, so
+         * the published version has moved on, unless the slot is lying. */
+        if (atomic_load_explicit(&hdr->version, memory_order_relaxed) != version) continue;
+      }
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "slot %u holds version %" PRIu64 " but version %" PRIu64
+                           " is published (slot version)",
+                           index, slot_version, version);
+    }
+    if (length > seg->capacity) {
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "slot %u has length %" PRIu64 "; capacity is %" PRIu64, index, length,
+                           seg->capacity);
+    }
+    uint32_t computed = shmstate_crc32c(buf, copy_len);
+    if (computed != checksum) {
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "checksum mismatch in slot %u: stored 0x%08" PRIx32
+                           ", payload sums to 0x%08" PRIx32 " (version %" PRIu64 ")",
+                           index, checksum, computed, version);
+    }
+    if (out_len != NULL) *out_len = copy_len;
+    if (out_version != NULL) *out_version = version;
+    return shmstate_ok(err);
+  }
+  return shmstate_fail(err, SHMSTATE_E_BUSY, 0,
+                       "no consistent read of segment \"%s\" within %d attempts: writers kept "
+                       "overtaking the copy",
+                       seg->name, READ_RETRY_CAP);
+}

@@ -1,0 +1,99 @@
+/* The bytes of a segment sit exactly where docs/protocol.md says. */
+#include <stddef.h>
+
+#include "crc32c.h"
+#include "harness.h"
+#include "layout.h"
+#include "raw_segment.h"
+
+static void struct_offsets_match_the_protocol(void) {
+  CHECK(offsetof(shmstate_header, fixed.magic) == 0);
+  CHECK(offsetof(shmstate_header, fixed.layout_version) == 8);
+  CHECK(offsetof(shmstate_header, fixed.header_size) == 12);
+  CHECK(offsetof(shmstate_header, fixed.capacity) == 16);
+  CHECK(offsetof(shmstate_header, fixed.data_stride) == 24);
+  CHECK(offsetof(shmstate_header, fixed.slot_offset) == 32);
+  CHECK(offsetof(shmstate_header, fixed.segment_size) == 48);
+  CHECK(offsetof(shmstate_header, fixed.header_checksum) == 56);
+  CHECK(offsetof(shmstate_header, writer_lock) == 64);
+  CHECK(offsetof(shmstate_header, version) == 128);
+  CHECK(offsetof(shmstate_header, futex_word) == 192);
+  CHECK(offsetof(shmstate_header, waiters) == 196);
+  CHECK(offsetof(shmstate_header, stat_commits) == 256);
+  CHECK(offsetof(shmstate_header, stat_conflicts) == 264);
+  CHECK(offsetof(shmstate_header, stat_lock_recoveries) == 272);
+  CHECK(offsetof(shmstate_slot_header, seq) == 0);
+  CHECK(offsetof(shmstate_slot_header, version) == 8);
+  CHECK(offsetof(shmstate_slot_header, length) == 16);
+  CHECK(offsetof(shmstate_slot_header, checksum) == 24);
+  CHECK(sizeof(shmstate_slot_header) == 64);
+}
+
+static void a_new_segment_has_the_documented_bytes(void) {
+  const char* name = harness_name("bytes");
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  CHECK_OK(shmstate_segment_create(name, 1000, 0, "hello", 5, &seg, &err), &err);
+  raw_segment raw;
+  if (!CHECK(raw_open(name, &raw) == 0)) return;
+  CHECK(memcmp(raw.bytes, "SHMSTAT1", 8) == 0);
+  CHECK(raw_u32(&raw, 8) == 1);
+  CHECK(raw_u32(&raw, 12) == 4096);
+  CHECK(raw_u64(&raw, 16) == 1000);
+  CHECK(raw_u64(&raw, 24) == 1024);             /* capacity rounded up to 64 */
+  CHECK(raw_u64(&raw, 32) == 4096);             /* slot 0 */
+  CHECK(raw_u64(&raw, 40) == 4096 + 64 + 1024); /* slot 1 */
+  CHECK(raw_u64(&raw, 48) == 8192);             /* 4096 + 2 * 1088 rounded to 4096 */
+  CHECK(raw.size == 8192);
+  CHECK(raw_u32(&raw, 56) == shmstate_crc32c(raw.bytes + 8, 48));
+  CHECK(raw_u64(&raw, 128) == 1); /* published version */
+  CHECK(raw_u64(&raw, 256) == 1); /* commits */
+  size_t s0 = 4096, s1 = 4096 + 64 + 1024;
+  CHECK(raw_u64(&raw, s0 + 0) == 0 && raw_u64(&raw, s0 + 8) == 0);
+  uint64_t seq1 = raw_u64(&raw, s1 + 0);
+  CHECK(seq1 != 0 && seq1 % 2 == 0);
+  CHECK(raw_u64(&raw, s1 + 8) == 1);
+  CHECK(raw_u64(&raw, s1 + 16) == 5);
+  CHECK(raw_u32(&raw, s1 + 24) == shmstate_crc32c("hello", 5));
+  CHECK(memcmp(raw.bytes + s1 + 64, "hello", 5) == 0);
+  CHECK(raw.bytes[s1 + 64 + 5] == 0); /* the last word is zero-padded */
+
+  uint64_t v = 0;
+  CHECK_OK(shmstate_segment_commit(seg, "world!", 6, 0, &v, &err), &err);
+  CHECK(v == 2 && raw_u64(&raw, 128) == 2);
+  CHECK(raw_u64(&raw, s0 + 8) == 2 && raw_u64(&raw, s0 + 16) == 6);
+  CHECK(memcmp(raw.bytes + s0 + 64, "world!", 6) == 0);
+  uint64_t seq0 = raw_u64(&raw, s0);
+  CHECK(seq0 != 0 && seq0 % 2 == 0);
+  CHECK(raw_u64(&raw, 256) == 2);
+  raw_close(&raw);
+  shmstate_segment_close(seg);
+}
+
+static void segment_sizes_round_to_4096(void) {
+  static const uint64_t capacities[] = {64, 100, 1984, 1985, 4096, 65536, 1000000};
+  for (size_t i = 0; i < sizeof capacities / sizeof capacities[0]; i++) {
+    const char* name = harness_name("size");
+    shmstate_error err;
+    shmstate_segment* seg = NULL;
+    CHECK_OK(shmstate_segment_create(name, capacities[i], 0, NULL, 0, &seg, &err), &err);
+    raw_segment raw;
+    if (!CHECK(raw_open(name, &raw) == 0)) return;
+    uint64_t stride = (capacities[i] + 63) / 64 * 64;
+    uint64_t want = (4096 + 2 * (64 + stride) + 4095) / 4096 * 4096;
+    CHECKF(raw.size == want && raw_u64(&raw, 48) == want, "capacity %llu: size %zu want %llu",
+           (unsigned long long)capacities[i], raw.size, (unsigned long long)want);
+    raw_close(&raw);
+    shmstate_segment_close(seg);
+    shmstate_segment_unlink(name, NULL);
+  }
+}
+
+int main(void) {
+  static const test_case cases[] = {
+      {"struct offsets match the protocol", struct_offsets_match_the_protocol},
+      {"a new segment has the documented bytes", a_new_segment_has_the_documented_bytes},
+      {"segment sizes round up to 4096", segment_sizes_round_to_4096},
+  };
+  return harness_run("layout", cases, sizeof cases / sizeof cases[0]);
+}
