@@ -1,0 +1,253 @@
+// NativeSegment methods: argument translation and error mapping around the C core. Every
+// call is synchronous (reads and commits take microseconds); only the watcher is async.
+#include "segment_wrap.h"
+
+#include <cmath>
+#include <string>
+
+#include "addon.h"
+#include "throw_error.h"
+
+namespace {
+
+std::string NameArgument(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw Napi::TypeError::New(info.Env(), "the segment name must be a string");
+  }
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  // C strings end at NUL: "a\0b" would silently become "a", so refuse it here.
+  if (name.find('\0') != std::string::npos) {
+    ThrowShmStateCode(info.Env(), SHMSTATE_E_NAME, "segment name contains a NUL byte");
+  }
+  return name;
+}
+
+double NumberArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsNumber()) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
+  }
+  double value = info[index].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(value) || value < 0 || value != std::floor(value)) {
+    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be a non-negative integer");
+  }
+  return value;
+}
+
+Napi::Uint8Array BytesArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsTypedArray() ||
+      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Uint8Array");
+  }
+  return info[index].As<Napi::Uint8Array>();
+}
+
+}  // namespace
+
+Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
+  return ObjectWrap<SegmentWrap>::DefineClass(
+      env, "NativeSegment",
+      {
+          StaticMethod("create", &SegmentWrap::Create),
+          StaticMethod("open", &SegmentWrap::Open),
+          StaticMethod("openOrCreate", &SegmentWrap::OpenOrCreate),
+          StaticMethod("unlink", &SegmentWrap::Unlink),
+          InstanceMethod("name", &SegmentWrap::Name),
+          InstanceMethod("capacity", &SegmentWrap::Capacity),
+          InstanceMethod("version", &SegmentWrap::Version),
+          InstanceMethod("read", &SegmentWrap::Read),
+          InstanceMethod("commit", &SegmentWrap::Commit),
+          InstanceMethod("stats", &SegmentWrap::Stats),
+          InstanceMethod("setLockTimeout", &SegmentWrap::SetLockTimeout),
+          InstanceMethod("watchStart", &SegmentWrap::WatchStart),
+          InstanceMethod("watchStop", &SegmentWrap::WatchStop),
+          InstanceMethod("close", &SegmentWrap::Close),
+      });
+}
+
+SegmentWrap::SegmentWrap(const Napi::CallbackInfo& info) : ObjectWrap<SegmentWrap>(info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(),
+                               "NativeSegment is created by create(), open() or openOrCreate()");
+  }
+  segment_ = info[0].As<Napi::External<shmstate_segment>>().Data();
+  watcher_ = std::make_unique<Watcher>(segment_);
+}
+
+SegmentWrap::~SegmentWrap() { Release(); }
+
+void SegmentWrap::Release() {
+  // The watcher thread uses the segment: join it before the core unmaps it.
+  watcher_.reset();
+  shmstate_segment_close(segment_);
+  segment_ = nullptr;
+}
+
+Napi::Object SegmentWrap::Wrap(Napi::Env env, shmstate_segment* segment) {
+  ShmStateAddon* addon = env.GetInstanceData<ShmStateAddon>();
+  try {
+    return addon->segment_constructor.New({Napi::External<shmstate_segment>::New(env, segment)});
+  } catch (...) {
+    shmstate_segment_close(segment);
+    throw;
+  }
+}
+
+shmstate_segment* SegmentWrap::Handle(Napi::Env env) const {
+  if (segment_ == nullptr) ThrowShmStateCode(env, SHMSTATE_E_CLOSED, "the segment is closed");
+  return segment_;
+}
+
+// create(name, capacity, mode, initial)
+Napi::Value SegmentWrap::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = NameArgument(info);
+  auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
+  auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
+  Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
+  shmstate_segment* segment = nullptr;
+  shmstate_error err{};
+  if (shmstate_segment_create(name.c_str(), capacity, mode, initial.Data(), initial.ByteLength(),
+                              &segment, &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  return Wrap(env, segment);
+}
+
+// open(name)
+Napi::Value SegmentWrap::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = NameArgument(info);
+  shmstate_segment* segment = nullptr;
+  shmstate_error err{};
+  if (shmstate_segment_open(name.c_str(), &segment, &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  return Wrap(env, segment);
+}
+
+// openOrCreate(name, capacity, mode, initial) -> { segment, created }
+Napi::Value SegmentWrap::OpenOrCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = NameArgument(info);
+  auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
+  auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
+  Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
+  shmstate_segment* segment = nullptr;
+  int created = 0;
+  shmstate_error err{};
+  if (shmstate_segment_open_or_create(name.c_str(), capacity, mode, initial.Data(),
+                                      initial.ByteLength(), &segment, &created,
+                                      &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("segment", Wrap(env, segment));
+  result.Set("created", Napi::Boolean::New(env, created != 0));
+  return result;
+}
+
+// unlink(name)
+Napi::Value SegmentWrap::Unlink(const Napi::CallbackInfo& info) {
+  std::string name = NameArgument(info);
+  shmstate_error err{};
+  if (shmstate_segment_unlink(name.c_str(), &err) != SHMSTATE_OK) {
+    ThrowShmStateError(info.Env(), err);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value SegmentWrap::Name(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), shmstate_segment_name(Handle(info.Env())));
+}
+
+Napi::Value SegmentWrap::Capacity(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(shmstate_segment_capacity(Handle(info.Env()))));
+}
+
+// Versions start at 1 and grow by one per commit: they stay exact doubles (below 2^53)
+// for longer than any process lives.
+Napi::Value SegmentWrap::Version(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(shmstate_segment_version(Handle(info.Env()))));
+}
+
+// read() -> { version, bytes }
+Napi::Value SegmentWrap::Read(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  shmstate_segment* segment = Handle(env);
+  if (scratch_.empty()) scratch_.resize(shmstate_segment_capacity(segment));
+  size_t length = 0;
+  uint64_t version = 0;
+  shmstate_error err{};
+  if (shmstate_segment_read(segment, scratch_.data(), scratch_.size(), &length, &version, &err) !=
+      SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("version", Napi::Number::New(env, static_cast<double>(version)));
+  result.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, scratch_.data(), length));
+  return result;
+}
+
+// commit(bytes, expectedVersion) -> new version; expectedVersion 0 commits unconditionally.
+Napi::Value SegmentWrap::Commit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  shmstate_segment* segment = Handle(env);
+  Napi::Uint8Array bytes = BytesArgument(info, 0, "bytes");
+  auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
+  uint64_t version = 0;
+  shmstate_error err{};
+  if (shmstate_segment_commit(segment, bytes.Data(), bytes.ByteLength(), expected, &version,
+                              &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  return Napi::Number::New(env, static_cast<double>(version));
+}
+
+Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  shmstate_stats stats{};
+  shmstate_error err{};
+  if (shmstate_segment_stats(Handle(env), &stats, &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("version", Napi::Number::New(env, static_cast<double>(stats.version)));
+  result.Set("capacity", Napi::Number::New(env, static_cast<double>(stats.capacity)));
+  result.Set("commits", Napi::Number::New(env, static_cast<double>(stats.commits)));
+  result.Set("conflicts", Napi::Number::New(env, static_cast<double>(stats.conflicts)));
+  result.Set("lockRecoveries", Napi::Number::New(env, static_cast<double>(stats.lock_recoveries)));
+  result.Set("waiters", Napi::Number::New(env, stats.waiters));
+  result.Set("layoutVersion", Napi::Number::New(env, stats.layout_version));
+  return result;
+}
+
+Napi::Value SegmentWrap::SetLockTimeout(const Napi::CallbackInfo& info) {
+  shmstate_segment* segment = Handle(info.Env());
+  auto timeout_ms = static_cast<uint32_t>(NumberArgument(info, 0, "timeout"));
+  shmstate_segment_set_lock_timeout(segment, timeout_ms);
+  return info.Env().Undefined();
+}
+
+// watchStart(callback): callback() after changes, callback(error) if the wait fails.
+Napi::Value SegmentWrap::WatchStart(const Napi::CallbackInfo& info) {
+  Handle(info.Env());
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(info.Env(), "the watch callback must be a function");
+  }
+  watcher_->Start(info.Env(), info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value SegmentWrap::WatchStop(const Napi::CallbackInfo& info) {
+  if (watcher_) watcher_->Stop();
+  return info.Env().Undefined();
+}
+
+// Idempotent: stops the watcher, then unmaps.
+Napi::Value SegmentWrap::Close(const Napi::CallbackInfo& info) {
+  Release();
+  scratch_ = std::vector<uint8_t>();
+  return info.Env().Undefined();
+}

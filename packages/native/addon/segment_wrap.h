@@ -1,0 +1,52 @@
+// NativeSegment: a JS object owning one shmstate_segment*. Arguments arrive validated by the
+// TypeScript layer; the glue still refuses wrong types rather than crash.
+#ifndef SHMSTATE_ADDON_SEGMENT_WRAP_H
+#define SHMSTATE_ADDON_SEGMENT_WRAP_H
+
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "shmstate.h"
+#include "watcher.h"
+
+class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+
+  // Only the static factories construct it, passing the handle as an External.
+  explicit SegmentWrap(const Napi::CallbackInfo& info);
+  ~SegmentWrap() override;
+
+ private:
+  static Napi::Value Create(const Napi::CallbackInfo& info);
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+  static Napi::Value OpenOrCreate(const Napi::CallbackInfo& info);
+  static Napi::Value Unlink(const Napi::CallbackInfo& info);
+  static Napi::Object Wrap(Napi::Env env, shmstate_segment* segment);
+
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Capacity(const Napi::CallbackInfo& info);
+  Napi::Value Version(const Napi::CallbackInfo& info);
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value Commit(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);
+  Napi::Value WatchStart(const Napi::CallbackInfo& info);
+  Napi::Value WatchStop(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  // The open handle; throws E_CLOSED after Close.
+  shmstate_segment* Handle(Napi::Env env) const;
+  void Release();
+
+  shmstate_segment* segment_ = nullptr;
+  std::unique_ptr<Watcher> watcher_;
+  // Read target of `capacity` bytes, allocated on the first read and reused: the core
+  // needs room for the largest payload, the result is copied out at its real length.
+  std::vector<uint8_t> scratch_;
+};
+
+#endif  // SHMSTATE_ADDON_SEGMENT_WRAP_H

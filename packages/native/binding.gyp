@@ -1,0 +1,47 @@
+# The Node addon: the C core (every csrc/*.c, the same files the Python extension compiles;
+# test/01.binding-sources.test.ts keeps this list complete) plus the node-addon-api glue.
+# C++ exceptions are on, so the glue reads straight through and every failure surfaces as
+# a thrown ShmStateError. -std=c11 sits in cflags_c: gyp's cflags also reach the C++
+# compiler, which would warn about a C-only standard.
+{
+  "targets": [
+    {
+      "target_name": "shmstate",
+      "sources": [
+        "csrc/crc32c.c",
+        "csrc/errors.c",
+        "csrc/futex.c",
+        "csrc/header.c",
+        "csrc/name.c",
+        "csrc/segment.c",
+        "csrc/segment_create.c",
+        "csrc/segment_info.c",
+        "csrc/segment_open.c",
+        "csrc/seqlock.c",
+        "csrc/writer_lock.c",
+        "addon/addon.cc",
+        "addon/segment_wrap.cc",
+        "addon/throw_error.cc",
+        "addon/watcher.cc"
+      ],
+      "include_dirs": ["csrc/include", "csrc"],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: while an environment terminates (a worker
+      # being stopped), a call into JS fails and its error cannot be thrown back; without
+      # it node-addon-api rethrows from inside its own callback wrapper and the process
+      # aborts (std::terminate).
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+        "_GNU_SOURCE"
+      ],
+      "cflags": ["-O2", "-Wall", "-Wextra"],
+      "cflags_c": ["-std=c11"],
+      "cflags_cc": ["-std=c++17"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,155 @@
+/*
+ * Fuzz target: a valid segment, a writer handle and a reader handle, and a program of
+ * steps the fuzzer writes: scribble on the shared bytes (as a buggy writer or a stray
+ * pointer would), read, commit, reopen, wait. Mutations land between the reader's steps.
+ *
+ * Input: byte 0 picks the capacity (64 + 16 * b), then steps of an opcode byte and its
+ * operands:
+ *   0 off16 val8     store one byte at off (never in the writer lock's bytes 64..127)
+ *   1 off16 val64    store 8 bytes at off rounded down to 8 (same exclusion)
+ *   2                read through the reader handle
+ *   3 len8           commit len * 17 bytes (clamped to the capacity) through the writer
+ *   4                open a third handle by name, read through it, close it
+ *   5                wait with a zero timeout through the reader handle
+ * The writer lock is left alone because writers are trusted (docs/reliability.md): a
+ * scribbled pthread mutex is undefined behaviour in libc, not something a reader meets.
+ *
+ * Properties: reads give OK, E_CORRUPT or E_BUSY, never a crash, UB or a hang; a commit
+ * always succeeds and repairs what it writes: a read right after it returns exactly the
+ * committed bytes under the new version (unless the version wrapped to 0: E_CORRUPT);
+ * reopening gives OK, E_CORRUPT or E_VERSION.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_input.h"
+#include "internal.h"
+
+#define MAX_READS 16 /* a scribbled odd seq makes each read spin to its retry cap */
+
+typedef struct cursor {
+  const uint8_t* data;
+  size_t size, at;
+} cursor;
+
+static int take(cursor* c, void* out, size_t n) {
+  if (c->size - c->at < n) return 0;
+  memcpy(out, c->data + c->at, n);
+  c->at += n;
+  return 1;
+}
+
+/* Offsets land in the header and slots; the writer lock's cache line is skipped. */
+static size_t poke_offset(uint16_t raw, size_t size, size_t width) {
+  size_t at = raw % (size - width + 1);
+  if (at + width > 64 && at < 128) at = 128 + (at % 64);
+  return at;
+}
+
+static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* reader, size_t len,
+                                 unsigned char* payload, unsigned char* buf, size_t cap) {
+  static uint32_t serial;
+  serial++;
+  for (size_t i = 0; i < len; i++) payload[i] = (unsigned char)('a' + (i + serial) % 26);
+  shmstate_error err;
+  uint64_t version = 0;
+  int rc = shmstate_segment_commit(writer, payload, len, 0, &version, &err);
+  if (rc != SHMSTATE_OK) {
+    fprintf(stderr, "commit gave %s: %s\n", shmstate_code_name(rc), err.message);
+    abort();
+  }
+  size_t got_len = 0;
+  uint64_t got_version = 0;
+  rc = shmstate_segment_read(reader, buf, cap, &got_len, &got_version, &err);
+  if (version == 0) {
+    if (rc != SHMSTATE_E_CORRUPT) abort(); /* a wrapped version is refused, never shown */
+    return;
+  }
+  if (rc != SHMSTATE_OK || got_version != version || got_len != len ||
+      memcmp(buf, payload, len) != 0) {
+    fprintf(stderr, "read after commit %llu gave %s (v%llu, %zu bytes): %s\n",
+            (unsigned long long)version, shmstate_code_name(rc), (unsigned long long)got_version,
+            got_len, err.message);
+    abort();
+  }
+}
+
+static void reopen_and_read(const char* name, unsigned char* buf, size_t cap) {
+  shmstate_error err;
+  shmstate_segment* third = NULL;
+  int rc = shmstate_segment_open(name, &third, &err);
+  if (rc == SHMSTATE_OK) {
+    if (shmstate_segment_capacity(third) > cap) abort();
+    fuzz_check_read(third, buf, cap);
+    shmstate_segment_close(third);
+  } else if (rc != SHMSTATE_E_CORRUPT && rc != SHMSTATE_E_VERSION) {
+    fprintf(stderr, "reopen gave %s: %s\n", shmstate_code_name(rc), err.message);
+    abort();
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  cursor c = {data, size, 1};
+  uint64_t capacity = 64 + 16u * data[0];
+  const char* name = fuzz_name("mutate");
+  fuzz_remove(name);
+  shmstate_error err;
+  shmstate_segment *writer = NULL, *reader = NULL;
+  if (shmstate_segment_create(name, capacity, 0, "{}", 2, &writer, &err) != SHMSTATE_OK) abort();
+  if (shmstate_segment_open(name, &reader, &err) != SHMSTATE_OK) abort();
+  shmstate_segment_set_lock_timeout(writer, 50);
+  unsigned char* buf = malloc(capacity);
+  unsigned char* payload = malloc(capacity);
+  unsigned char* bytes = writer->base; /* the shared mapping, as a scribbler sees it */
+  size_t seg_size = writer->size;
+  int reads = 0;
+  uint8_t op;
+  while (take(&c, &op, 1)) {
+    switch (op % 6) {
+      case 0: {
+        uint16_t off;
+        uint8_t val;
+        if (!take(&c, &off, 2) || !take(&c, &val, 1)) break;
+        bytes[poke_offset(off, seg_size, 1)] = val;
+        break;
+      }
+      case 1: {
+        uint16_t off;
+        uint64_t val;
+        if (!take(&c, &off, 2) || !take(&c, &val, 8)) break;
+        size_t at = poke_offset(off, seg_size, 8) & ~(size_t)7;
+        if (at >= 64 && at < 128) at = 128;
+        memcpy(bytes + at, &val, 8);
+        break;
+      }
+      case 2:
+        if (reads++ < MAX_READS) fuzz_check_read(reader, buf, capacity);
+        break;
+      case 3: {
+        uint8_t n;
+        if (!take(&c, &n, 1)) break;
+        size_t len = (size_t)n * 17;
+        if (len > capacity) len = capacity;
+        commit_and_read_back(writer, reader, len, payload, buf, capacity);
+        break;
+      }
+      case 4:
+        if (reads++ < MAX_READS) reopen_and_read(name, buf, capacity);
+        break;
+      case 5: {
+        uint64_t seen = shmstate_segment_version(reader), now = 0;
+        int rc = shmstate_segment_wait(reader, seen, 0, NULL, &now, &err);
+        if (rc != SHMSTATE_OK && rc != SHMSTATE_E_TIMEOUT) abort();
+        break;
+      }
+    }
+  }
+  free(buf);
+  free(payload);
+  shmstate_segment_close(reader);
+  shmstate_segment_close(writer);
+  fuzz_remove(name);
+  return 0;
+}

@@ -1,0 +1,12 @@
+/**
+ * @shmstate/native: the shmstate C core bound to Node. Segments of shared memory holding
+ * one versioned payload, committed by any process and read whole by every other.
+ */
+export { Segment } from './segment';
+export type { SegmentCreateOptions, SegmentStats, WatchHandle, WatchListener } from './segment';
+export { ShmStateError } from './shm-state-error';
+export { ERROR_CODES } from './error-codes';
+export type { ShmStateErrorCode } from './error-codes';
+export { LIMITS } from './limits';
+export { loadAddon } from './load-addon';
+export type { NativeAddon, NativeSegment, NativeStats } from './native-addon';

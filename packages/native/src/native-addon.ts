@@ -1,0 +1,61 @@
+import type { ShmStateErrorCode } from './error-codes';
+import type { ShmStateError } from './shm-state-error';
+
+/** What `NativeSegment#stats()` returns: the core's `shmstate_stats`, as numbers. */
+export interface NativeStats {
+  version: number;
+  capacity: number;
+  commits: number;
+  conflicts: number;
+  lockRecoveries: number;
+  waiters: number;
+  layoutVersion: number;
+}
+
+/**
+ * One open `shmstate_segment*` (addon/segment_wrap.cc). Arguments are validated by the
+ * callers in this package; the glue only refuses wrong types.
+ */
+export interface NativeSegment {
+  name(): string;
+  capacity(): number;
+  version(): number;
+  read(): { version: number; bytes: Buffer };
+  /** `expectedVersion` 0 commits unconditionally. */
+  commit(bytes: Uint8Array, expectedVersion: number): number;
+  stats(): NativeStats;
+  setLockTimeout(ms: number): void;
+  /**
+   * Starts the notification path: `callback()` on the event loop after changes (conflated),
+   * or `callback(error)` once if waiting fails for good. Keeps the loop alive until
+   * `watchStop()`. Starting twice is a no-op.
+   */
+  watchStart(callback: (error?: ShmStateError) => void): void;
+  watchStop(): void;
+  close(): void;
+}
+
+/** The addon's exports (addon/addon.cc). */
+export interface NativeAddon {
+  initialize(errorClass: typeof ShmStateError): void;
+  NativeSegment: {
+    create(name: string, capacity: number, mode: number, initial: Uint8Array): NativeSegment;
+    open(name: string): NativeSegment;
+    openOrCreate(
+      name: string,
+      capacity: number,
+      mode: number,
+      initial: Uint8Array,
+    ): { segment: NativeSegment; created: boolean };
+    unlink(name: string): void;
+  };
+  /** The rows of errors.def except OK, in table order. */
+  errorCodes: ReadonlyArray<{ code: ShmStateErrorCode; number: number; meaning: string }>;
+  limits: {
+    nameMax: number;
+    capacityMin: number;
+    capacityMax: number;
+    defaultMode: number;
+    defaultLockTimeoutMs: number;
+  };
+}

@@ -1,0 +1,195 @@
+import {
+  checkBytes,
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkString,
+} from './argument-checks';
+import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
+import { LIMITS } from './limits';
+import { loadAddon } from './load-addon';
+import type { NativeSegment } from './native-addon';
+import { ShmStateError } from './shm-state-error';
+
+export type { WatchHandle, WatchListener } from './change-notifier';
+
+/** Options of `Segment.create` and `Segment.openOrCreate`. */
+export interface SegmentCreateOptions {
+  /** Largest payload in bytes, 64 B to 1 GiB. */
+  capacity: number;
+  /** Permission bits of the new segment (default 0o600); the umask does not apply. */
+  mode?: number;
+  /** The payload published as version 1. */
+  initial: Uint8Array;
+}
+
+/** Writer-side statistics kept in the segment header, plus the current waiter count. */
+export interface SegmentStats {
+  version: number;
+  capacity: number;
+  commits: number;
+  conflicts: number;
+  lockRecoveries: number;
+  waiters: number;
+  layoutVersion: number;
+}
+
+const MAX_VERSION = Number.MAX_SAFE_INTEGER;
+const MAX_LOCK_TIMEOUT_MS = 0xffffffff;
+
+/**
+ * One open shared-memory segment `/shmstate.<name>`: opaque byte payloads committed as
+ * numbered versions (1, 2, 3, ...) and read back whole, without locks, by any process.
+ * Every call is synchronous; `watch()` is the only asynchronous path.
+ *
+ * @example
+ * ```ts
+ * const segment = Segment.create('robot', { capacity: 1 << 16, initial: Buffer.from('{}') });
+ * const version = segment.commit(Buffer.from('{"x":1}'));
+ * const handle = segment.watch(() => console.log(segment.read().bytes.toString()));
+ * handle.stop();
+ * segment.close();
+ * Segment.unlink('robot');
+ * ```
+ */
+export class Segment {
+  /** The name given at open or create (without the `/shmstate.` prefix). */
+  readonly name: string;
+  /** Largest payload in bytes. */
+  readonly capacity: number;
+  #native: NativeSegment | null;
+  readonly #notifier: ChangeNotifier;
+
+  private constructor(native: NativeSegment) {
+    this.#native = native;
+    this.name = native.name();
+    this.capacity = native.capacity();
+    this.#notifier = new ChangeNotifier(native);
+  }
+
+  /** Creates the segment exclusively (`E_EXISTS` if the name is taken) and publishes `initial`. */
+  static create(name: string, options: SegmentCreateOptions): Segment {
+    checkString('Argument "name"', name);
+    const { capacity, mode, initial } = checkCreateOptions(options);
+    return new Segment(loadAddon().NativeSegment.create(name, capacity, mode, initial));
+  }
+
+  /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
+  static open(name: string): Segment {
+    checkString('Argument "name"', name);
+    return new Segment(loadAddon().NativeSegment.open(name));
+  }
+
+  /**
+   * Opens the segment or, if absent, creates it with `options`; `created` says which.
+   * Safe against other processes doing the same at the same time.
+   */
+  static openOrCreate(
+    name: string,
+    options: SegmentCreateOptions,
+  ): { segment: Segment; created: boolean } {
+    checkString('Argument "name"', name);
+    const { capacity, mode, initial } = checkCreateOptions(options);
+    const result = loadAddon().NativeSegment.openOrCreate(name, capacity, mode, initial);
+    return { segment: new Segment(result.segment), created: result.created };
+  }
+
+  /** Removes the name (`E_NOENT` if absent); processes that have it open keep using it. */
+  static unlink(name: string): void {
+    checkString('Argument "name"', name);
+    loadAddon().NativeSegment.unlink(name);
+  }
+
+  get closed(): boolean {
+    return this.#native === null;
+  }
+
+  /** The published version: a single atomic load, no copy. */
+  get version(): number {
+    return this.#open().version();
+  }
+
+  /** A consistent copy of the committed payload and its version. */
+  read(): { version: number; bytes: Buffer } {
+    return this.#open().read();
+  }
+
+  /**
+   * Commits `bytes` as the next version and returns it. With `expectedVersion`, commits
+   * only if that is still the published version (else `E_CONFLICT`). `E_CAPACITY` if
+   * `bytes` is larger than the capacity, `E_TIMEOUT` if the writer lock stays taken.
+   */
+  commit(bytes: Uint8Array, options?: { expectedVersion?: number }): number {
+    const native = this.#open();
+    checkBytes('Argument "bytes"', bytes);
+    let expected = 0;
+    if (options !== undefined) {
+      checkObject('Argument "options"', options);
+      if (options.expectedVersion !== undefined) {
+        expected = checkInteger(
+          'Option "expectedVersion"',
+          options.expectedVersion,
+          1,
+          MAX_VERSION,
+        );
+      }
+    }
+    return native.commit(bytes, expected);
+  }
+
+  stats(): SegmentStats {
+    return this.#open().stats();
+  }
+
+  /** How long a commit waits for the writer lock before `E_TIMEOUT` (default 5000 ms). */
+  setLockTimeout(ms: number): void {
+    const native = this.#open();
+    native.setLockTimeout(checkInteger('Argument "ms"', ms, 0, MAX_LOCK_TIMEOUT_MS));
+  }
+
+  /**
+   * Calls `listener` on the event loop when the version may have changed (by a commit in
+   * any process; changes are conflated, read `version` to know where you are). All
+   * listeners of a segment share one native watcher; it keeps the process alive until the
+   * last handle is stopped. A listener that throws is reported as an uncaught exception on
+   * the next tick and keeps being called. If the native wait fails for good, every
+   * listener is called once with the `ShmStateError` and its handle is stopped.
+   */
+  watch(listener: WatchListener): WatchHandle {
+    this.#open();
+    checkFunction('Argument "listener"', listener);
+    return this.#notifier.add(listener);
+  }
+
+  /** Stops every watcher and unmaps the segment. Idempotent; other calls then throw `E_CLOSED`. */
+  close(): void {
+    const native = this.#native;
+    if (native === null) return;
+    this.#notifier.stopAll();
+    this.#native = null;
+    native.close();
+  }
+
+  #open(): NativeSegment {
+    if (this.#native === null) {
+      throw new ShmStateError(`segment "${this.name}" is closed`, 'E_CLOSED');
+    }
+    return this.#native;
+  }
+}
+
+function checkCreateOptions(options: SegmentCreateOptions): Required<SegmentCreateOptions> {
+  checkObject('Argument "options"', options);
+  const capacity = checkInteger(
+    'Option "capacity"',
+    options.capacity,
+    LIMITS.capacityMin,
+    LIMITS.capacityMax,
+  );
+  const mode =
+    options.mode === undefined
+      ? LIMITS.defaultMode
+      : checkInteger('Option "mode"', options.mode, 1, 0o777);
+  const initial = checkBytes('Option "initial"', options.initial);
+  return { capacity, mode, initial };
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import test from 'ava';
+import { Segment, ShmStateError } from '../src/index';
+import { segmentFor, segmentPath } from './helpers/segment-names';
+
+const initial = Buffer.from('{"n":0}');
+
+test('open sees the state and version of the creator', (t) => {
+  const name = segmentFor(t, 'open');
+  const creator = Segment.create(name, { capacity: 1024, initial });
+  t.teardown(() => creator.close());
+  creator.commit(Buffer.from('{"n":1}'));
+  const opened = Segment.open(name);
+  t.teardown(() => opened.close());
+  t.is(opened.name, name);
+  t.is(opened.capacity, 1024);
+  t.is(opened.version, 2);
+  t.is(opened.read().bytes.toString(), '{"n":1}');
+});
+
+test('open of an absent name throws E_NOENT', (t) => {
+  const name = segmentFor(t, 'absent');
+  const error = t.throws(() => Segment.open(name), { instanceOf: ShmStateError });
+  t.is(error?.code, 'E_NOENT');
+});
+
+test('openOrCreate creates when absent, then opens what exists', (t) => {
+  const name = segmentFor(t, 'open-or-create');
+  const first = Segment.openOrCreate(name, { capacity: 256, initial });
+  t.teardown(() => first.segment.close());
+  t.true(first.created);
+  first.segment.commit(Buffer.from('{"n":5}'));
+
+  const second = Segment.openOrCreate(name, { capacity: 512, initial: Buffer.from('{}') });
+  t.teardown(() => second.segment.close());
+  t.false(second.created);
+  t.is(second.segment.capacity, 256);
+  t.deepEqual(second.segment.read(), { version: 2, bytes: Buffer.from('{"n":5}') });
+});
+
+test('openOrCreate validates its options like create', (t) => {
+  const name = segmentFor(t, 'open-or-create-options');
+  t.throws(() => Segment.openOrCreate(name, { capacity: 1, initial }), {
+    instanceOf: RangeError,
+    message: 'Option "capacity" must be an integer between 64 and 1073741824, got 1',
+  });
+});
+
+test('unlink removes the name; open handles keep working', (t) => {
+  const name = segmentFor(t, 'unlink');
+  const segment = Segment.create(name, { capacity: 64, initial });
+  t.teardown(() => segment.close());
+  Segment.unlink(name);
+  t.false(existsSync(segmentPath(name)));
+  t.is(t.throws(() => Segment.open(name), { instanceOf: ShmStateError })?.code, 'E_NOENT');
+  t.is(segment.commit(Buffer.from('{"n":2}')), 2);
+  t.is(segment.read().bytes.toString(), '{"n":2}');
+});
+
+test('unlink of an absent name throws E_NOENT', (t) => {
+  const name = segmentFor(t, 'unlink-absent');
+  const error = t.throws(() => Segment.unlink(name), { instanceOf: ShmStateError });
+  t.is(error?.code, 'E_NOENT');
+});
+
+test('unlink of an invalid name throws E_NAME', (t) => {
+  t.is(t.throws(() => Segment.unlink('../etc'), { instanceOf: ShmStateError })?.code, 'E_NAME');
+});
