@@ -1,0 +1,15 @@
+/**
+ * @shmstate/core: an RxJS store over a shmstate shared memory segment.
+ *
+ * @example
+ * import { SharedStore } from '@shmstate/core';
+ * const store = SharedStore.open<{ tick: number }>('robot');
+ * store.select((s) => s.tick).subscribe((tick) => console.log(tick));
+ */
+export { SharedStore } from './shared-store';
+export type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
+export { encodeState, decodeState } from './codec';
+export { MAX_DEPTH } from './find-dialect-violation';
+export { deepFreeze } from './deep-freeze';
+export { ShmStateError, type ShmStateErrorCode } from './errors';
+export type { SegmentStats } from '@shmstate/native';

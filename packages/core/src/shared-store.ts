@@ -1,0 +1,225 @@
+/**
+ * A JSON state shared live with other processes (Node or Python) through a shmstate
+ * segment, exposed as RxJS streams.
+ *
+ * Reads are lock-free and cached per version: `get()`, `snapshot()` and every stream of
+ * one store share one decoded, deep-frozen state per version. Writes encode in the
+ * shmstate JSON dialect (E_ENCODE, naming the path), check the size (E_CAPACITY) and
+ * commit atomically; `update()` runs an immer recipe under compare-and-set and retries
+ * when another writer got there first, so concurrent increments are never lost.
+ * One native watcher per store, started by the first subscriber and stopped after the
+ * last, feeds `state$`, `changes$` and every selection.
+ *
+ * @example
+ * interface Robot { pose: { x: number; y: number }; tick: number }
+ * const store = SharedStore.create<Robot>('robot', { initial: { pose: { x: 0, y: 0 }, tick: 0 } });
+ * store.select((s) => s.pose.x).subscribe((x) => console.log('x', x));
+ * store.update((draft) => { draft.tick += 1; draft.pose.x = 1.5 });
+ * store.close();
+ * SharedStore.unlink('robot');
+ */
+import { Segment, type SegmentStats } from '@shmstate/native';
+import { Immer, type Draft, type Producer } from 'immer';
+import { distinctUntilChanged, map, Subject, type Observable } from 'rxjs';
+import { changeStream } from './change-stream';
+import { encodeState } from './codec';
+import { ShmStateError, shmStateError } from './errors';
+import { findDialectViolation } from './find-dialect-violation';
+import { pauseBeforeRetry } from './pause-before-retry';
+import type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
+import {
+  validateCreateOptions,
+  validateFunction,
+  validateName,
+  validateUpdate,
+} from './validate-arguments';
+import { VersionCache } from './version-cache';
+import { watchVersions } from './watch-versions';
+
+// A private immer: the global one's settings belong to the application. Results are only
+// encoded, never handed out, so freezing them would be wasted work (the states handed
+// out come from the VersionCache, which freezes them).
+const immer = new Immer({ autoFreeze: false });
+
+export class SharedStore<T = unknown> {
+  /** The current state on subscribe, then every newer committed state (latest wins). */
+  readonly state$: Observable<T>;
+  /** Like state$, with each state's version and how many versions were skipped. */
+  readonly changes$: Observable<Change<T>>;
+
+  private readonly cache: VersionCache<T>;
+  private readonly closing = new Subject<void>();
+  private isClosed = false;
+
+  private constructor(private readonly segment: Segment) {
+    this.cache = new VersionCache<T>(segment);
+    const versions$ = watchVersions(segment, this.cache);
+    this.changes$ = changeStream(this.cache, versions$, () => this.isClosed, this.closing);
+    this.state$ = this.changes$.pipe(map((change) => change.state));
+  }
+
+  /**
+   * Creates the segment `name` holding `initial` as version 1 (E_EXISTS if it exists).
+   * The state type is the one you name (`create<Robot>(...)`), not inferred from
+   * `initial`, which it must match.
+   */
+  static create<T = unknown>(
+    name: string,
+    options: SharedStoreCreateOptions<NoInfer<T>>,
+  ): SharedStore<T> {
+    const { capacity, mode } = validateCreateOptions(name, options);
+    const initial = encodeState(options.initial, capacity);
+    return new SharedStore<T>(Segment.create(name, { capacity, mode, initial }));
+  }
+
+  /** Opens the existing segment `name` (E_NOENT if absent). */
+  static open<T = unknown>(name: string): SharedStore<T> {
+    validateName(name);
+    return new SharedStore<T>(Segment.open(name));
+  }
+
+  /** Opens `name`, or creates it with `initial` if absent; safe against concurrent callers. */
+  static openOrCreate<T = unknown>(
+    name: string,
+    options: SharedStoreCreateOptions<NoInfer<T>>,
+  ): SharedStore<T> {
+    const { capacity, mode } = validateCreateOptions(name, options);
+    const initial = encodeState(options.initial, capacity);
+    return new SharedStore<T>(Segment.openOrCreate(name, { capacity, mode, initial }).segment);
+  }
+
+  /** Removes the name (E_NOENT if absent); processes that have it open keep using it. */
+  static unlink(name: string): void {
+    validateName(name);
+    Segment.unlink(name);
+  }
+
+  /** The segment name. */
+  get name(): string {
+    return this.segment.name;
+  }
+
+  /** The largest encoded state in bytes. */
+  get capacity(): number {
+    return this.segment.capacity;
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** The latest committed version: one atomic load, no copy. */
+  get version(): number {
+    return this.live().version;
+  }
+
+  /** The latest committed state, deep-frozen; the same object while the version stays. */
+  get(): T {
+    return this.snapshot().state;
+  }
+
+  /** The latest committed state with its version, deep-frozen and cached per version. */
+  snapshot(): Snapshot<T> {
+    this.live();
+    return this.cache.current();
+  }
+
+  /** Commits `state` as the next version and returns that version. */
+  set(state: T): number {
+    const segment = this.live();
+    return segment.commit(encodeState(state, segment.capacity));
+  }
+
+  /**
+   * Applies an immer recipe to the latest state and commits the result only if nobody
+   * committed in between (compare-and-set); otherwise re-reads and re-runs the recipe,
+   * up to `maxRetries` times, then throws E_CONFLICT. A recipe that throws commits
+   * nothing; one that changes nothing commits nothing and returns the version it read.
+   * Returns the committed version.
+   */
+  update(recipe: Producer<T>, options?: UpdateOptions): number {
+    const maxRetries = validateUpdate(recipe, options);
+    const segment = this.live();
+    for (let retry = 0; retry <= maxRetries; retry += 1) {
+      pauseBeforeRetry(retry);
+      const { version, state } = this.cache.current();
+      const next = immer.produce(state, (draft: Draft<T>) =>
+        checkReplacement(recipe(draft), draft),
+      );
+      if (Object.is(next, state)) return version;
+      const bytes = encodeState(next, segment.capacity);
+      try {
+        return segment.commit(bytes, { expectedVersion: version });
+      } catch (err) {
+        if (!(err instanceof ShmStateError) || err.code !== 'E_CONFLICT') throw err;
+      }
+    }
+    throw shmStateError(
+      'E_CONFLICT',
+      `update() lost the compare-and-set ${maxRetries + 1} times in a row: other writers kept committing`,
+    );
+  }
+
+  /**
+   * The slice `selector` picks from each state, emitted only when it changes by `equal`
+   * (default Object.is). Each version decodes to new objects, so an object slice is a new
+   * object at every version even when its content is equal: select primitives, or pass
+   * an `equal` that compares by value.
+   */
+  select<S>(
+    selector: (state: T) => S,
+    equal: (previous: S, current: S) => boolean = Object.is,
+  ): Observable<S> {
+    validateFunction(selector, 'select() selector');
+    validateFunction(equal, 'select() equality function');
+    this.live();
+    return this.state$.pipe(map(selector), distinctUntilChanged(equal));
+  }
+
+  /** Writer-side statistics kept in the segment (commits, conflicts, lock recoveries,
+   * waiters) and the current version. */
+  stats(): SegmentStats {
+    return this.live().stats();
+  }
+
+  /** How long a commit waits for the writer lock (held by a stalled writer) before
+   * E_TIMEOUT; default 5000 ms. A lock is never stolen from a live process. */
+  setLockTimeout(ms: number): void {
+    this.live().setLockTimeout(ms);
+  }
+
+  /**
+   * Completes state$, changes$ and every selection, stops the watcher and closes the
+   * segment. Every later call throws E_CLOSED; closing again does nothing.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    // Completing the subscribers releases their references to the shared watcher, whose
+    // teardown stops it; only then is the segment closed under it.
+    this.closing.next();
+    this.closing.complete();
+    this.segment.close();
+  }
+
+  private live(): Segment {
+    if (this.isClosed)
+      throw shmStateError('E_CLOSED', `the store "${this.segment.name}" is closed`);
+    return this.segment;
+  }
+}
+
+/**
+ * Checks a replacement state returned by a recipe before immer walks it: immer's
+ * finalisation recurses through a returned value without cycle detection, so a cyclic
+ * replacement would overflow the stack instead of failing with E_ENCODE. (The walk sees
+ * live drafts inside the replacement, which are valid JSON values.)
+ */
+function checkReplacement<D>(returned: D | void, draft: D): D | void {
+  if (returned !== undefined && returned !== draft) {
+    const problem = findDialectViolation(returned);
+    if (problem !== undefined) throw shmStateError('E_ENCODE', problem);
+  }
+  return returned;
+}

@@ -1,0 +1,79 @@
+/**
+ * Reads: one decoded, deep-frozen state per version, shared by every reader of the
+ * store, and fresh as soon as any process commits.
+ */
+import test from 'ava';
+import { SharedStore } from '../src';
+import { segmentName } from './helpers/segment-name';
+
+interface State {
+  pose: { x: number; y: number };
+  log: string[];
+}
+const initial: State = { pose: { x: 0, y: 0 }, log: ['start'] };
+
+test('snapshot() returns the same object while the version is unchanged', (t) => {
+  const store = SharedStore.create<State>(segmentName(t, 'cache'), { initial, capacity: 1024 });
+  t.teardown(() => store.close());
+  const first = store.snapshot();
+  t.is(store.snapshot(), first);
+  t.is(store.get(), first.state);
+});
+
+test('a commit from another handle gives a new snapshot with the new version and state', (t) => {
+  const name = segmentName(t, 'fresh');
+  const store = SharedStore.create<State>(name, { initial, capacity: 1024 });
+  t.teardown(() => store.close());
+  const other = SharedStore.open<State>(name);
+  t.teardown(() => other.close());
+  const before = store.snapshot();
+  const version = other.set({ pose: { x: 1, y: 2 }, log: [] });
+  const after = store.snapshot();
+  t.not(after, before);
+  t.deepEqual(after, { version, state: { pose: { x: 1, y: 2 }, log: [] } });
+  t.is(store.version, version);
+});
+
+test('states are deep-frozen: mutating them throws in strict mode', (t) => {
+  const store = SharedStore.create<State>(segmentName(t, 'frozen'), { initial, capacity: 1024 });
+  t.teardown(() => store.close());
+  const state = store.get();
+  t.true(Object.isFrozen(state) && Object.isFrozen(state.pose) && Object.isFrozen(state.log));
+  t.throws(
+    () => {
+      state.pose.x = 5;
+    },
+    { instanceOf: TypeError },
+  );
+  t.throws(
+    () => {
+      state.log.push('more');
+    },
+    { instanceOf: TypeError },
+  );
+  t.throws(
+    () => {
+      (store.snapshot() as { version: number }).version = 0;
+    },
+    { instanceOf: TypeError },
+  );
+  t.deepEqual(store.get(), initial);
+});
+
+test('set() returns the committed version and the next read sees the state', (t) => {
+  const store = SharedStore.create<State>(segmentName(t, 'set'), { initial, capacity: 1024 });
+  t.teardown(() => store.close());
+  t.is(store.set({ pose: { x: 3, y: 4 }, log: ['a'] }), 2);
+  t.is(store.set({ pose: { x: 5, y: 6 }, log: ['b'] }), 3);
+  t.deepEqual(store.snapshot(), { version: 3, state: { pose: { x: 5, y: 6 }, log: ['b'] } });
+});
+
+test('the caller keeps ownership of the object it set: it is neither frozen nor kept', (t) => {
+  const store = SharedStore.create<State>(segmentName(t, 'owned'), { initial, capacity: 1024 });
+  t.teardown(() => store.close());
+  const mine: State = { pose: { x: 1, y: 1 }, log: [] };
+  store.set(mine);
+  t.false(Object.isFrozen(mine));
+  mine.pose.x = 99;
+  t.is(store.get().pose.x, 1);
+});

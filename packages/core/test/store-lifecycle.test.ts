@@ -1,0 +1,122 @@
+/**
+ * Creating, opening and removing stores: the codes for a taken or absent name, and
+ * argument mistakes reported as TypeError/RangeError before any native call.
+ */
+import test from 'ava';
+import { SharedStore, ShmStateError } from '../src';
+import { segmentName } from './helpers/segment-name';
+
+test('create() publishes the initial state as version 1', (t) => {
+  const store = SharedStore.create(segmentName(t, 'create'), { initial: { tick: 0 } });
+  t.teardown(() => store.close());
+  t.is(store.version, 1);
+  t.deepEqual(store.snapshot(), { version: 1, state: { tick: 0 } });
+});
+
+test('create() uses a capacity of 1 MiB unless told otherwise', (t) => {
+  const store = SharedStore.create(segmentName(t, 'capacity'), { initial: null });
+  t.teardown(() => store.close());
+  t.is(store.capacity, 1 << 20);
+});
+
+test('create() of a taken name throws E_EXISTS', (t) => {
+  const name = segmentName(t, 'exists');
+  const store = SharedStore.create(name, { initial: 1, capacity: 64 });
+  t.teardown(() => store.close());
+  const error = t.throws(() => SharedStore.create(name, { initial: 2, capacity: 64 }), {
+    instanceOf: ShmStateError,
+  });
+  t.is(error.code, 'E_EXISTS');
+});
+
+test('open() sees the state another handle committed', (t) => {
+  const name = segmentName(t, 'open');
+  const writer = SharedStore.create(name, { initial: { n: 0 }, capacity: 256 });
+  t.teardown(() => writer.close());
+  const version = writer.set({ n: 7 });
+  const reader = SharedStore.open<{ n: number }>(name);
+  t.teardown(() => reader.close());
+  t.is(reader.name, name);
+  t.deepEqual(reader.snapshot(), { version, state: { n: 7 } });
+});
+
+test('open() of an absent name throws E_NOENT', (t) => {
+  const error = t.throws(() => SharedStore.open(segmentName(t, 'absent')), {
+    instanceOf: ShmStateError,
+  });
+  t.is(error.code, 'E_NOENT');
+});
+
+test('openOrCreate() creates an absent store, then opens it without touching its state', (t) => {
+  const name = segmentName(t, 'open-or-create');
+  const first = SharedStore.openOrCreate(name, { initial: { from: 'first' }, capacity: 256 });
+  t.teardown(() => first.close());
+  const second = SharedStore.openOrCreate(name, { initial: { from: 'second' }, capacity: 256 });
+  t.teardown(() => second.close());
+  t.deepEqual(second.snapshot(), { version: 1, state: { from: 'first' } });
+});
+
+test('unlink() removes the name; an open handle keeps working', (t) => {
+  const name = segmentName(t, 'unlink');
+  const store = SharedStore.create(name, { initial: 0, capacity: 64 });
+  t.teardown(() => store.close());
+  SharedStore.unlink(name);
+  t.is(t.throws(() => SharedStore.open(name), { instanceOf: ShmStateError }).code, 'E_NOENT');
+  t.is(store.set(1), 2);
+  t.is(store.get(), 1);
+});
+
+test('unlink() of an absent name throws E_NOENT', (t) => {
+  const error = t.throws(() => SharedStore.unlink(segmentName(t, 'unlink-absent')), {
+    instanceOf: ShmStateError,
+  });
+  t.is(error.code, 'E_NOENT');
+});
+
+test('an invalid name throws E_NAME', (t) => {
+  const error = t.throws(() => SharedStore.create('has/slash', { initial: 0 }), {
+    instanceOf: ShmStateError,
+  });
+  t.is(error.code, 'E_NAME');
+});
+
+test('argument mistakes are TypeError or RangeError, thrown before a segment is created', (t) => {
+  const name = segmentName(t, 'arguments');
+  const create = (options: unknown) => () =>
+    SharedStore.create(name, options as Parameters<typeof SharedStore.create>[1]);
+  t.throws(() => SharedStore.create(42 as unknown as string, { initial: 0 }), {
+    instanceOf: TypeError,
+    message: 'Segment name must be a string, got number',
+  });
+  t.throws(create(undefined), { instanceOf: TypeError });
+  t.throws(create({}), { instanceOf: TypeError, message: 'Option "initial" is required' });
+  t.throws(create({ initial: 0, capacity: 1.5 }), { instanceOf: TypeError });
+  t.throws(create({ initial: 0, capacity: 63 }), {
+    instanceOf: RangeError,
+    message: 'Option "capacity" must be between 64 and 1073741824 bytes, got 63',
+  });
+  t.throws(create({ initial: 0, capacity: 2 ** 31 }), { instanceOf: RangeError });
+  t.throws(create({ initial: 0, mode: '600' }), { instanceOf: TypeError });
+  t.throws(create({ initial: 0, mode: 0o1777 }), { instanceOf: RangeError });
+  t.is(t.throws(() => SharedStore.open(name), { instanceOf: ShmStateError }).code, 'E_NOENT');
+});
+
+test('create() gives the segment exactly the requested mode', async (t) => {
+  const { statSync } = await import('node:fs');
+  const name = segmentName(t, 'mode');
+  const store = SharedStore.create(name, { initial: 0, capacity: 64, mode: 0o640 });
+  t.teardown(() => store.close());
+  t.is(statSync(`/dev/shm/shmstate.${name}`).mode & 0o777, 0o640);
+});
+
+test('stats() reports the segment counters; setLockTimeout() checks its argument', (t) => {
+  const store = SharedStore.create(segmentName(t, 'stats'), { initial: 0, capacity: 64 });
+  t.teardown(() => store.close());
+  store.set(1);
+  const stats = store.stats();
+  t.is(stats.version, 2);
+  t.is(stats.commits, 2);
+  t.is(stats.capacity, 64);
+  t.notThrows(() => store.setLockTimeout(100));
+  t.throws(() => store.setLockTimeout(-1), { instanceOf: RangeError });
+});

@@ -1,0 +1,23 @@
+/**
+ * No lost updates: four processes each run 5,000 update() increments of one counter at
+ * once; every increment lands exactly once.
+ */
+import test from 'ava';
+import { SharedStore } from '../src';
+import { exitedCleanly, spawnChild } from './helpers/child-process';
+import { segmentName } from './helpers/segment-name';
+
+test('4 processes x 5,000 concurrent update() increments end at exactly 20,000', async (t) => {
+  const name = segmentName(t, 'increments');
+  const store = SharedStore.create<{ n: number }>(name, { initial: { n: 0 }, capacity: 256 });
+  t.teardown(() => store.close());
+
+  const children = Array.from({ length: 4 }, () => spawnChild(t, 'increment', [name, '5000']));
+  for (const child of children) {
+    t.is(await child.nextLine(), 'done');
+    await exitedCleanly(child);
+  }
+
+  t.is(store.get().n, 20_000);
+  t.is(store.version, 1 + 20_000, 'every increment is exactly one commit');
+});
