@@ -1,0 +1,72 @@
+/*
+ * What the files of shmstate._native share: the module state, the Segment object and
+ * the helpers that turn arguments and core failures into Python values and errors.
+ * All of it is used with the GIL held unless a comment says otherwise.
+ */
+#ifndef SHMSTATE_PY_NATIVE_H
+#define SHMSTATE_PY_NATIVE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pythread.h>
+
+#include <stdint.h>
+
+#include "shmstate.h"
+
+typedef struct {
+  PyObject* segment_type;
+  PyObject* error_factory; /* shmstate.errors.error_for(code, message, sys_errno) */
+} module_state;
+
+/* ---- _native.c: errors and arguments ---- */
+
+/* Raise the shmstate.errors class for `code` (a name such as "E_INVALID"); return NULL. */
+PyObject* native_raise_code(module_state* st, const char* code, const char* message, int sys_errno);
+PyObject* native_raise_core(module_state* st, const shmstate_error* err);
+PyObject* native_raise_invalid(module_state* st, const char* message);
+/* A non-negative int that fits 64 bits, else TypeError or E_INVALID naming `what`. */
+int native_arg_u64(module_state* st, PyObject* obj, const char* what, uint64_t* out);
+/* A segment name as UTF-8 (owned by `obj`), refusing embedded NULs. */
+const char* native_arg_name(module_state* st, PyObject* obj);
+
+/* ---- _segment.c: the Segment object ---- */
+
+/* One in-flight wait. `stop` is handed to the core, which re-checks it after every
+ * futex wake-up; it is written only with the GIL held (by wake() and close()). */
+typedef struct waiter {
+  volatile int stop;
+  struct waiter* next;
+} waiter;
+
+typedef struct {
+  PyObject ob_base;
+  shmstate_segment* seg; /* NULL once really closed */
+  PyObject* name;
+  int closed;                      /* close() was called: every new call raises E_CLOSED */
+  Py_ssize_t busy;                 /* calls in flight; the core segment outlives them all */
+  waiter* waiters;                 /* waits in flight, for wake() and close() */
+  uint64_t wake_epoch;             /* wake() calls so far, see segment_wait */
+  PyThread_type_lock scratch_lock; /* guards `scratch`; a loser mallocs its own */
+  unsigned char* scratch;
+  size_t last_read_len;
+} SegmentObject;
+
+extern PyType_Spec segment_spec;
+
+module_state* segment_module_state(SegmentObject* self);
+PyObject* segment_raise_closed(SegmentObject* self);
+/* Every method brackets its use of self->seg with enter/leave (E_CLOSED after close). */
+int segment_enter(SegmentObject* self);
+void segment_leave(SegmentObject* self);
+/* Makes every wait in flight on this object return (sets its stop flag, wakes it). */
+void segment_stop_waiters(SegmentObject* self);
+
+/* ---- _segment_io.c: reading, committing, waiting ---- */
+
+PyObject* segment_read(SegmentObject* self, PyObject* unused);
+PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* segment_wait(SegmentObject* self, PyObject* args, PyObject* kwargs);
+PyObject* segment_wake(SegmentObject* self, PyObject* unused);
+
+#endif /* SHMSTATE_PY_NATIVE_H */

@@ -1,0 +1,303 @@
+/*
+ * The Segment object: creating, opening and closing the core's handle.
+ *
+ * Lifetime: shmstate_segment_close must not race with any other call on the handle, so
+ * every method counts itself in `busy` (segment_enter/leave, with the GIL held). close()
+ * marks the object closed, stops the waits in flight, and the core handle is released
+ * by whichever of close() or the last in-flight call comes last.
+ */
+#include "_native.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+module_state* segment_module_state(SegmentObject* self) {
+  return (module_state*)PyType_GetModuleState(Py_TYPE(self));
+}
+
+PyObject* segment_raise_closed(SegmentObject* self) {
+  const char* name = PyUnicode_AsUTF8AndSize(self->name, NULL);
+  if (name == NULL) return NULL;
+  char message[SHMSTATE_NAME_MAX + 64];
+  snprintf(message, sizeof message, "segment \"%s\" is closed", name);
+  return native_raise_code(segment_module_state(self), "E_CLOSED", message, 0);
+}
+
+/* All bookkeeping below runs with the GIL held, which is what makes it consistent. */
+int segment_enter(SegmentObject* self) {
+  if (self->closed) {
+    segment_raise_closed(self);
+    return -1;
+  }
+  self->busy++;
+  return 0;
+}
+
+static void segment_release(SegmentObject* self) {
+  shmstate_segment_close(self->seg);
+  self->seg = NULL;
+  free(self->scratch);
+  self->scratch = NULL;
+}
+
+void segment_leave(SegmentObject* self) {
+  if (--self->busy == 0 && self->closed && self->seg != NULL) segment_release(self);
+}
+
+void segment_stop_waiters(SegmentObject* self) {
+  if (self->waiters == NULL) return;
+  /* seq_cst: pairs with the core's seq_cst load of the flag in shmstate_segment_wait
+   * (before and after it registers as a waiter); the wake that follows bumps the futex
+   * word, so a waiter that read the flag just before this store cannot sleep through. */
+  for (waiter* w = self->waiters; w != NULL; w = w->next) {
+    __atomic_store_n(&w->stop, 1, __ATOMIC_SEQ_CST);
+  }
+  shmstate_segment_wake(self->seg);
+}
+
+typedef int (*open_fn)(void* args, shmstate_segment** out, int* created, shmstate_error* err);
+
+/* Runs an open/create call without the GIL and wraps its result. */
+static PyObject* segment_new(PyTypeObject* type, PyObject* name, open_fn fn, void* args,
+                             int* created) {
+  module_state* st = (module_state*)PyType_GetModuleState(type);
+  shmstate_segment* seg = NULL;
+  shmstate_error err = {0};
+  PyThreadState* ts = PyEval_SaveThread();
+  int rc = fn(args, &seg, created, &err);
+  PyEval_RestoreThread(ts);
+  if (rc != SHMSTATE_OK) return native_raise_core(st, &err);
+  allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+  SegmentObject* self = (SegmentObject*)alloc(type, 0);
+  if (self == NULL) {
+    shmstate_segment_close(seg);
+    return NULL;
+  }
+  PyThread_type_lock lock = PyThread_allocate_lock();
+  if (lock == NULL) {
+    shmstate_segment_close(seg);
+    Py_DECREF(self);
+    return PyErr_NoMemory();
+  }
+  self->seg = seg;
+  self->scratch_lock = lock;
+  Py_INCREF(name);
+  self->name = name;
+  return (PyObject*)self;
+}
+
+typedef struct {
+  const char* name;
+  uint64_t capacity;
+  uint32_t mode;
+  const char* initial;
+  Py_ssize_t initial_len;
+} create_args;
+
+static int do_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
+  create_args* a = p;
+  *created = 1;
+  return shmstate_segment_create(a->name, a->capacity, a->mode, a->initial, (size_t)a->initial_len,
+                                 out, err);
+}
+
+static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
+  *created = 0;
+  return shmstate_segment_open(((create_args*)p)->name, out, err);
+}
+
+static int do_open_or_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
+  create_args* a = p;
+  return shmstate_segment_open_or_create(a->name, a->capacity, a->mode, a->initial,
+                                         (size_t)a->initial_len, out, created, err);
+}
+
+/* Parses (name, capacity, mode, initial) for create and open_or_create. */
+static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
+                        create_args* a) {
+  static char* keywords[] = {"name", "capacity", "mode", "initial", NULL};
+  module_state* st = (module_state*)PyType_GetModuleState(type);
+  PyObject* capacity;
+  int mode;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOiy#", keywords, name, &capacity, &mode,
+                                   &a->initial, &a->initial_len))
+    return -1;
+  if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
+  if (native_arg_u64(st, capacity, "capacity", &a->capacity) < 0) return -1;
+  if (mode < 0 || mode > 07777) {
+    char message[96];
+    snprintf(message, sizeof message, "mode is %o; it must be between 0 and 07777", mode);
+    native_raise_invalid(st, message);
+    return -1;
+  }
+  a->mode = (uint32_t)mode;
+  return 0;
+}
+
+static PyObject* segment_create(PyObject* cls, PyObject* args, PyObject* kwargs) {
+  create_args a = {0};
+  PyObject* name;
+  int created;
+  if (parse_create((PyTypeObject*)cls, args, kwargs, &name, &a) < 0) return NULL;
+  return segment_new((PyTypeObject*)cls, name, do_create, &a, &created);
+}
+
+static PyObject* segment_open_or_create(PyObject* cls, PyObject* args, PyObject* kwargs) {
+  create_args a = {0};
+  PyObject* name;
+  int created = 0;
+  if (parse_create((PyTypeObject*)cls, args, kwargs, &name, &a) < 0) return NULL;
+  PyObject* seg = segment_new((PyTypeObject*)cls, name, do_open_or_create, &a, &created);
+  if (seg == NULL) return NULL;
+  return Py_BuildValue("(NO)", seg, created ? Py_True : Py_False);
+}
+
+static PyObject* segment_open(PyObject* cls, PyObject* name) {
+  create_args a = {0};
+  int created;
+  if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
+    return NULL;
+  return segment_new((PyTypeObject*)cls, name, do_open, &a, &created);
+}
+
+static PyObject* segment_unlink(PyObject* cls, PyObject* name) {
+  module_state* st = (module_state*)PyType_GetModuleState((PyTypeObject*)cls);
+  const char* c_name = native_arg_name(st, name);
+  if (c_name == NULL) return NULL;
+  shmstate_error err = {0};
+  PyThreadState* ts = PyEval_SaveThread();
+  int rc = shmstate_segment_unlink(c_name, &err);
+  PyEval_RestoreThread(ts);
+  if (rc != SHMSTATE_OK) return native_raise_core(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject* segment_close(SegmentObject* self, PyObject* unused) {
+  (void)unused;
+  if (self->closed) Py_RETURN_NONE;
+  self->closed = 1;
+  /* Waits in flight return E_CLOSED; the last call to leave closes the core segment. */
+  segment_stop_waiters(self);
+  if (self->busy == 0) segment_release(self);
+  Py_RETURN_NONE;
+}
+
+static PyObject* segment_set_lock_timeout(SegmentObject* self, PyObject* arg) {
+  uint64_t ms;
+  if (native_arg_u64(segment_module_state(self), arg, "lock timeout (ms)", &ms) < 0) return NULL;
+  if (ms > UINT32_MAX)
+    return native_raise_invalid(segment_module_state(self), "lock timeout is above 2^32-1 ms");
+  if (segment_enter(self) < 0) return NULL;
+  shmstate_segment_set_lock_timeout(self->seg, (uint32_t)ms);
+  segment_leave(self);
+  Py_RETURN_NONE;
+}
+
+static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  shmstate_stats s = {0};
+  shmstate_error err = {0};
+  int rc = shmstate_segment_stats(self->seg, &s, &err);
+  segment_leave(self);
+  if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
+  return Py_BuildValue("{sKsKsKsKsKsIsI}", "version", (unsigned long long)s.version, "capacity",
+                       (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
+                       "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
+                       (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters,
+                       "layout_version", (unsigned int)s.layout_version);
+}
+
+static PyObject* segment_get_version(SegmentObject* self, void* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  uint64_t version = shmstate_segment_version(self->seg);
+  segment_leave(self);
+  return PyLong_FromUnsignedLongLong(version);
+}
+
+static PyObject* segment_get_capacity(SegmentObject* self, void* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  uint64_t capacity = shmstate_segment_capacity(self->seg);
+  segment_leave(self);
+  return PyLong_FromUnsignedLongLong(capacity);
+}
+
+static PyObject* segment_get_name(SegmentObject* self, void* unused) {
+  (void)unused;
+  Py_INCREF(self->name);
+  return self->name;
+}
+
+static PyObject* segment_get_closed(SegmentObject* self, void* unused) {
+  (void)unused;
+  return PyBool_FromLong(self->closed);
+}
+
+static PyObject* segment_get_wake_epoch(SegmentObject* self, void* unused) {
+  (void)unused;
+  return PyLong_FromUnsignedLongLong(self->wake_epoch);
+}
+
+static PyObject* segment_repr(SegmentObject* self) {
+  return PyUnicode_FromFormat("<shmstate._native.Segment %R%s>", self->name,
+                              self->closed ? " closed" : "");
+}
+
+static void segment_dealloc(SegmentObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  /* No call can be in flight: each one holds a reference to self. */
+  if (self->seg != NULL) segment_release(self);
+  if (self->scratch_lock != NULL) PyThread_free_lock(self->scratch_lock);
+  Py_XDECREF(self->name);
+  freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+  tp_free(self);
+  Py_DECREF(type);
+}
+
+static PyMethodDef segment_methods[] = {
+    {"create", (PyCFunction)(void (*)(void))segment_create,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS, "create(name, capacity, mode, initial) -> Segment"},
+    {"open", (PyCFunction)segment_open, METH_O | METH_CLASS, "open(name) -> Segment"},
+    {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "open_or_create(name, capacity, mode, initial) -> (Segment, created)"},
+    {"unlink", (PyCFunction)segment_unlink, METH_O | METH_CLASS, "unlink(name) -> None"},
+    {"read", (PyCFunction)segment_read, METH_NOARGS, "read() -> (version, bytes)"},
+    {"commit", (PyCFunction)(void (*)(void))segment_commit, METH_FASTCALL,
+     "commit(data, expected_version=0, /) -> version"},
+    {"wait", (PyCFunction)(void (*)(void))segment_wait, METH_VARARGS | METH_KEYWORDS,
+     "wait(seen_version, timeout=None, wake_epoch=None) -> version"},
+    {"wake", (PyCFunction)segment_wake, METH_NOARGS, "wake() -> None"},
+    {"stats", (PyCFunction)segment_stats, METH_NOARGS, "stats() -> dict"},
+    {"set_lock_timeout", (PyCFunction)segment_set_lock_timeout, METH_O,
+     "set_lock_timeout(ms) -> None"},
+    {"close", (PyCFunction)segment_close, METH_NOARGS, "close() -> None (idempotent)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef segment_getset[] = {
+    {"version", (getter)segment_get_version, NULL, "the published version", NULL},
+    {"capacity", (getter)segment_get_capacity, NULL, "largest payload in bytes", NULL},
+    {"name", (getter)segment_get_name, NULL, "the segment name", NULL},
+    {"closed", (getter)segment_get_closed, NULL, "whether close() was called", NULL},
+    {"wake_epoch", (getter)segment_get_wake_epoch, NULL, "wake() calls on this handle", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot segment_slots[] = {
+    {Py_tp_doc, "An open shmstate segment (the C core's handle)."},
+    {Py_tp_dealloc, segment_dealloc},
+    {Py_tp_repr, segment_repr},
+    {Py_tp_methods, segment_methods},
+    {Py_tp_getset, segment_getset},
+    {0, NULL},
+};
+
+PyType_Spec segment_spec = {
+    .name = "shmstate._native.Segment",
+    .basicsize = sizeof(SegmentObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = segment_slots,
+};

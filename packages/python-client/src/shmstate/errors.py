@@ -1,0 +1,147 @@
+"""The shmstate error classes: one per code of errors.def, each with a stable ``.code``.
+
+Every failure, from the C core or from this package, is a :class:`ShmStateError`.
+Where a standard exception means the same thing the class also derives from it, so
+``except FileNotFoundError`` works for ``Store.open()`` of an absent name.
+:data:`CLASS_FOR_CODE` is the one table mapping each code to its class (docs/errors.md).
+"""
+
+from __future__ import annotations
+
+from . import _native
+
+
+class ShmStateError(Exception):
+    """Base of every shmstate error. ``code`` is the stable string ("E_CAPACITY")."""
+
+    code: str = "E_UNKNOWN"
+    #: The operating-system errno behind the failure, 0 if none.
+    sys_errno: int = 0
+
+
+class ShmStateCapacityError(ShmStateError):
+    code = "E_CAPACITY"
+
+
+class ShmStateCorrupt(ShmStateError):
+    code = "E_CORRUPT"
+
+
+class ShmStateVersionError(ShmStateCorrupt):
+    code = "E_VERSION"
+
+
+class ShmStateConflict(ShmStateError):
+    code = "E_CONFLICT"
+
+
+class ShmStateBusy(ShmStateError):
+    code = "E_BUSY"
+
+
+class ShmStateTimeout(ShmStateError, TimeoutError):
+    code = "E_TIMEOUT"
+
+
+class ShmStateExists(ShmStateError, FileExistsError):
+    code = "E_EXISTS"
+
+
+class ShmStateNotFound(ShmStateError, FileNotFoundError):
+    code = "E_NOENT"
+
+
+class ShmStatePermission(ShmStateError, PermissionError):
+    code = "E_PERM"
+
+
+class ShmStateNameError(ShmStateError, ValueError):
+    code = "E_NAME"
+
+
+class ShmStateEncodeError(ShmStateError, ValueError):
+    code = "E_ENCODE"
+
+
+class ShmStateClosed(ShmStateError):
+    code = "E_CLOSED"
+
+
+class ShmStateNoSpace(ShmStateError):
+    code = "E_NOSPC"
+
+
+class ShmStateInterrupted(ShmStateError):
+    code = "E_INTERRUPTED"
+
+
+class ShmStateInvalid(ShmStateError, ValueError):
+    code = "E_INVALID"
+
+
+class ShmStateNoMemory(ShmStateError, MemoryError):
+    code = "E_NOMEM"
+
+
+class ShmStateLimit(ShmStateError):
+    code = "E_LIMIT"
+
+
+class ShmStateSystemError(ShmStateError, OSError):
+    code = "E_SYSTEM"
+
+
+#: Every error code of errors.def and the class raised for it.
+CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
+    cls.code: cls
+    for cls in (
+        ShmStateCapacityError,
+        ShmStateCorrupt,
+        ShmStateConflict,
+        ShmStateBusy,
+        ShmStateTimeout,
+        ShmStateExists,
+        ShmStateNotFound,
+        ShmStatePermission,
+        ShmStateNameError,
+        ShmStateEncodeError,
+        ShmStateClosed,
+        ShmStateVersionError,
+        ShmStateNoSpace,
+        ShmStateInterrupted,
+        ShmStateInvalid,
+        ShmStateNoMemory,
+        ShmStateLimit,
+        ShmStateSystemError,
+    )
+}
+
+
+def error_codes() -> list[str]:
+    """Every error code of errors.def, in its order (compiled into the extension)."""
+    return _native.codes()
+
+
+def code_meaning(code: str) -> str:
+    """The one-line meaning of a code, from errors.def."""
+    return _native.code_meaning(code)
+
+
+def error_for(code: str, message: str, sys_errno: int = 0) -> ShmStateError:
+    """Builds the exception for ``code``; the message ends with the code, as in every
+    language: "state is 70000 bytes; capacity is 65536 (E_CAPACITY)"."""
+    cls = CLASS_FOR_CODE.get(code, ShmStateError)
+    suffix = f"({code})"
+    if not message.endswith(suffix):
+        message = f"{message} {suffix}"
+    error = cls(message)
+    error.code = code
+    if sys_errno:
+        error.sys_errno = sys_errno
+        if isinstance(error, OSError):
+            error.errno = sys_errno
+    return error
+
+
+# The extension raises these classes: hand it the factory once, at import.
+_native._set_error_factory(error_for)

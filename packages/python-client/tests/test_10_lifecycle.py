@@ -1,0 +1,140 @@
+"""Segments: create, open, open_or_create, unlink, names, modes, close."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from conftest import shm_path, unique_name
+
+from shmstate import (
+    ShmStateClosed,
+    ShmStateExists,
+    ShmStateInvalid,
+    ShmStateNameError,
+    ShmStateNotFound,
+    Store,
+    _native,
+)
+
+
+def test_create_publishes_the_initial_state_as_version_1(name):
+    with Store.create(name, initial={"a": [1, 2]}) as store:
+        assert store.version == 1
+        assert store.get() == {"a": [1, 2]}
+        assert store.created is True
+        assert store.name == name
+
+
+def test_create_defaults_to_an_empty_object(name):
+    with Store.create(name) as store:
+        assert store.get() == {}
+
+
+def test_open_sees_what_create_wrote(name):
+    with Store.create(name, initial={"x": 1}), Store.open(name) as other:
+        assert other.snapshot() == (1, {"x": 1})
+        assert other.created is False
+
+
+def test_create_of_a_taken_name_raises_exists(store):
+    with pytest.raises(ShmStateExists) as caught:
+        Store.create(store.name)
+    assert caught.value.code == "E_EXISTS"
+    assert isinstance(caught.value, FileExistsError)
+
+
+def test_open_of_an_absent_name_raises_not_found():
+    with pytest.raises(ShmStateNotFound) as caught:
+        Store.open(unique_name())
+    assert caught.value.code == "E_NOENT"
+    assert isinstance(caught.value, FileNotFoundError)
+
+
+@pytest.mark.parametrize("bad", ["", "a/b", ".hidden", "-dash", "x" * 201, "sp ace", "nul\0x"])
+def test_invalid_names_raise_name_error(bad):
+    with pytest.raises(ShmStateNameError) as caught:
+        Store.create(bad)
+    assert caught.value.code == "E_NAME"
+    assert isinstance(caught.value, ValueError)
+
+
+def test_unlink_removes_the_name_but_open_handles_keep_working(name):
+    with Store.create(name, initial=1) as store:
+        Store.unlink(name)
+        assert not shm_path(name).exists()
+        with pytest.raises(ShmStateNotFound):
+            Store.open(name)
+        assert store.set(2) == 2
+        assert store.get() == 2
+    with pytest.raises(ShmStateNotFound):
+        Store.unlink(name)
+
+
+def test_default_mode_is_0600_whatever_the_umask(name):
+    old = os.umask(0o000)
+    try:
+        Store.create(name).close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(shm_path(name).stat().st_mode) == 0o600
+
+
+def test_mode_is_exact_despite_the_umask(name):
+    old = os.umask(0o077)
+    try:
+        Store.create(name, mode=0o640).close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(shm_path(name).stat().st_mode) == 0o640
+
+
+def test_open_or_create_creates_once_then_opens(name):
+    with (
+        Store.open_or_create(name, initial={"v": 1}) as first,
+        Store.open_or_create(name, initial={"v": 2}) as second,
+    ):
+        assert first.created is True
+        assert second.created is False
+        assert second.get() == {"v": 1}
+
+
+def test_close_is_idempotent_and_every_later_call_raises_closed(name):
+    store = Store.create(name, initial={"n": 0})
+    store.close()
+    store.close()
+    assert store.closed
+    assert store.name == name
+    calls = [
+        store.get,
+        store.snapshot,
+        lambda: store.version,
+        lambda: store.set({}),
+        lambda: store.update(lambda s: s),
+        lambda: store.watch(),
+        lambda: store.wait_for(2),
+        lambda: store.subscribe(print),
+        lambda: store.changes(),
+        store.stats,
+    ]
+    for call in calls:
+        with pytest.raises(ShmStateClosed) as caught:
+            call()
+        assert caught.value.code == "E_CLOSED"
+
+
+def test_raw_segment_close_is_idempotent_and_later_calls_raise_closed(name):
+    segment = _native.Segment.create(name, 4096, 0o600, b"{}")
+    segment.close()
+    segment.close()
+    for call in (segment.read, lambda: segment.commit(b"1"), lambda: segment.version):
+        with pytest.raises(ShmStateClosed):
+            call()
+
+
+def test_capacity_below_the_minimum_is_invalid(name):
+    with pytest.raises(ShmStateInvalid) as caught:
+        Store.create(name, capacity=_native.CAPACITY_MIN - 1)
+    assert caught.value.code == "E_INVALID"
+    assert not shm_path(name).exists()

@@ -1,0 +1,95 @@
+"""Reading and writing: get, set, snapshot, version, the per-version cache, update."""
+
+from __future__ import annotations
+
+import pytest
+
+from shmstate import ShmStateConflict, ShmStateInvalid, Snapshot, Store
+
+
+def test_set_returns_the_next_version_and_get_reads_it(store):
+    assert store.set({"n": 5}) == 2
+    assert store.version == 2
+    assert store.get() == {"n": 5}
+    assert store.snapshot() == Snapshot(2, {"n": 5})
+
+
+def test_another_handle_sees_each_commit(store):
+    with Store.open(store.name) as other:
+        other.set({"n": 1})
+        assert store.snapshot() == (2, {"n": 1})
+        store.set({"n": 2})
+        assert other.get() == {"n": 2}
+
+
+def test_an_unchanged_version_is_served_from_the_cache(store):
+    first = store.get()
+    assert store.get() is first
+    store.set({"n": 1})
+    assert store.get() is not first
+
+
+def test_update_commits_what_the_function_returns(store):
+    assert store.update(lambda s: {"n": s["n"] + 1}) == 2
+    assert store.get() == {"n": 1}
+
+
+def test_update_gives_the_function_a_private_copy(store):
+    shared = store.get()
+
+    def change_in_place(state):
+        state["n"] = 7
+        state["new"] = True
+        # None: commit the changed copy
+
+    assert store.update(change_in_place) == 2
+    assert shared == {"n": 0}
+    assert store.get() == {"n": 7, "new": True}
+
+
+def test_update_reruns_the_function_after_a_lost_compare_and_set(store):
+    calls = []
+
+    def increment(state):
+        calls.append(state["n"])
+        if len(calls) == 1:
+            with Store.open(store.name) as rival:
+                rival.set({"n": 10})  # lands between our read and our commit
+        return {"n": state["n"] + 1}
+
+    assert store.update(increment) == 3
+    assert calls == [0, 10]
+    assert store.get() == {"n": 11}
+
+
+def test_update_gives_up_after_max_retries_with_conflict(store):
+    calls = 0
+
+    def always_overtaken(state):
+        nonlocal calls
+        calls += 1
+        with Store.open(store.name) as rival:
+            rival.set({"n": -calls})
+        return {"n": 100}
+
+    with pytest.raises(ShmStateConflict) as caught:
+        store.update(always_overtaken, max_retries=3)
+    assert caught.value.code == "E_CONFLICT"
+    assert calls == 4
+    assert store.get() == {"n": -4}
+
+
+def test_update_rejects_a_negative_retry_bound(store):
+    with pytest.raises(ShmStateInvalid):
+        store.update(lambda s: s, max_retries=-1)
+
+
+def test_stats_count_commits_and_conflicts(store):
+    store.set({"n": 1})
+    with pytest.raises(ShmStateConflict):
+        store._seg.commit(b"{}", 1)
+    stats = store.stats()
+    assert stats["version"] == 2
+    assert stats["commits"] == 2
+    assert stats["conflicts"] == 1
+    assert stats["capacity"] == store.capacity
