@@ -15,7 +15,7 @@ run npx --no-install eslint --max-warnings 0 .
 run npx --no-install prettier --check --log-level warn .
 mapfile -t c_files < <(git ls-files -co --exclude-standard -- 'packages/native/csrc/*.c' 'packages/native/csrc/*.h' \
   'packages/native/csrc/**/*.c' 'packages/native/csrc/**/*.h' 'packages/native/addon/*.cc' 'packages/native/addon/*.h' \
-  'packages/python-client/src/shmstate/*.c' 'bench/**/*.c')
+  'packages/python-client/src/shmstate/*.c' 'packages/python-client/src/shmstate/*.h' 'bench/**/*.c')
 run "$VENV/bin/clang-format" --dry-run -Werror "${c_files[@]}"
 run "$VENV/bin/ruff" check packages/python-client test bench examples
 run "$VENV/bin/ruff" format --check packages/python-client test bench examples

@@ -25,7 +25,7 @@ fi
 stamp="$VENV/.shmstate-build-stamp"
 sources_hash="$(cat packages/native/csrc/*.c packages/native/csrc/*.h packages/native/csrc/*.def \
   packages/native/csrc/include/*.h packages/python-client/setup.py packages/python-client/pyproject.toml \
-  packages/python-client/src/shmstate/_native.c 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  packages/python-client/src/shmstate/*.c packages/python-client/src/shmstate/*.h 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources_hash" ] || ! "$PY" -c 'import shmstate._native' 2>/dev/null; then
   "$PY" -m pip install --quiet --no-build-isolation -e packages/python-client
   echo "$sources_hash" >"$stamp"

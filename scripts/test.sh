@@ -27,7 +27,7 @@ step() {
 }
 
 step "lint and typecheck" bash scripts/lint.sh
-step "C core tests (ASan+UBSan, stress, crash, corruption)" make -C packages/native/csrc test
+step "C core tests (ASan+UBSan, stress, crash, corruption)" make -j2 -C packages/native/csrc test
 step "@shmstate/native tests" "${PNPM[@]}" --filter @shmstate/native test
 step "@shmstate/core tests" "${PNPM[@]}" --filter @shmstate/core test
 step "python tests (3.11)" "$PY" -m pytest -q packages/python-client/tests
