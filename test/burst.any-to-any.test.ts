@@ -38,7 +38,9 @@ for (const { writer, readers, commits } of cases) {
     t.teardown(() => store.close());
     const final = store.version + commits;
 
-    const subscribers = readers.map((side) => spawnSide(t, side, 'subscribe-until', [name, String(final)]));
+    const subscribers = readers.map((side) =>
+      spawnSide(t, side, 'subscribe-until', [name, String(final)]),
+    );
     for (const subscriber of subscribers) t.is(await subscriber.nextLine(), 'ready');
 
     const writerProcess = spawnSide(t, writer, 'burst-writer', [name, String(commits)]);
@@ -53,8 +55,14 @@ for (const { writer, readers, commits } of cases) {
       t.true(result.increasing, `${label} saw strictly increasing versions`);
       t.true(result.whole, `${label} saw only whole states`);
       t.true(result.honest, `${label} got missed = version gap - 1 on every emission`);
-      t.is(result.emissions + result.missed, result.last - result.first + 1, `${label} accounts for every version`);
-      t.log(`${label}: ${result.emissions} emissions, ${result.missed} missed, from v${result.first}`);
+      t.is(
+        result.emissions + result.missed,
+        result.last - result.first + 1,
+        `${label} accounts for every version`,
+      );
+      t.log(
+        `${label}: ${result.emissions} emissions, ${result.missed} missed, from v${result.first}`,
+      );
     }
   });
 }

@@ -14,7 +14,9 @@ interface Entry {
   name: string;
   value: unknown;
 }
-const corpus = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'corpus.json'), 'utf8')) as Entry[];
+const corpus = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'corpus.json'), 'utf8'),
+) as Entry[];
 
 /** Registers removal of <base>-0 .. <base>-(n-1) and returns base. */
 function corpusBase(t: ExecutionContext, prefix: string): string {
@@ -47,7 +49,10 @@ test('python -> node: every corpus value decodes deep-equal', async (t) => {
 test('node -> python: every corpus value decodes equal in Python', async (t) => {
   const base = corpusBase(t, 'corpus-node');
   for (const [index, entry] of corpus.entries()) {
-    const store = await SharedStore.create(`${base}-${index}`, { initial: null, capacity: 1 << 20 });
+    const store = await SharedStore.create(`${base}-${index}`, {
+      initial: null,
+      capacity: 1 << 20,
+    });
     store.set(entry.value);
     store.close();
   }

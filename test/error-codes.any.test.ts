@@ -10,7 +10,11 @@ import { ERROR_CODES } from '@shmstate/native';
 import { python, repoRoot } from './helpers/processes';
 
 const fromErrorsDef = (): string[] =>
-  [...readFileSync(join(repoRoot, 'packages/native/csrc/errors.def'), 'utf8').matchAll(/^X\((\w+),/gm)]
+  [
+    ...readFileSync(join(repoRoot, 'packages/native/csrc/errors.def'), 'utf8').matchAll(
+      /^X\((\w+),/gm,
+    ),
+  ]
     .map((match) => match[1]!)
     .filter((code) => code !== 'OK');
 

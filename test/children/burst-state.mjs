@@ -7,4 +7,6 @@ export const isWholeBurstState = (state) =>
   state !== null &&
   typeof state === 'object' &&
   (state.seq === 0 ||
-    (Array.isArray(state.body) && state.body.length === 16 && state.body.every((x) => x === state.seq)));
+    (Array.isArray(state.body) &&
+      state.body.length === 16 &&
+      state.body.every((x) => x === state.seq)));

@@ -8,7 +8,15 @@ const [name, finalArg] = process.argv.slice(2);
 const final = Number(finalArg);
 const store = await SharedStore.open(name);
 
-const result = { first: 0, last: 0, emissions: 0, missed: 0, increasing: true, whole: true, honest: true };
+const result = {
+  first: 0,
+  last: 0,
+  emissions: 0,
+  missed: 0,
+  increasing: true,
+  whole: true,
+  honest: true,
+};
 const subscription = store.changes$.subscribe(({ version, state, missed }) => {
   if (result.emissions === 0) result.first = version;
   else {

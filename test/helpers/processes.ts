@@ -43,7 +43,9 @@ function track(t: ExecutionContext, child: ChildProcess, label: string): Child {
         if (line !== undefined) return resolve(line);
         waiting.push(resolve);
         void exited.then(([code, signal]) =>
-          reject(new Error(`${label} exited (${code ?? signal}) before printing a line: ${stderr}`)),
+          reject(
+            new Error(`${label} exited (${code ?? signal}) before printing a line: ${stderr}`),
+          ),
         );
       }),
     done: async () => {
@@ -55,7 +57,9 @@ function track(t: ExecutionContext, child: ChildProcess, label: string): Child {
 
 /** Runs test/py/<script> with the project's Python. */
 export function spawnPython(t: ExecutionContext, script: string, args: string[]): Child {
-  const child = spawn(python, [join(pyDir, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, [join(pyDir, script), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return track(t, child, `python ${script}`);
 }
 

@@ -9,7 +9,9 @@ import sys
 
 from shmstate import Store
 
-corpus = json.loads((pathlib.Path(__file__).parent.parent / "fixtures" / "corpus.json").read_text("utf-8"))
+corpus = json.loads(
+    (pathlib.Path(__file__).parent.parent / "fixtures" / "corpus.json").read_text("utf-8")
+)
 base = sys.argv[1]
 mismatches = []
 for index, entry in enumerate(corpus):

@@ -8,7 +8,15 @@ from burst_state import is_whole_burst_state
 from shmstate import Store
 
 name, final = sys.argv[1], int(sys.argv[2])
-result = {"first": 0, "last": 0, "emissions": 0, "missed": 0, "increasing": True, "whole": True, "honest": True}
+result = {
+    "first": 0,
+    "last": 0,
+    "emissions": 0,
+    "missed": 0,
+    "increasing": True,
+    "whole": True,
+    "honest": True,
+}
 
 with Store.open(name) as store:
     # replay=True: the first change is the current state, so nothing falls between the

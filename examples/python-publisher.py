@@ -1,0 +1,101 @@
+"""A fleet of simulated robots publishing its live state through shmstate.
+
+Run:  .venv/bin/python examples/python-publisher.py --name fleet --hz 200 --seconds 5
+
+Creates the store, publishes the whole fleet `--hz` times a second, and ends by
+publishing `{"done": true, ...}`. Each state carries `published_ns`, the CLOCK_MONOTONIC
+time just before the commit, so a subscriber on the same host can measure latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import signal
+import sys
+import time
+
+from shmstate import Store
+
+
+def make_fleet(size: int, rng: random.Random) -> list[dict]:
+    return [
+        {
+            "id": f"robot-{i:02d}",
+            "x": rng.uniform(0, 50),
+            "y": rng.uniform(0, 50),
+            "heading": rng.uniform(0, 2 * math.pi),
+            "speed": rng.uniform(0.5, 2.0),
+            "battery": rng.uniform(60, 100),
+            "status": "moving",
+        }
+        for i in range(size)
+    ]
+
+
+def step(fleet: list[dict], dt: float, rng: random.Random) -> None:
+    for robot in fleet:
+        robot["heading"] = (robot["heading"] + rng.gauss(0, 0.2) * dt * 10) % (2 * math.pi)
+        robot["x"] = min(
+            50.0, max(0.0, robot["x"] + math.cos(robot["heading"]) * robot["speed"] * dt)
+        )
+        robot["y"] = min(
+            50.0, max(0.0, robot["y"] + math.sin(robot["heading"]) * robot["speed"] * dt)
+        )
+        robot["battery"] = max(0.0, robot["battery"] - dt * 0.5)
+        robot["status"] = "charging" if robot["battery"] < 20 else "moving"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", default="fleet")
+    parser.add_argument("--robots", type=int, default=8)
+    parser.add_argument("--hz", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+
+    rng = random.Random(7)
+    fleet = make_fleet(args.robots, rng)
+    period = 1.0 / args.hz
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    store = Store.create(
+        args.name, initial={"tick": 0, "robots": fleet, "done": False}, capacity=1 << 16
+    )
+    print("ready", flush=True)
+    try:
+        tick = 0
+        started = time.monotonic()
+        next_at = started
+        while not stopping and time.monotonic() - started < args.seconds:
+            tick += 1
+            step(fleet, period, rng)
+            store.set(
+                {
+                    "tick": tick,
+                    "robots": fleet,
+                    "done": False,
+                    "published_ns": time.clock_gettime_ns(time.CLOCK_MONOTONIC),
+                }
+            )
+            next_at += period
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        store.set({"tick": tick, "robots": fleet, "done": True})
+        print(f"published {tick} states", flush=True)
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
