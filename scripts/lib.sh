@@ -28,3 +28,10 @@ VENV="$repo_root/.venv"
 PY="$VENV/bin/python"
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# pip install, quietly: a local index without a package makes pip warn once per package.
+pip_install() {
+  local python="$1"
+  shift
+  "$python" -m pip install --quiet "$@" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+}

@@ -19,7 +19,7 @@ if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
 fi
 if ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format' 2>/dev/null; then
-  "$PY" -m pip install --quiet -r "$repo_root/scripts/requirements-dev.txt"
+  pip_install "$PY" -r "$repo_root/scripts/requirements-dev.txt"
 fi
 # Rebuild the extension only when its sources changed.
 stamp="$VENV/.shmstate-build-stamp"
@@ -27,7 +27,7 @@ sources_hash="$(cat packages/native/csrc/*.c packages/native/csrc/*.h packages/n
   packages/native/csrc/include/*.h packages/python-client/setup.py packages/python-client/pyproject.toml \
   packages/python-client/src/shmstate/*.c packages/python-client/src/shmstate/*.h 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources_hash" ] || ! "$PY" -c 'import shmstate._native' 2>/dev/null; then
-  "$PY" -m pip install --quiet --no-build-isolation -e packages/python-client
+  pip_install "$PY" --no-build-isolation -e packages/python-client
   echo "$sources_hash" >"$stamp"
 fi
 "$PY" -c 'import shmstate; print("python: shmstate", shmstate.__version__, "ready")'

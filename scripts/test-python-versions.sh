@@ -21,9 +21,9 @@ prepare() {
   fi
   venv="$repo_root/.venv-$minor"
   [ -x "$venv/bin/python" ] || PYENV_VERSION="$full" python3 -m venv "$venv" || return 1
-  "$venv/bin/python" -m pip install --quiet setuptools wheel "${@:2}" || return 1
+  pip_install "$venv/bin/python" setuptools wheel "${@:2}" || return 1
   # A regular (not editable) install: the package is built from source for this interpreter.
-  "$venv/bin/python" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps \
+  pip_install "$venv/bin/python" --no-build-isolation --force-reinstall --no-deps \
     ./packages/python-client || return 1
   echo "python $minor ($full): $("$venv/bin/python" -c 'import shmstate, sys; print(shmstate.__file__)')"
 }

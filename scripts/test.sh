@@ -30,9 +30,10 @@ step "lint and typecheck" bash scripts/lint.sh
 step "C core tests (ASan+UBSan, stress, crash, corruption)" make -j2 -C packages/native/csrc test
 step "@shmstate/native tests" "${PNPM[@]}" --filter @shmstate/native test
 step "@shmstate/core tests" "${PNPM[@]}" --filter @shmstate/core test
-step "python tests (3.11)" "$PY" -m pytest -q packages/python-client/tests
+step "python tests (3.11)" "$PY" -m pytest -q -p no:cacheprovider packages/python-client/tests --ignore=packages/python-client/tests/reliability
 step "python 3.10/3.12/3.13" bash scripts/test-python-versions.sh
-step "cross-language tests" "${PNPM[@]}" --filter @shmstate/cross-language-tests test
+step "cross-language tests" bash -c 'cd test && exec npx --no-install ava "*.test.ts"'
+step "reliability suite (fuzzing, crash loops, soak, permissions)" env SKIP_SETUP=1 bash scripts/test-reliability.sh
 step "no segment left in /dev/shm" bash scripts/check-no-leftovers.sh
 
 echo

@@ -26,7 +26,7 @@
 #include "fuzz_input.h"
 #include "internal.h"
 
-#define MAX_READS 16 /* a scribbled odd seq makes each read spin to its retry cap */
+#define MAX_READS 4 /* a scribbled odd seq makes each read spin to its retry cap */
 
 typedef struct cursor {
   const uint8_t* data;

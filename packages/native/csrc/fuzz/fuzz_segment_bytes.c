@@ -23,6 +23,7 @@
 #define MAX_FILE (1u << 20)
 
 static void reseal_slots(unsigned char* bytes, size_t len) {
+  if (len < 24) return; /* no capacity field to read */
   uint64_t capacity;
   memcpy(&capacity, bytes + 16, 8);
   if (capacity < SHMSTATE_CAPACITY_MIN || capacity > SHMSTATE_CAPACITY_MAX) return;
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t magic = SHMSTATE_MAGIC;
     memcpy(bytes, &magic, 8);
   }
-  if ((flags & 1) && len >= 56) {
+  if ((flags & 1) && len >= 60) {
     uint32_t sum = shmstate_crc32c(bytes + 8, 48);
     memcpy(bytes + 56, &sum, 4);
   }

@@ -72,11 +72,12 @@ int main(int argc, char** argv) {
   segment_seed(argv[1], 4096, 3000, 5);
   /* Step programs: capacity byte, then opcodes (see fuzz_mutate_between_reads.c). */
   static const unsigned char read_commit_read[] = {0, 2, 3, 3, 2, 4, 5};
-  static const unsigned char poke_seq_odd[] = {4, 1, 0x00, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 9, 2};
+  static const unsigned char poke_seq_odd[] = {4, 1, 0x00, 0x10, 1, 0, 0, 0,
+                                               0, 0, 0,    0,    2, 3, 9, 2};
   static const unsigned char poke_version[] = {
       10, 1, 0x80, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 3, 1, 3, 2, 2, 4};
-  static const unsigned char poke_length[] = {
-      2, 3, 5, 1, 0x50, 0x11, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 2, 4, 3, 40, 2};
+  static const unsigned char poke_length[] = {2, 3, 5, 1, 0x50, 0x11, 0xff, 0xff, 0, 0,
+                                              0, 0, 0, 0, 2,    4,    3,    40,   2};
   static const unsigned char poke_header[] = {1, 0, 16, 0, 7, 4, 0, 8, 0, 9, 4, 2, 3, 1, 2};
   write_seed(argv[2], "read_commit_read", read_commit_read, sizeof read_commit_read, NULL, 0);
   write_seed(argv[2], "poke_seq_odd", poke_seq_odd, sizeof poke_seq_odd, NULL, 0);

@@ -44,7 +44,8 @@ static int commit_as(shmstate_segment* seg, shared_log* log, uint32_t token, uin
                      shmstate_error* err) {
   unsigned char buf[CAPACITY];
   uint64_t current = shmstate_segment_version(seg);
-  if (current + 1 >= MAX_VERSIONS) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out of versions");
+  if (current + 1 >= MAX_VERSIONS)
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out of versions");
   size_t len = build(buf, current + 1, token);
   __atomic_store_n(&log->committed[current + 1], token, __ATOMIC_SEQ_CST);
   return shmstate_segment_commit(seg, buf, len, current, out, err);
@@ -103,7 +104,8 @@ static void writers_killed_holding_the_lock_many_times(void) {
   shmstate_segment* seg = NULL;
   CHECK_OK(shmstate_segment_create(name, CAPACITY, 0, NULL, 0, &seg, &err), &err);
   if (seg == NULL) return;
-  shared_log* log = mmap(NULL, sizeof *log, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  shared_log* log =
+      mmap(NULL, sizeof *log, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   int reader = fork();
   if (reader == 0) reader_main(name, log);
 
@@ -137,8 +139,10 @@ static void writers_killed_holding_the_lock_many_times(void) {
       kill(pid, SIGKILL);
     }
     ok &= CHECKF(harness_wait_child(pid) == 128 + SIGKILL, "iteration %ld (step %d)", i, step);
-    if (step == 0) random_kills++;
-    else kills_at_steps[step]++;
+    if (step == 0)
+      random_kills++;
+    else
+      kills_at_steps[step]++;
     uint64_t before = shmstate_segment_version(seg), got = 0;
     int64_t t0 = harness_now_ns();
     int rc = commit_as(seg, log, ++token, &got, &err);
@@ -161,11 +165,12 @@ static void writers_killed_holding_the_lock_many_times(void) {
   for (int s = 1; s < SHMSTATE_CRASH_STEP_COUNT; s++) at_steps += kills_at_steps[s];
   CHECKF((long)st.lock_recoveries >= at_steps, "%llu recoveries for %ld kills at crash points",
          (unsigned long long)st.lock_recoveries, at_steps);
-  printf("    %ld kills: %ld at crash points (%ld per point), %ld random; %llu lock recoveries; "
-         "%llu reads validated, 0 torn; recovery mean %.2f ms, worst %.2f ms; %.1f s\n",
-         at_steps + random_kills, at_steps, kills_at_steps[1], random_kills,
-         (unsigned long long)st.lock_recoveries, (unsigned long long)log->reads,
-         (double)sum_ns / (double)(at_steps + random_kills) / 1e6, (double)worst_ns / 1e6, seconds);
+  printf(
+      "    %ld kills: %ld at crash points (%ld per point), %ld random; %llu lock recoveries; "
+      "%llu reads validated, 0 torn; recovery mean %.2f ms, worst %.2f ms; %.1f s\n",
+      at_steps + random_kills, at_steps, kills_at_steps[1], random_kills,
+      (unsigned long long)st.lock_recoveries, (unsigned long long)log->reads,
+      (double)sum_ns / (double)(at_steps + random_kills) / 1e6, (double)worst_ns / 1e6, seconds);
   munmap(log, sizeof *log);
   shmstate_segment_close(seg);
 }

@@ -48,8 +48,10 @@ static int stall_writer_tool(const char* name, const char* payload) {
   uint64_t version = 0;
   stall_len = strlen(payload);
   int rc = shmstate_segment_commit(seg, payload, strlen(payload), 0, &version, &err);
-  if (rc != SHMSTATE_OK) fprintf(stderr, "commit: %s\n", err.message);
-  else printf("committed %llu\n", (unsigned long long)version);
+  if (rc != SHMSTATE_OK)
+    fprintf(stderr, "commit: %s\n", err.message);
+  else
+    printf("committed %llu\n", (unsigned long long)version);
   shmstate_segment_close(seg);
   return rc == SHMSTATE_OK ? 0 : 1;
 }

@@ -63,7 +63,8 @@ static void* writer(void* p) {
     size_t len = build(buf, i * 7 + (unsigned)(uintptr_t)pthread_self());
     uint64_t expected = i % 4 == 0 ? shmstate_segment_version(seg) : 0; /* some CAS too */
     int rc = shmstate_segment_commit(seg, buf, len, expected, NULL, &err);
-    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT) __atomic_add_fetch(&s->bad_reads, 1, __ATOMIC_RELAXED);
+    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT)
+      __atomic_add_fetch(&s->bad_reads, 1, __ATOMIC_RELAXED);
   }
   __atomic_add_fetch(&s->writers_done, 1, __ATOMIC_SEQ_CST);
   shmstate_segment_wake(seg);
@@ -125,8 +126,9 @@ static void run(int shared_handle, const char* tag) {
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
   CHECKF(s.bad_reads == 0, "%llu bad reads or failed commits", (unsigned long long)s.bad_reads);
-  CHECKF(st.commits + st.conflicts == 1 + WRITERS * COMMITS_PER_WRITER, "%llu commits + %llu conflicts",
-         (unsigned long long)st.commits, (unsigned long long)st.conflicts);
+  CHECKF(st.commits + st.conflicts == 1 + WRITERS * COMMITS_PER_WRITER,
+         "%llu commits + %llu conflicts", (unsigned long long)st.commits,
+         (unsigned long long)st.conflicts);
   printf("    %llu commits, %llu conflicts, %llu reads, %llu wake-ups\n",
          (unsigned long long)st.commits, (unsigned long long)st.conflicts,
          (unsigned long long)s.reads, (unsigned long long)s.waits);

@@ -1,0 +1,105 @@
+/**
+ * The processes a reliability test drives: the project's Python (.venv) running a script
+ * of test/reliability/py, and the C core's stalled-writer tool (built by
+ * `make -C packages/native/csrc test/bin/test_stall`), which stops itself inside a commit
+ * while holding the writer lock. Every child is killed when its test ends.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ExecutionContext } from 'ava';
+
+export const repoRoot = join(__dirname, '..', '..', '..');
+/** The project's venv Python; SHMSTATE_PYTHON overrides it (e.g. a system Python with the
+ * package on PYTHONPATH). */
+export const python = process.env.SHMSTATE_PYTHON ?? join(repoRoot, '.venv', 'bin', 'python');
+const csrc = join(repoRoot, 'packages', 'native', 'csrc');
+const stallTool = join(csrc, 'test', 'bin', 'test_stall');
+
+export interface Child {
+  process: ChildProcess;
+  /** The next stdout line (children speak one line per event). */
+  nextLine(): Promise<string>;
+  /** Resolves with [code, signal] when the child exits. */
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  stderr(): string;
+}
+
+export function track(t: ExecutionContext, child: ChildProcess): Child {
+  const lines: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(line);
+    else lines.push(line);
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return {
+    process: child,
+    exited,
+    stderr: () => stderr,
+    nextLine: () =>
+      new Promise<string>((resolve, reject) => {
+        const line = lines.shift();
+        if (line !== undefined) return resolve(line);
+        waiting.push(resolve);
+        void exited.then(([code, signal]) =>
+          reject(new Error(`child exited (${code ?? signal}) before a line: ${stderr}`)),
+        );
+      }),
+  };
+}
+
+/** Runs test/reliability/py/<script> with the project's Python. */
+export function spawnPython(t: ExecutionContext, script: string, args: string[]): Child {
+  const child = spawn(python, [join(__dirname, '..', 'py', script), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return track(t, child);
+}
+
+/** Builds the stalled-writer tool if it is missing (it needs only cc and make). */
+export function ensureStallTool(): string {
+  if (!existsSync(stallTool)) {
+    const built = spawnSync('make', ['-C', csrc, 'test/bin/test_stall'], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`cannot build the stall tool: ${built.stderr}`);
+  }
+  return stallTool;
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a C writer that commits `payload` to `name` and stops itself (SIGSTOP) inside the
+ * commit, holding the writer lock. Resolves once it is stopped; SIGCONT lets it finish.
+ */
+export async function startStalledWriter(
+  t: ExecutionContext,
+  name: string,
+  payload: string,
+): Promise<Child> {
+  const child = track(t, spawn(ensureStallTool(), ['--stall-writer', name, payload]));
+  const deadline = Date.now() + 10_000;
+  while (!isStopped(child.process.pid!)) {
+    if (child.process.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`the stalled writer did not stop: ${child.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return child;
+}
