@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Fails if any shmstate segment is left in /dev/shm, or any process the suite started
-# (by its command line in this repository) still runs.
+# Fails if the suite left a shmstate segment in /dev/shm, or any process it started (by its
+# command line in this repository) still runs. Segments listed in $1 (those that existed
+# before the suite started, e.g. another program's) do not count.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 status=0
-left="$(ls /dev/shm 2>/dev/null | grep '^shmstate\.' || true)"
+before="${1:-/dev/null}"
+left="$(ls /dev/shm 2>/dev/null | grep '^shmstate\.' | grep -vxF -f "$before" || true)"
 if [ -n "$left" ]; then
   echo "segments left behind in /dev/shm:"
   echo "$left"
