@@ -9,6 +9,8 @@
       "target_name": "shmstate",
       "sources": [
         "csrc/crc32c.c",
+        "csrc/doorbell.c",
+        "csrc/doorbell_ring.c",
         "csrc/errors.c",
         "csrc/futex.c",
         "csrc/header.c",
@@ -20,6 +22,7 @@
         "csrc/seqlock.c",
         "csrc/writer_lock.c",
         "addon/addon.cc",
+        "addon/doorbell_watch.cc",
         "addon/segment_wrap.cc",
         "addon/throw_error.cc",
         "addon/watcher.cc"

@@ -70,13 +70,16 @@ SegmentWrap::SegmentWrap(const Napi::CallbackInfo& info) : ObjectWrap<SegmentWra
                                "NativeSegment is created by create(), open() or openOrCreate()");
   }
   segment_ = info[0].As<Napi::External<shmstate_segment>>().Data();
+  doorbell_ = std::make_unique<DoorbellWatch>(segment_);
   watcher_ = std::make_unique<Watcher>(segment_);
 }
 
 SegmentWrap::~SegmentWrap() { Release(); }
 
 void SegmentWrap::Release() {
-  // The watcher thread uses the segment: join it before the core unmaps it.
+  // Both paths use the segment: unregister the doorbell and join the watcher thread
+  // before the core unmaps it.
+  doorbell_.reset();
   watcher_.reset();
   shmstate_segment_close(segment_);
   segment_ = nullptr;
@@ -219,6 +222,9 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   result.Set("conflicts", Napi::Number::New(env, static_cast<double>(stats.conflicts)));
   result.Set("lockRecoveries", Napi::Number::New(env, static_cast<double>(stats.lock_recoveries)));
   result.Set("waiters", Napi::Number::New(env, stats.waiters));
+  result.Set("doorbells", Napi::Number::New(env, stats.doorbells));
+  result.Set("doorbellReclaims",
+             Napi::Number::New(env, static_cast<double>(stats.doorbell_reclaims)));
   result.Set("layoutVersion", Napi::Number::New(env, stats.layout_version));
   return result;
 }
@@ -230,17 +236,36 @@ Napi::Value SegmentWrap::SetLockTimeout(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// watchStart(callback): callback() after changes, callback(error) if the wait fails.
+// watchStart(callback, mechanism) -> the mechanism in use, "doorbell" or "thread".
+// callback() after changes, callback(error) if notification fails for good. "doorbell"
+// falls back to the thread when no doorbell can be registered (a full table, no socket).
 Napi::Value SegmentWrap::WatchStart(const Napi::CallbackInfo& info) {
-  Handle(info.Env());
+  Napi::Env env = info.Env();
+  Handle(env);
   if (info.Length() < 1 || !info[0].IsFunction()) {
-    throw Napi::TypeError::New(info.Env(), "the watch callback must be a function");
+    throw Napi::TypeError::New(env, "the watch callback must be a function");
   }
-  watcher_->Start(info.Env(), info[0].As<Napi::Function>());
-  return info.Env().Undefined();
+  std::string mechanism = "doorbell";
+  if (info.Length() >= 2 && !info[1].IsUndefined()) {
+    if (!info[1].IsString()) throw Napi::TypeError::New(env, "the mechanism must be a string");
+    mechanism = info[1].As<Napi::String>().Utf8Value();
+    if (mechanism != "doorbell" && mechanism != "thread") {
+      throw Napi::RangeError::New(env, "the mechanism must be \"doorbell\" or \"thread\"");
+    }
+  }
+  if (doorbell_->active()) return Napi::String::New(env, "doorbell");
+  if (watcher_->active()) return Napi::String::New(env, "thread");
+  Napi::Function callback = info[0].As<Napi::Function>();
+  shmstate_error err{};
+  if (mechanism == "doorbell" && doorbell_->Start(env, callback, &err)) {
+    return Napi::String::New(env, "doorbell");
+  }
+  watcher_->Start(env, callback);
+  return Napi::String::New(env, "thread");
 }
 
 Napi::Value SegmentWrap::WatchStop(const Napi::CallbackInfo& info) {
+  if (doorbell_) doorbell_->Stop();
   if (watcher_) watcher_->Stop();
   return info.Env().Undefined();
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "doorbell_watch.h"
 #include "shmstate.h"
 #include "watcher.h"
 
@@ -43,6 +44,9 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   void Release();
 
   shmstate_segment* segment_ = nullptr;
+  // The two notification paths; at most one is active. The doorbell is the default, the
+  // watcher thread the fallback when no doorbell can be registered (and a choice).
+  std::unique_ptr<DoorbellWatch> doorbell_;
   std::unique_ptr<Watcher> watcher_;
   // Read target of `capacity` bytes, allocated on the first read and reused: the core
   // needs room for the largest payload, the result is copied out at its real length.

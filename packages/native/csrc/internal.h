@@ -25,6 +25,8 @@ struct shmstate_segment {
   uint64_t data_stride;
   uint64_t slot_offset[2];
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
+  int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
+                * then used only under the writer lock */
 #ifdef SHMSTATE_TEST_HOOKS
   int test_crash_step; /* one of shmstate_crash_step; 0 = never */
 #endif
@@ -95,6 +97,11 @@ void shmstate_writer_unlock(shmstate_segment* seg);
 
 /* After a publish (lock held): bump the futex word, wake only if someone waits. */
 void shmstate_futex_notify(shmstate_segment* seg);
+
+/* ---- doorbell.c ---- */
+
+/* After a publish and the futex bump (lock held): ring every armed doorbell once. */
+void shmstate_doorbell_ring_all(shmstate_segment* seg);
 
 /* ---- crc32c.c (see crc32c.h) ---- */
 

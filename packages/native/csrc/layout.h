@@ -7,7 +7,7 @@
  * (slot = version & 1), and a writer only ever writes the other one (the "latch", a
  * double-buffered seqlock).
  *
- *   0      header page (SHMSTATE_HEADER_SIZE bytes)
+ *   0      header page (SHMSTATE_HEADER_SIZE bytes); its doorbell table at 512..2559
  *   4096   slot 0: slot header (64 bytes) + data (data_stride bytes)
  *   ...    slot 1: slot header (64 bytes) + data (data_stride bytes)
  */
@@ -43,6 +43,23 @@ typedef struct shmstate_header_fixed {
   uint32_t reserved0;       /* 60 */
 } shmstate_header_fixed;
 
+/* Doorbell entries in the header (doorbell.c, docs/protocol.md "Doorbells"). */
+#define SHMSTATE_DOORBELL_ENTRIES 64u
+#define SHMSTATE_DOORBELL_FREE 0u     /* nobody; pid 0 */
+#define SHMSTATE_DOORBELL_DISARMED 1u /* registered; a writer does not ring it */
+#define SHMSTATE_DOORBELL_ARMED 2u    /* registered; the next commit rings it (once) */
+
+/* One registered subscriber process. `control` packs, little-endian, bytes 0..3: state in
+ * bits 0..1 and a generation in bits 2..31 (bumped by every claim, so a compare-and-swap
+ * that read an older tenant fails: no ABA); bytes 4..7: the subscriber's pid. Packing the
+ * pid with the state lets every transition move both in one atomic step. */
+typedef struct shmstate_doorbell_entry {
+  _Atomic uint64_t control; /*  0: state | generation << 2 | pid << 32 */
+  _Atomic uint64_t token;   /*  8: random; with the pid it names the subscriber's socket */
+  _Atomic uint64_t rings;   /* 16: doorbells sent to this entry, for inspection */
+  uint64_t reserved;        /* 24 */
+} shmstate_doorbell_entry;
+
 typedef struct shmstate_header {
   shmstate_header_fixed fixed; /* 0..63 */
 
@@ -64,6 +81,20 @@ typedef struct shmstate_header {
   alignas(64) _Atomic uint64_t stat_commits;
   _Atomic uint64_t stat_conflicts;
   _Atomic uint64_t stat_lock_recoveries;
+
+  /* 320: doorbells (doorbell.c). doorbell_count is the number of entries that are not
+   * free, so a commit with no doorbell subscriber scans nothing; doorbell_reclaims counts
+   * entries freed because their subscriber died without unregistering. Both are written by
+   * writers and subscribers alike, with atomic read-modify-writes. */
+  alignas(64) _Atomic uint32_t doorbell_count;
+  uint32_t reserved1;
+  _Atomic uint64_t doorbell_reclaims;
+  /* Explicit padding rather than alignas(512): the header's alignment stays 64, so a copy
+   * of it in an ordinary buffer is still aligned. */
+  unsigned char reserved2[512 - 336];
+
+  /* 512: the doorbell table, one entry per subscribing process and segment. */
+  shmstate_doorbell_entry doorbells[SHMSTATE_DOORBELL_ENTRIES];
 } shmstate_header;
 
 /* One slot's header; the payload follows at slot_offset + SHMSTATE_SLOT_HEADER_SIZE. */
@@ -94,6 +125,16 @@ _Static_assert(offsetof(shmstate_header, waiters) == 196, "waiters at 196");
 _Static_assert(offsetof(shmstate_header, stat_commits) == 256, "stat_commits at 256");
 _Static_assert(offsetof(shmstate_header, stat_conflicts) == 264, "stat_conflicts at 264");
 _Static_assert(offsetof(shmstate_header, stat_lock_recoveries) == 272, "recoveries at 272");
+_Static_assert(offsetof(shmstate_header, doorbell_count) == 320, "doorbell_count at 320");
+_Static_assert(offsetof(shmstate_header, doorbell_reclaims) == 328, "doorbell_reclaims at 328");
+_Static_assert(offsetof(shmstate_header, doorbells) == 512, "doorbell table at 512");
+_Static_assert(offsetof(shmstate_doorbell_entry, control) == 0, "entry control at 0");
+_Static_assert(offsetof(shmstate_doorbell_entry, token) == 8, "entry token at 8");
+_Static_assert(offsetof(shmstate_doorbell_entry, rings) == 16, "entry rings at 16");
+_Static_assert(sizeof(shmstate_doorbell_entry) == 32, "doorbell entry is 32 bytes");
+_Static_assert(_Alignof(shmstate_header) == 64, "header alignment is a cache line");
+_Static_assert(sizeof(shmstate_header) == 512 + 32 * SHMSTATE_DOORBELL_ENTRIES,
+               "header ends after the doorbell table (2560)");
 _Static_assert(sizeof(shmstate_header) <= SHMSTATE_HEADER_SIZE, "header fits its page");
 _Static_assert(offsetof(shmstate_slot_header, seq) == 0, "slot seq at 0");
 _Static_assert(offsetof(shmstate_slot_header, version) == 8, "slot version at 8");

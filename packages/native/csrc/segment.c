@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -26,6 +27,7 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err) 
   }
   snprintf(seg->name, sizeof seg->name, "%s", name);
   atomic_init(&seg->lock_timeout_ms, SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
+  seg->ring_fd = -1;
   return seg;
 }
 
@@ -50,6 +52,7 @@ int shmstate_segment_open_or_create(const char* name, uint64_t capacity, uint32_
 
 void shmstate_segment_close(shmstate_segment* seg) {
   if (seg == NULL) return;
+  if (seg->ring_fd >= 0) close(seg->ring_fd);
   munmap(seg->base, seg->size);
   free(seg);
 }

@@ -31,6 +31,9 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
   out->lock_recoveries = atomic_load_explicit(&hdr->stat_lock_recoveries, memory_order_relaxed);
   out->waiters = atomic_load_explicit(&hdr->waiters, memory_order_relaxed);
   out->layout_version = SHMSTATE_LAYOUT_VERSION;
+  out->doorbells = atomic_load_explicit(&hdr->doorbell_count, memory_order_relaxed);
+  out->reserved0 = 0;
+  out->doorbell_reclaims = atomic_load_explicit(&hdr->doorbell_reclaims, memory_order_relaxed);
   return shmstate_ok(err);
 }
 

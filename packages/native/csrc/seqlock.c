@@ -97,6 +97,9 @@ int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
   /* Under the lock on purpose: a writer that dies before waking leaves the lock owner-dead,
    * and the next writer's recovery does the bump and the wake this one missed. */
   shmstate_futex_notify(seg);
+  /* After the bump: a subscriber that re-arms its doorbell and then re-checks the futex
+   * word either sees the bump or is armed when this rings (docs/concurrency.md). */
+  shmstate_doorbell_ring_all(seg);
   shmstate_writer_unlock(seg);
   if (out_version != NULL) *out_version = next;
   return shmstate_ok(err);

@@ -26,7 +26,7 @@ int shmstate_writer_lock_init(shmstate_header* hdr, shmstate_error* err) {
 
 /* A dead writer held the lock. It only ever wrote the slot that is not current, so the
  * published state is whole; what it may have skipped is the notification after a publish,
- * so bump and wake as if it had. Its half-written slot (odd seq) is repaired by the next
+ * so bump, wake and ring as if it had. Its half-written slot (odd seq) is repaired by the next
  * write of that slot. */
 static void recover(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
@@ -35,6 +35,7 @@ static void recover(shmstate_segment* seg) {
    * Nothing to repair there: if a bug ever left it odd, readers retry until the commit this
    * lock was taken for publishes the other slot. */
   shmstate_futex_notify(seg);
+  shmstate_doorbell_ring_all(seg);
 }
 
 int shmstate_writer_lock(shmstate_segment* seg, shmstate_error* err) {

@@ -1,4 +1,4 @@
-import type { NativeSegment } from './native-addon';
+import type { NativeSegment, NotifyMechanism } from './native-addon';
 import type { ShmStateError } from './shm-state-error';
 
 /**
@@ -25,6 +25,13 @@ interface Registration {
  * only while someone listens. This class is the only place that knows how the native side
  * notifies (`watchStart`/`watchStop`); changing the mechanism changes nothing above it.
  *
+ * Two mechanisms, chosen when the native watcher starts from the environment variable
+ * `SHMSTATE_NOTIFY`: `doorbell` (the default) registers a doorbell in the segment that the
+ * event loop polls itself, so a commit wakes this thread once; `thread` blocks a native
+ * thread on the segment's futex and hands each change to the event loop (two wake-ups).
+ * A segment's doorbell table holds 64 subscriber processes; past that the native side
+ * falls back to the thread, which `mechanism` then reports.
+ *
  * A listener that throws does not stop the watcher nor the other listeners: its error is
  * rethrown on the next tick, where it surfaces as an uncaught exception, exactly as an
  * exception thrown by an event listener would.
@@ -40,8 +47,15 @@ export class ChangeNotifier {
   readonly #native: NativeSegment;
   readonly #registrations = new Set<Registration>();
 
+  #mechanism: NotifyMechanism | undefined;
+
   constructor(native: NativeSegment) {
     this.#native = native;
+  }
+
+  /** The mechanism of the running native watcher, `undefined` while nobody listens. */
+  get mechanism(): NotifyMechanism | undefined {
+    return this.#mechanism;
   }
 
   /** Number of listeners currently registered. */
@@ -52,7 +66,9 @@ export class ChangeNotifier {
   add(listener: WatchListener): WatchHandle {
     const registration: Registration = { listener, stopped: false };
     // Start before registering: if starting throws, nothing is left half-registered.
-    if (this.#registrations.size === 0) this.#native.watchStart(this.#notify);
+    if (this.#registrations.size === 0) {
+      this.#mechanism = this.#native.watchStart(this.#notify, requestedMechanism());
+    }
     this.#registrations.add(registration);
     return {
       stop: () => this.#remove(registration),
@@ -67,6 +83,7 @@ export class ChangeNotifier {
     for (const registration of this.#registrations) registration.stopped = true;
     if (this.#registrations.size > 0) {
       this.#registrations.clear();
+      this.#mechanism = undefined;
       this.#native.watchStop();
     }
   }
@@ -75,7 +92,10 @@ export class ChangeNotifier {
     if (registration.stopped) return;
     registration.stopped = true;
     this.#registrations.delete(registration);
-    if (this.#registrations.size === 0) this.#native.watchStop();
+    if (this.#registrations.size === 0) {
+      this.#mechanism = undefined;
+      this.#native.watchStop();
+    }
   }
 
   // Arrow property: handed to the native side once per start, `this` bound.
@@ -94,6 +114,16 @@ export class ChangeNotifier {
       if (!registration.stopped) call(registration.listener);
     }
   };
+}
+
+/** `SHMSTATE_NOTIFY`, read at each native start so a process can switch between runs. */
+function requestedMechanism(): NotifyMechanism {
+  const value = process.env['SHMSTATE_NOTIFY'];
+  if (value === undefined || value === '' || value === 'doorbell') return 'doorbell';
+  if (value === 'thread') return 'thread';
+  throw new RangeError(
+    `Environment variable SHMSTATE_NOTIFY must be "doorbell" or "thread", got ${JSON.stringify(value)}`,
+  );
 }
 
 function call(listener: WatchListener, error?: ShmStateError): void {

@@ -1,6 +1,9 @@
 import type { ShmStateErrorCode } from './error-codes';
 import type { ShmStateError } from './shm-state-error';
 
+/** How a segment's changes reach the event loop (see change-notifier.ts). */
+export type NotifyMechanism = 'doorbell' | 'thread';
+
 /** What `NativeSegment#stats()` returns: the core's `shmstate_stats`, as numbers. */
 export interface NativeStats {
   version: number;
@@ -10,6 +13,10 @@ export interface NativeStats {
   lockRecoveries: number;
   waiters: number;
   layoutVersion: number;
+  /** Subscriber processes notified through a doorbell (header table, at most 64). */
+  doorbells: number;
+  /** Doorbell entries freed after their subscriber died without unregistering. */
+  doorbellReclaims: number;
 }
 
 /**
@@ -27,10 +34,15 @@ export interface NativeSegment {
   setLockTimeout(ms: number): void;
   /**
    * Starts the notification path: `callback()` on the event loop after changes (conflated),
-   * or `callback(error)` once if waiting fails for good. Keeps the loop alive until
-   * `watchStop()`. Starting twice is a no-op.
+   * or `callback(error)` once if notification fails for good. Keeps the loop alive until
+   * `watchStop()`. `mechanism` picks a doorbell polled by the event loop (one wake-up; falls
+   * back to the thread when the segment's doorbell table is full) or a watcher thread.
+   * Returns the mechanism in use. Starting twice is a no-op.
    */
-  watchStart(callback: (error?: ShmStateError) => void): void;
+  watchStart(
+    callback: (error?: ShmStateError) => void,
+    mechanism: NotifyMechanism,
+  ): NotifyMechanism;
   watchStop(): void;
   close(): void;
 }

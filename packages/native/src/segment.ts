@@ -32,6 +32,10 @@ export interface SegmentStats {
   lockRecoveries: number;
   waiters: number;
   layoutVersion: number;
+  /** Subscriber processes notified through a doorbell (header table, at most 64). */
+  doorbells: number;
+  /** Doorbell entries freed after their subscriber died without unregistering. */
+  doorbellReclaims: number;
 }
 
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;

@@ -114,6 +114,8 @@ test('stats count commits and report the layout', (t) => {
   t.is(stats.lockRecoveries, 0);
   t.is(stats.waiters, 0);
   t.is(stats.layoutVersion, 1);
+  t.is(stats.doorbells, 0);
+  t.is(stats.doorbellReclaims, 0);
 });
 
 test('setLockTimeout accepts milliseconds and refuses other values', (t) => {

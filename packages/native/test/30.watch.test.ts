@@ -12,6 +12,15 @@ function createSegment(t: Parameters<typeof segmentFor>[0], prefix: string) {
   return { name, segment };
 }
 
+/**
+ * Native watchers on the segment, whichever the mechanism (SHMSTATE_NOTIFY): a watcher
+ * thread counts as a futex waiter, a doorbell as a registered entry.
+ */
+function watchers(segment: Segment): number {
+  const stats = segment.stats();
+  return stats.waiters + stats.doorbells;
+}
+
 /** Resolves once `predicate` holds, checking on each turn of the event loop. */
 function until(predicate: () => boolean): Promise<void> {
   return new Promise((resolve) => {
@@ -48,8 +57,8 @@ test('listeners run on the event loop, after the committing call returns', async
   const seen: number[] = [];
   const handle = segment.watch(() => seen.push(segment.version));
   t.teardown(() => handle.stop());
-  // Let the watcher thread start waiting, then commit from this thread.
-  await until(() => segment.stats().waiters === 1);
+  // Let the watcher start waiting, then commit from this thread.
+  await until(() => watchers(segment) === 1);
   segment.commit(Buffer.from('{"n":1}'));
   t.deepEqual(seen, [], 'nothing runs synchronously inside commit()');
   await until(() => seen.length > 0);
@@ -61,31 +70,31 @@ test('many listeners share one native watcher', async (t) => {
   const calls = [0, 0, 0];
   const handles = calls.map((_, i) => segment.watch(() => (calls[i]! += 1)));
   t.teardown(() => handles.forEach((h) => h.stop()));
-  await until(() => segment.stats().waiters >= 1);
-  t.is(segment.stats().waiters, 1);
+  await until(() => watchers(segment) >= 1);
+  t.is(watchers(segment), 1);
   segment.commit(Buffer.from('{"n":1}'));
   await until(() => calls.every((n) => n > 0));
-  t.is(segment.stats().waiters, 1);
+  t.is(watchers(segment), 1);
 });
 
 test('the watcher stops when the last handle stops, and restarts on the next watch', async (t) => {
   const { segment } = createSegment(t, 'watch-refcount');
   const first = segment.watch(() => undefined);
   const second = segment.watch(() => undefined);
-  await until(() => segment.stats().waiters === 1);
+  await until(() => watchers(segment) === 1);
   first.stop();
   t.true(first.stopped);
   t.false(second.stopped);
-  t.is(segment.stats().waiters, 1, 'one handle left: still watching');
+  t.is(watchers(segment), 1, 'one handle left: still watching');
   second.stop();
-  t.is(segment.stats().waiters, 0, 'stop joins the thread before returning');
+  t.is(watchers(segment), 0, 'stop unregisters (or joins the thread) before returning');
 
   let called = false;
   const third = segment.watch(() => {
     called = true;
   });
   t.teardown(() => third.stop());
-  await until(() => segment.stats().waiters === 1);
+  await until(() => watchers(segment) === 1);
   segment.commit(Buffer.from('{"n":1}'));
   await until(() => called);
   t.pass();
@@ -100,7 +109,7 @@ test('stop is idempotent and a stopped listener is not called again', async (t) 
   t.teardown(() => live.stop());
   stopped.stop();
   stopped.stop();
-  await until(() => segment.stats().waiters === 1);
+  await until(() => watchers(segment) === 1);
   segment.commit(Buffer.from('{"n":1}'));
   await until(() => liveCalls > 0);
   t.is(stoppedCalls, 0);
@@ -111,7 +120,7 @@ test('a burst of commits is conflated: the listener sees the final version', asy
   const versions: number[] = [];
   const handle = segment.watch(() => versions.push(segment.version));
   t.teardown(() => handle.stop());
-  await until(() => segment.stats().waiters === 1);
+  await until(() => watchers(segment) === 1);
   for (let i = 1; i <= 1000; i += 1) segment.commit(Buffer.from(`{"n":${i}}`));
   await until(() => versions.at(-1) === 1001);
   t.true(versions.length < 1000, `conflated into ${versions.length} calls`);
@@ -137,7 +146,7 @@ test('watch needs a function', (t) => {
     instanceOf: TypeError,
     message: 'Argument "listener" must be a function, got "x"',
   });
-  t.is(segment.stats().waiters, 0);
+  t.is(watchers(segment), 0);
 });
 
 test('signals delivered to the process do not disturb the watcher', async (t) => {
@@ -151,10 +160,10 @@ test('signals delivered to the process do not disturb the watcher', async (t) =>
     changed = segment.version > 1;
   });
   t.teardown(() => handle.stop());
-  await until(() => segment.stats().waiters === 1);
+  await until(() => watchers(segment) === 1);
   for (let i = 0; i < 20; i += 1) process.kill(process.pid, 'SIGUSR2');
   await until(() => signals > 0);
-  t.is(segment.stats().waiters, 1, 'still waiting');
+  t.is(watchers(segment), 1, 'still waiting');
   segment.commit(Buffer.from('{"n":1}'));
   await until(() => changed);
   t.pass();

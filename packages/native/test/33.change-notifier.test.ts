@@ -97,3 +97,30 @@ test('stopAll stops every handle and the native watcher once', (t) => {
   t.true(a.stopped);
   t.deepEqual(calls, ['start', 'stop']);
 });
+
+test('SHMSTATE_NOTIFY picks the mechanism; mechanism reports what the native side chose', (t) => {
+  const requested: string[] = [];
+  const native = {
+    // A native side whose doorbell table is full: it falls back to the thread.
+    watchStart(_callback: unknown, mechanism: string) {
+      requested.push(mechanism);
+      return 'thread';
+    },
+    watchStop() {},
+  } as unknown as NativeSegment;
+  const notifier = new ChangeNotifier(native);
+  const saved = process.env['SHMSTATE_NOTIFY'];
+  try {
+    delete process.env['SHMSTATE_NOTIFY'];
+    const handle = notifier.add(() => undefined);
+    t.is(notifier.mechanism, 'thread');
+    handle.stop();
+    t.is(notifier.mechanism, undefined);
+    process.env['SHMSTATE_NOTIFY'] = 'thread';
+    notifier.add(() => undefined).stop();
+  } finally {
+    if (saved === undefined) delete process.env['SHMSTATE_NOTIFY'];
+    else process.env['SHMSTATE_NOTIFY'] = saved;
+  }
+  t.deepEqual(requested, ['doorbell', 'thread']);
+});

@@ -53,4 +53,5 @@ test.serial('starting and stopping a watcher 1,000 times leaks no thread', async
   t.is(threadCount(), threads);
   t.is(openFdCount(), fds);
   t.is(segment.stats().waiters, 0);
+  t.is(segment.stats().doorbells, 0);
 });

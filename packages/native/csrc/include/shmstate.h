@@ -61,6 +61,9 @@ typedef struct shmstate_stats {
   uint64_t lock_recoveries; /* writer locks recovered from a dead owner */
   uint32_t waiters;         /* processes/threads currently blocked in a wait */
   uint32_t layout_version;
+  uint32_t doorbells; /* doorbell entries registered (subscriber processes) */
+  uint32_t reserved0;
+  uint64_t doorbell_reclaims; /* entries freed after their subscriber died unregistered */
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -139,6 +142,50 @@ void shmstate_segment_wake(shmstate_segment* seg);
 
 /* Writer-side statistics and the current waiter count. */
 int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_error* err);
+
+/*
+ * Doorbells: notification for an event loop, one wake-up per delivery. A subscriber
+ * process registers a doorbell on a segment: a non-blocking Unix datagram socket (abstract
+ * namespace, close-on-exec) named in one of the header's SHMSTATE_DOORBELL_MAX entries.
+ * Every commit, after publishing and bumping the futex word, sends one byte to each
+ * *armed* doorbell and disarms it, so at most one byte is pending per delivery however
+ * many commits land. The subscriber polls shmstate_doorbell_fd() for readability, then:
+ *
+ *   shmstate_doorbell_drain(bell);   // empty the socket, note where the segment stands
+ *   ... read the state (shmstate_segment_read / _version) and use it ...
+ *   shmstate_doorbell_arm(bell, ...); // re-arm; rings itself if a commit slipped past
+ *
+ * docs/protocol.md "Doorbells" gives the table byte by byte, docs/concurrency.md the
+ * argument that no commit is missed. Writers and subscribers must share a network
+ * namespace (abstract socket names are per namespace); a forked child must not use its
+ * parent's doorbell. The futex path (shmstate_segment_wait) is unaffected.
+ */
+#define SHMSTATE_DOORBELL_MAX 64 /* doorbell subscribers per segment, all processes */
+
+typedef struct shmstate_doorbell shmstate_doorbell;
+
+/* Registers and arms a doorbell for this process on `seg`. Entries of processes that died
+ * without unregistering are reclaimed first (the pid is gone AND its socket refuses a
+ * byte). E_LIMIT when all SHMSTATE_DOORBELL_MAX entries belong to live subscribers: use
+ * shmstate_segment_wait on a thread instead. `seg` must outlive the doorbell. */
+int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmstate_error* err);
+
+/* The socket to poll for readability (owned by the doorbell; do not close it). */
+int shmstate_doorbell_fd(const shmstate_doorbell* bell);
+
+/* Reads every pending byte and records the segment's notification word: changes after
+ * this call are caught by the next shmstate_doorbell_arm. Never blocks. */
+void shmstate_doorbell_drain(shmstate_doorbell* bell);
+
+/* Arms the doorbell again, then re-checks the notification word: if a commit happened
+ * since the last drain (or open) it rings its own socket, so the fd is readable again
+ * and nothing is missed (*rang, may be NULL, is set to 1 then). E_CLOSED if the entry was
+ * taken away (a writer found the socket gone, which happens across network namespaces):
+ * the doorbell will not ring again; close it and wait another way. */
+int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* err);
+
+/* Unregisters (the entry is free at once) and closes the socket. NULL is fine. */
+void shmstate_doorbell_close(shmstate_doorbell* bell);
 
 #ifdef __cplusplus
 }

@@ -18,11 +18,12 @@ export interface Child {
   stderr(): string;
 }
 
-export function startChild(script: string, args: string[]): Child {
+/** `env` entries are added to (or override) this process's environment. */
+export function startChild(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(packageRoot, 'test', 'children', script), ...args],
-    { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -1,0 +1,205 @@
+/*
+ * The subscriber's side of the doorbells (see shmstate.h for the calling sequence and
+ * doorbell_ring.c for the writer's side). A doorbell is one process's registration on one
+ * segment: a non-blocking datagram socket bound in the abstract namespace under a name
+ * made of the segment, the pid and a random token, and the header entry that names it.
+ *
+ * Entry life: FREE --claim (CAS, new generation, our pid)--> DISARMED --token, arm-->
+ * ARMED --a writer rings (CAS)--> DISARMED --drain, read, arm--> ARMED ... and back to FREE
+ * by close (CAS), by a writer whose byte is refused, or by a registrant reclaiming the
+ * entry of a dead process. Every transition is a CAS on the whole control word, whose
+ * generation makes a CAS against an older tenant fail.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "doorbell.h"
+
+/* Datagrams read per drain: a foreign sender flooding the socket cannot pin the caller;
+ * whatever is left keeps the fd readable for the next turn. */
+#define DRAIN_MAX 64
+#define BIND_ATTEMPTS 4
+
+struct shmstate_doorbell {
+  shmstate_segment* seg;
+  int fd;
+  uint32_t pid;
+  uint64_t token;
+  shmstate_doorbell_entry* entry;
+  uint64_t identity;  /* our control word without its state bits: generation and pid */
+  uint32_t seen_word; /* the futex word at the last drain (or at open) */
+};
+
+/* The entry of a process that is gone: its pid no longer exists AND its socket refuses a
+ * byte. Neither alone is enough: a pid is reused, and a refused byte may only mean the
+ * registrant has claimed the entry but not yet stored its token. */
+static int entry_is_dead(const shmstate_segment* seg, int fd, uint64_t control, uint64_t token) {
+  uint32_t pid = doorbell_pid(control);
+  if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) return 0;
+  return shmstate_doorbell_send(seg, fd, pid, token) == ECONNREFUSED;
+}
+
+static void reclaim_dead(shmstate_segment* seg, int fd) {
+  shmstate_header* hdr = seg->hdr;
+  for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
+    shmstate_doorbell_entry* entry = &hdr->doorbells[i];
+    uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
+    if (doorbell_state(control) == SHMSTATE_DOORBELL_FREE) continue;
+    uint64_t token = atomic_load_explicit(&entry->token, memory_order_relaxed);
+    if (entry_is_dead(seg, fd, control, token)) shmstate_doorbell_free(hdr, entry, control, 1);
+  }
+}
+
+/* Claims a free entry for `bell` (CAS FREE -> DISARMED with a new generation and our pid).
+ * Returns 1 on success. */
+static int claim(shmstate_doorbell* bell) {
+  shmstate_header* hdr = bell->seg->hdr;
+  for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
+    shmstate_doorbell_entry* entry = &hdr->doorbells[i];
+    uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
+    if (doorbell_state(control) != SHMSTATE_DOORBELL_FREE) continue;
+    uint64_t gen = ((control & DOORBELL_GEN_MASK) + 4) & DOORBELL_GEN_MASK;
+    uint64_t claimed = gen | (uint64_t)bell->pid << 32 | SHMSTATE_DOORBELL_DISARMED;
+    if (atomic_compare_exchange_strong_explicit(&entry->control, &control, claimed,
+                                                memory_order_seq_cst, memory_order_seq_cst)) {
+      /* seq_cst, before the arm: pairs with the writer's load of the count after its futex
+       * bump (a writer that reads 0 bumped before our re-check of the word). */
+      atomic_fetch_add_explicit(&hdr->doorbell_count, 1, memory_order_seq_cst);
+      atomic_store_explicit(&entry->rings, 0, memory_order_relaxed);
+      bell->entry = entry;
+      bell->identity = claimed & ~DOORBELL_STATE_MASK;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int bind_socket(shmstate_doorbell* bell, shmstate_error* err) {
+  bell->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (bell->fd < 0) {
+    return shmstate_fail_errno(err, errno, "cannot create a doorbell socket for segment \"%s\"",
+                               bell->seg->name);
+  }
+  for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+    if (getrandom(&bell->token, sizeof bell->token, 0) != (ssize_t)sizeof bell->token) {
+      return shmstate_fail_errno(err, errno, "no random token for a doorbell");
+    }
+    shmstate_doorbell_address at;
+    shmstate_doorbell_address_of(bell->seg, bell->pid, bell->token, &at);
+    if (bind(bell->fd, (const struct sockaddr*)&at.sun, at.len) == 0) return SHMSTATE_OK;
+    if (errno != EADDRINUSE) break; /* another token is worth a try only for a clash */
+  }
+  return shmstate_fail_errno(err, errno, "cannot bind the doorbell socket of segment \"%s\"",
+                             bell->seg->name);
+}
+
+int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmstate_error* err) {
+  if (seg == NULL || out == NULL) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment or doorbell output is NULL");
+  }
+  *out = NULL;
+  shmstate_doorbell* bell = calloc(1, sizeof *bell);
+  if (bell == NULL) return shmstate_fail(err, SHMSTATE_E_NOMEM, ENOMEM, "no memory for a doorbell");
+  bell->seg = seg;
+  bell->pid = (uint32_t)getpid();
+  int rc = bind_socket(bell, err);
+  if (rc != SHMSTATE_OK) {
+    if (bell->fd >= 0) close(bell->fd);
+    free(bell);
+    return rc;
+  }
+  if (!claim(bell)) {
+    reclaim_dead(seg, bell->fd);
+    if (!claim(bell)) {
+      close(bell->fd);
+      free(bell);
+      return shmstate_fail(err, SHMSTATE_E_LIMIT, 0,
+                           "segment \"%s\" has %d doorbell subscribers already, all alive",
+                           seg->name, SHMSTATE_DOORBELL_MAX);
+    }
+  }
+  /* Relaxed: published to writers by the arm below (its CAS is a release). */
+  atomic_store_explicit(&bell->entry->token, bell->token, memory_order_relaxed);
+  /* The baseline: commits from here on are delivered; earlier ones the caller reads. */
+  bell->seen_word = atomic_load_explicit(&seg->hdr->futex_word, memory_order_seq_cst);
+  rc = shmstate_doorbell_arm(bell, NULL, err);
+  if (rc != SHMSTATE_OK) {
+    shmstate_doorbell_close(bell);
+    return rc;
+  }
+  *out = bell;
+  return shmstate_ok(err);
+}
+
+int shmstate_doorbell_fd(const shmstate_doorbell* bell) { return bell->fd; }
+
+void shmstate_doorbell_drain(shmstate_doorbell* bell) {
+  /* One system call for up to DRAIN_MAX datagrams (normally there is exactly one); longer
+   * foreign datagrams are truncated to their first byte, which is all a ring carries. */
+  unsigned char bytes[DRAIN_MAX];
+  struct iovec iov[DRAIN_MAX];
+  struct mmsghdr msgs[DRAIN_MAX];
+  memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < DRAIN_MAX; i++) {
+    iov[i].iov_base = &bytes[i];
+    iov[i].iov_len = 1;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  while (recvmmsg(bell->fd, msgs, DRAIN_MAX, MSG_DONTWAIT, NULL) < 0 && errno == EINTR) {
+  }
+  /* seq_cst, after the drain: a commit whose bump this load misses is caught by the
+   * re-check in shmstate_doorbell_arm; one it sees was published before it (the bump
+   * follows the version store), so the caller's read that follows sees that version. */
+  bell->seen_word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
+}
+
+int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* err) {
+  if (rang != NULL) *rang = 0;
+  shmstate_doorbell_entry* entry = bell->entry;
+  uint64_t disarmed = bell->identity | SHMSTATE_DOORBELL_DISARMED;
+  uint64_t armed = bell->identity | SHMSTATE_DOORBELL_ARMED;
+  uint64_t seen = disarmed;
+  /* seq_cst: the subscriber's half of the Dekker pairing. Either a writer's exchange comes
+   * after this in the total order (it finds ARMED and rings), or it came before, and then
+   * so did its futex bump, which the re-check below sees. */
+  if (!atomic_compare_exchange_strong_explicit(&entry->control, &seen, armed, memory_order_seq_cst,
+                                               memory_order_seq_cst) &&
+      seen != armed) {
+    return shmstate_fail(err, SHMSTATE_E_CLOSED, 0,
+                         "the doorbell of segment \"%s\" lost its entry (a writer found its "
+                         "socket unreachable: another network namespace?)",
+                         bell->seg->name);
+  }
+  uint32_t word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
+  if (word == bell->seen_word) return shmstate_ok(err);
+  /* A commit slipped in between the drain and the arm. Ring ourselves, disarming first
+   * like a writer would so the one-pending-byte rule holds; if the CAS fails a writer has
+   * rung already. The caller's poll sees the byte on its next turn: a flood of commits
+   * cannot keep the caller in a loop. */
+  uint64_t expected = armed;
+  if (atomic_compare_exchange_strong_explicit(&entry->control, &expected, disarmed,
+                                              memory_order_seq_cst, memory_order_seq_cst)) {
+    shmstate_doorbell_send(bell->seg, bell->fd, bell->pid, bell->token);
+  }
+  if (rang != NULL) *rang = 1;
+  return shmstate_ok(err);
+}
+
+void shmstate_doorbell_close(shmstate_doorbell* bell) {
+  if (bell == NULL) return;
+  shmstate_header* hdr = bell->seg->hdr;
+  /* Unregister before closing the socket: a writer that finds the name unbound frees the
+   * entry, and the entry must not be ours then (a freed entry may be someone else's). */
+  uint64_t control = atomic_load_explicit(&bell->entry->control, memory_order_seq_cst);
+  while ((control & ~DOORBELL_STATE_MASK) == bell->identity &&
+         !shmstate_doorbell_free(hdr, bell->entry, control, 0)) {
+    control = atomic_load_explicit(&bell->entry->control, memory_order_seq_cst);
+  }
+  close(bell->fd);
+  free(bell);
+}
