@@ -4,6 +4,7 @@ import {
   mappingCount,
   openFdCount,
   segmentMappingCount,
+  settledCount,
   threadCount,
 } from './helpers/process-resources';
 import { segmentFor } from './helpers/segment-names';
@@ -48,10 +49,9 @@ test.serial('starting and stopping a watcher 1,000 times leaks no thread', async
   const threads = threadCount();
   const fds = openFdCount();
   for (let i = 0; i < 1_000; i += 1) segment.watch(() => undefined).stop();
-  // Released ThreadSafeFunctions close their handles on a later turn of the loop.
-  await new Promise((resolve) => setImmediate(resolve));
-  t.is(threadCount(), threads);
-  t.is(openFdCount(), fds);
+  // Released ThreadSafeFunctions and closed poll handles go on later turns of the loop.
+  t.is(await settledCount(threadCount, threads), threads);
+  t.is(await settledCount(openFdCount, fds), fds);
   t.is(segment.stats().waiters, 0);
   t.is(segment.stats().doorbells, 0);
 });
