@@ -25,6 +25,7 @@
         "addon/doorbell_watch.cc",
         "addon/segment_wrap.cc",
         "addon/throw_error.cc",
+        "addon/utf8_check.cc",
         "addon/watcher.cc"
       ],
       "include_dirs": ["csrc/include", "csrc"],

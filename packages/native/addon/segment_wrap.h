@@ -32,6 +32,7 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   Napi::Value Capacity(const Napi::CallbackInfo& info);
   Napi::Value Version(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
+  Napi::Value ReadText(const Napi::CallbackInfo& info);
   Napi::Value Commit(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);

@@ -28,6 +28,8 @@ export interface NativeSegment {
   capacity(): number;
   version(): number;
   read(): { version: number; bytes: Buffer };
+  /** The payload as strict UTF-8 text (else E_CORRUPT); its version goes to versionOut[0]. */
+  readText(versionOut: Float64Array): string;
   /** `expectedVersion` 0 commits unconditionally. */
   commit(bytes: Uint8Array, expectedVersion: number): number;
   stats(): NativeStats;
