@@ -41,13 +41,21 @@ export function decodeState(bytes: Uint8Array): unknown {
   } catch {
     throw shmStateError('E_CORRUPT', `the state (${bytes.length} bytes) is not valid UTF-8`);
   }
+  return parseStateText(text);
+}
+
+/**
+ * Parses committed text that is already known to be valid UTF-8 (Segment.readText checks
+ * it natively); E_CORRUPT if it is not JSON.
+ */
+export function parseStateText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const reason = err instanceof Error ? `: ${err.message}` : '';
     throw shmStateError(
       'E_CORRUPT',
-      `the state (${bytes.length} bytes) is not valid JSON${reason}`,
+      `the state (${text.length} UTF-16 units) is not valid JSON${reason}`,
     );
   }
 }

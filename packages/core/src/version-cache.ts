@@ -13,7 +13,7 @@
  * const b = cache.current(); // a === b while nobody commits
  */
 import type { Segment } from '@shmstate/native';
-import { decodeState } from './codec';
+import { parseStateText } from './codec';
 import { deepFreeze } from './deep-freeze';
 import type { Snapshot } from './types';
 
@@ -29,9 +29,10 @@ export class VersionCache<T> {
     // read() may return a newer version than the one just loaded: that is fine, it is
     // committed and whole. It can never be older than a version this cache already
     // holds (versions only grow), but keep the cached one if it is the same version.
-    const { version, bytes } = this.segment.read();
+    // readText checks strict UTF-8 natively and skips the Buffer: the cheapest read.
+    const { version, text } = this.segment.readText();
     if (cached !== undefined && version === cached.version) return cached;
-    const state = deepFreeze(decodeState(bytes)) as T;
+    const state = deepFreeze(parseStateText(text)) as T;
     const snapshot: Snapshot<T> = Object.freeze({ version, state });
     this.latest = snapshot;
     return snapshot;

@@ -3,7 +3,8 @@
  * store, and fresh as soon as any process commits.
  */
 import test from 'ava';
-import { SharedStore } from '../src';
+import { Segment } from '@shmstate/native';
+import { SharedStore, ShmStateError } from '../src';
 import { segmentName } from './helpers/segment-name';
 
 interface State {
@@ -77,3 +78,23 @@ test('the caller keeps ownership of the object it set: it is neither frozen nor 
   mine.pose.x = 99;
   t.is(store.get().pose.x, 1);
 });
+
+// Another process may be buggy: bytes committed outside the dialect are untrusted.
+const corruptPayloads: Array<[string, Uint8Array]> = [
+  ['invalid UTF-8', Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x7d])],
+  ['a surrogate encoded in UTF-8', Uint8Array.from([0x22, 0xed, 0xa0, 0x80, 0x22])],
+  ['UTF-8 that is not JSON', Buffer.from('{"a":')],
+  ['an empty payload', new Uint8Array(0)],
+];
+for (const [what, bytes] of corruptPayloads) {
+  test(`get() of ${what} committed by another writer is E_CORRUPT`, (t) => {
+    const name = segmentName(t, 'corrupt');
+    const store = SharedStore.create<State>(name, { initial, capacity: 1024 });
+    t.teardown(() => store.close());
+    const raw = Segment.open(name);
+    t.teardown(() => raw.close());
+    raw.commit(bytes);
+    const error = t.throws(() => store.get(), { instanceOf: ShmStateError });
+    t.is(error?.code, 'E_CORRUPT');
+  });
+}
