@@ -4,7 +4,9 @@
  * Thin by design: it converts arguments, releases the GIL around every call that may
  * block or copy much, turns core failures into the shmstate.errors classes, and keeps
  * one C segment alive while any call on it is in flight. Every protocol step lives in
- * the core; the policy (JSON, retries, watching) lives in the Python modules.
+ * the core; the policy (JSON, retries, watching) lives in the Python modules. One
+ * exception, for speed: _dialect.c answers whether a state is inside the JSON dialect
+ * (a Python walk costs more than json.dumps itself); the error messages stay in codec.py.
  *
  * Limited API 3.10 (one abi3 build): a heap type from a spec, per-module state.
  * This file: the module, the code table and the error/argument helpers; the Segment
@@ -144,6 +146,9 @@ static PyObject* module_set_error_factory(PyObject* module, PyObject* factory) {
 static PyMethodDef module_methods[] = {
     {"codes", module_codes, METH_NOARGS, "codes() -> list of the error code names"},
     {"code_meaning", module_code_meaning, METH_O, "code_meaning(name) -> str"},
+    {"dialect_ok", dialect_ok, METH_O,
+     "dialect_ok(value) -> bool: True only if the state is inside the JSON dialect; False "
+     "if it is not or the check is unsure (shmstate.codec then walks it in Python)"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},
@@ -161,6 +166,11 @@ static int module_exec(PyObject* module) {
   Py_XDECREF(capacity_max);
   if (rc < 0) return -1;
   if (PyModule_AddIntConstant(module, "DEFAULT_MODE", SHMSTATE_DEFAULT_MODE) < 0) return -1;
+  if (PyModule_AddIntConstant(module, "DIALECT_MAX_DEPTH", DIALECT_MAX_DEPTH) < 0) return -1;
+  PyObject* safe_max = PyLong_FromLongLong(DIALECT_MAX_SAFE_INTEGER);
+  rc = safe_max ? PyModule_AddObjectRef(module, "DIALECT_MAX_SAFE_INTEGER", safe_max) : -1;
+  Py_XDECREF(safe_max);
+  if (rc < 0) return -1;
   return PyModule_AddIntConstant(module, "DEFAULT_LOCK_TIMEOUT_MS",
                                  SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
 }

@@ -30,6 +30,16 @@ int native_arg_u64(module_state* st, PyObject* obj, const char* what, uint64_t* 
 /* A segment name as UTF-8 (owned by `obj`), refusing embedded NULs. */
 const char* native_arg_name(module_state* st, PyObject* obj);
 
+/* ---- _dialect.c: the fast dialect check ---- */
+
+/* The limits of codec.MAX_DEPTH and codec.MAX_SAFE_INTEGER, exported to Python so a
+ * test keeps the two sides equal. */
+#define DIALECT_MAX_DEPTH 64
+#define DIALECT_MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 - 1 */
+
+/* dialect_ok(value) -> bool: True only if codec.py's walk would accept `value`. */
+PyObject* dialect_ok(PyObject* module, PyObject* value);
+
 /* ---- _segment.c: the Segment object ---- */
 
 /* One in-flight wait. `stop` is handed to the core, which re-checks it after every

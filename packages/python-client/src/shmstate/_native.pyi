@@ -8,6 +8,8 @@ CAPACITY_MIN: int
 CAPACITY_MAX: int
 DEFAULT_MODE: int
 DEFAULT_LOCK_TIMEOUT_MS: int
+DIALECT_MAX_DEPTH: int
+DIALECT_MAX_SAFE_INTEGER: int
 
 @final
 class Segment:
@@ -45,4 +47,5 @@ class Segment:
 
 def codes() -> list[str]: ...
 def code_meaning(name: str, /) -> str: ...
+def dialect_ok(value: object, /) -> bool: ...
 def _set_error_factory(factory: Callable[[str, str, int], BaseException], /) -> None: ...

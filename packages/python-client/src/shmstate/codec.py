@@ -6,6 +6,18 @@ lists/tuples (tuples become arrays) and dicts with str keys, nested at most
 with :class:`ShmStateEncodeError` naming the path: ``state.a[3].b is NaN (E_ENCODE)``.
 Whatever one language writes, every other reads.
 
+For speed the check has two halves: the extension's ``dialect_ok`` (``_dialect.c``)
+answers in C whether the state is inside the dialect, and only when it says no (or is
+unsure) does the Python walk below run, to word the error and its path, or to accept
+what the C check could not vouch for. The walk is the definition; the C check agrees
+with it (tests/test_81_dialect_check.py).
+
+Strings with a lone surrogate (``"\\ud800"``) are refused too: they are not Unicode, so
+they have no UTF-8 form. Text is written with ``ensure_ascii=False`` and then encoded to
+UTF-8, which is where they are caught; ``ensure_ascii=True`` would escape them as
+``\\ud800`` and let them through, and would also write every non-ASCII character as an
+escape, so it is not used.
+
 Decoding is strict: invalid UTF-8, invalid JSON and the NaN/Infinity literals are
 :class:`ShmStateCorrupt`. The stdlib ``json`` module does both directions; orjson is not
 used because it differs from the dialect on input (it refuses the lone-surrogate escapes
@@ -16,8 +28,10 @@ from __future__ import annotations
 
 import json
 import math
+from json import encoder as _json_encoder
 from typing import Any
 
+from . import _native
 from .errors import error_for
 
 #: Deepest nesting of arrays/objects; the top-level container is level 1 (same as Node).
@@ -30,11 +44,48 @@ _encoder = json.JSONEncoder(
 )
 
 
+def _make_encode_chunks() -> Any:
+    """The C encoder ``_encoder.encode`` builds anew on every call (about 1 us, as much as
+    encoding a small state), built once with the same arguments (those of
+    JSONEncoder.iterencode). Called as ``f(state, 0)``, it returns the text in chunks.
+    Where the C accelerator is missing or takes other arguments: ``_encoder.encode``."""
+
+    def fallback(state: object, _level: int) -> tuple[str]:
+        return (_encoder.encode(state),)
+
+    make = _json_encoder.c_make_encoder
+    if make is None:
+        return fallback
+    try:
+        encode_chunks = make(
+            None,  # markers: no circular check (the dialect check caps the depth)
+            _encoder.default,
+            _json_encoder.encode_basestring,  # ensure_ascii=False
+            None,  # indent
+            _encoder.key_separator,
+            _encoder.item_separator,
+            False,  # sort_keys
+            False,  # skipkeys
+            False,  # allow_nan
+        )
+        sample = {"a": [1, 2.5, "\u00e9", None, True], "b": {}}
+        if "".join(encode_chunks(sample, 0)) != _encoder.encode(sample):
+            return fallback
+    except TypeError:
+        return fallback
+    return encode_chunks
+
+
+_encode_chunks = _make_encode_chunks()
+_dialect_ok = _native.dialect_ok
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is outside the shmstate JSON dialect")
 
 
 _decoder = json.JSONDecoder(parse_constant=_reject_constant)
+_scan_once = _decoder.scan_once
 
 
 class _Refused(Exception):
@@ -155,12 +206,14 @@ def format_path(steps: list[str | int]) -> str:
 
 def encode(state: object) -> bytes:
     """The UTF-8 JSON bytes of ``state``, or ShmStateEncodeError naming the bad path."""
-    try:
-        _check(state, 0)
-    except _Refused as refused:
-        path = format_path(refused.steps[::-1])
-        raise error_for("E_ENCODE", f"{path} {refused.reason}") from None
-    text = _encoder.encode(state)
+    if not _dialect_ok(state):
+        # Refused or unsure: the walk decides, and words the refusal.
+        try:
+            _check(state, 0)
+        except _Refused as refused:
+            path = format_path(refused.steps[::-1])
+            raise error_for("E_ENCODE", f"{path} {refused.reason}") from None
+    text = "".join(_encode_chunks(state, 0))
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -176,6 +229,15 @@ def decode(data: bytes, version: int | None = None) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise error_for("E_CORRUPT", f"{where} is not valid UTF-8 (byte {error.start})") from None
+    # Fast path: one scan from the first character to the last, which is what every
+    # shmstate writer produces. Whitespace around the value and every error go to the
+    # full decoder, which accepts the former and words the latter.
+    try:
+        state, end = _scan_once(text, 0)
+        if end == len(text):
+            return state
+    except (ValueError, RecursionError, StopIteration):
+        pass
     try:
         return _decoder.decode(text)
     except (ValueError, RecursionError) as error:
