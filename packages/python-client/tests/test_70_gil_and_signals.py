@@ -26,8 +26,10 @@ def test_a_thread_blocked_in_watch_does_not_hold_the_gil(store):
     time.sleep(0.05)  # let it block
     beside_a_waiter = count_for(COUNT_SECONDS)
     watcher.join()
-    # Holding the GIL while blocked would stall the counter almost entirely.
-    assert beside_a_waiter > alone * 0.5, (alone, beside_a_waiter)
+    # Holding the GIL while blocked would stall the counter almost entirely (a handful of
+    # iterations per switch interval); a busy machine only slows it by some factor, so the
+    # bound is loose on purpose.
+    assert beside_a_waiter > alone * 0.2, (alone, beside_a_waiter)
 
 
 def test_ctrl_c_interrupts_a_blocked_watch_promptly(store):
