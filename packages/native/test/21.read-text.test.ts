@@ -1,10 +1,10 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Segment, ShmStateError } from '../src/index';
 import { segmentFor } from './helpers/segment-names';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function segmentWith(t: Parameters<Parameters<typeof test>[1]>[0], bytes: Uint8Array): Segment {
+function segmentWith(t: ExecutionContext, bytes: Uint8Array): Segment {
   const segment = Segment.create(segmentFor(t, 'read-text'), { capacity: 256, initial: bytes });
   t.teardown(() => segment.close());
   return segment;
