@@ -85,6 +85,14 @@ int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
                          "expected version %" PRIu64 " but the current version is %" PRIu64,
                          expected_version, current);
   }
+  if (current == UINT64_MAX) {
+    /* Versions never wrap: 0 means "no version" to every reader. 2^64 commits take 584
+     * years at a billion a second, so this only guards a hand-edited or corrupt header. */
+    shmstate_writer_unlock(seg);
+    return shmstate_fail(err, SHMSTATE_E_LIMIT, 0,
+                         "segment \"%s\" has published version 2^64-1; no version can follow it",
+                         seg->name);
+  }
   uint64_t next = current + 1;
   shmstate_slot_write(seg, (unsigned)(next & 1), next, data, len);
 

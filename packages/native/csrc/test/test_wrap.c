@@ -7,6 +7,7 @@
  *     waiters compare it for equality only).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,17 +56,15 @@ static void versions_count_up_to_the_last_u64(void) {
     CHECK(got == v && read_back(reader, v, payload));
   }
   CHECK(shmstate_segment_version(reader) == UINT64_MAX);
-  /* One more: the version wraps to 0, which no reader accepts (versions start at 1), so a
-   * wrapped segment fails closed with E_CORRUPT instead of showing a state as older. */
+  /* One more is refused: versions never wrap to 0 (which no reader accepts), and the
+   * last state stays readable. */
   uint64_t got = 1;
-  CHECK_OK(shmstate_segment_commit(seg, "w", 1, UINT64_MAX, &got, &err), &err);
-  CHECK(got == 0);
-  char buf[CAPACITY];
-  size_t len;
-  uint64_t version;
-  CHECK_CODE(shmstate_segment_read(reader, buf, sizeof buf, &len, &version, &err),
-             SHMSTATE_E_CORRUPT, &err);
-  CHECKF(harness_contains(err.message, "publishes version 0"), "%s", err.message);
+  CHECK_CODE(shmstate_segment_commit(seg, "w", 1, UINT64_MAX, &got, &err), SHMSTATE_E_LIMIT, &err);
+  CHECKF(harness_contains(err.message, "2^64-1"), "%s", err.message);
+  CHECK(got == 1);
+  CHECK(shmstate_segment_version(reader) == UINT64_MAX);
+  snprintf(payload, sizeof payload, "%u", 0u);
+  CHECK(read_back(reader, UINT64_MAX, payload));
   raw_close(&raw);
   shmstate_segment_close(reader);
   shmstate_segment_close(seg);
@@ -87,7 +86,7 @@ static void* read_hammer(void* p) {
     uint64_t version = 0;
     int rc = shmstate_segment_read(h->seg, buf, sizeof buf, &len, &version, &err);
     if (rc == SHMSTATE_E_BUSY) continue;
-    h->reads++;
+    __atomic_fetch_add(&h->reads, 1, __ATOMIC_SEQ_CST);
     if (rc != SHMSTATE_OK || len != 8) h->bad++;
     for (size_t i = 1; rc == SHMSTATE_OK && i < len; i++) h->bad += buf[i] != buf[0];
   }
@@ -110,6 +109,8 @@ static void slot_seq_wraps_without_a_torn_read(void) {
   hammer h = {reader, 0, 0, 0};
   pthread_t t;
   pthread_create(&t, NULL, read_hammer, &h);
+  /* The wrap happens in the first commits: start them only once the reader is reading. */
+  while (__atomic_load_n(&h.reads, __ATOMIC_SEQ_CST) == 0) sched_yield();
   unsigned char payload[8];
   for (int i = 0; i < 20000; i++) {
     memset(payload, 'a' + i % 26, sizeof payload);
@@ -175,7 +176,7 @@ static void futex_word_wraps_and_waiters_still_wake(void) {
 
 int main(void) {
   static const test_case cases[] = {
-      {"versions count up to 2^64-1; the wrap to 0 fails closed (E_CORRUPT)",
+      {"versions count up to 2^64-1; one more commit is refused (E_LIMIT)",
        versions_count_up_to_the_last_u64},
       {"slot seqs wrap past 2^64-1 without a torn read", slot_seq_wraps_without_a_torn_read},
       {"the futex word wraps past 2^32-1 and waiters still wake",
