@@ -19,9 +19,14 @@ export interface Child {
   nextLine(): Promise<string>;
   /** Resolves with the exit code; rejects with the child's stderr if it is not 0. */
   done(): Promise<void>;
+  /** Resolves with [code, signal] when the child exits, whatever the code. */
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  /** What the child wrote to stderr so far. */
+  stderr(): string;
 }
 
-function track(t: ExecutionContext, child: ChildProcess, label: string): Child {
+/** Line-reads a child's stdout and kills it when the test ends, so none is left running. */
+export function track(t: ExecutionContext, child: ChildProcess, label = 'child'): Child {
   const lines: string[] = [];
   const waiting: Array<(line: string) => void> = [];
   let stderr = '';
@@ -37,6 +42,8 @@ function track(t: ExecutionContext, child: ChildProcess, label: string): Child {
   });
   return {
     process: child,
+    exited,
+    stderr: () => stderr,
     nextLine: () =>
       new Promise<string>((resolve, reject) => {
         const line = lines.shift();

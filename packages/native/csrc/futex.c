@@ -1,7 +1,7 @@
 /*
  * Notification: a 32-bit futex word in the header, bumped on every publish, and a count
  * of waiters so a commit with nobody waiting makes no system call. Shared futexes only
- * (never FUTEX_PRIVATE_FLAG): waiters and writers live in different processes and map the
+ * (never the process-private variant): waiters and writers live in different processes and map the
  * word at different addresses.
  *
  * The lost-wake-up argument (a Dekker pairing, all four accesses seq_cst):

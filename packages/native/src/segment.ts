@@ -8,7 +8,7 @@ import {
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
 import { LIMITS } from './limits';
 import { loadAddon } from './load-addon';
-import type { NativeSegment } from './native-addon';
+import type { NativeSegment, NativeStats } from './native-addon';
 import { ShmStateError } from './shm-state-error';
 
 export type { WatchHandle, WatchListener } from './change-notifier';
@@ -24,19 +24,7 @@ export interface SegmentCreateOptions {
 }
 
 /** Writer-side statistics kept in the segment header, plus the current waiter count. */
-export interface SegmentStats {
-  version: number;
-  capacity: number;
-  commits: number;
-  conflicts: number;
-  lockRecoveries: number;
-  waiters: number;
-  layoutVersion: number;
-  /** Subscriber processes notified through a doorbell (header table, at most 64). */
-  doorbells: number;
-  /** Doorbell entries freed after their subscriber died without unregistering. */
-  doorbellReclaims: number;
-}
+export type SegmentStats = NativeStats;
 
 const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 const MAX_LOCK_TIMEOUT_MS = 0xffffffff;

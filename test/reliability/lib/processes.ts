@@ -4,12 +4,13 @@
  * `make -C packages/native/csrc test/bin/test_stall`), which stops itself inside a commit
  * while holding the writer lock. Every child is killed when its test ends.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ExecutionContext } from 'ava';
+import { track, type Child } from '../../helpers/processes';
+
+export { track, type Child };
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 /** The project's venv Python; SHMSTATE_PYTHON overrides it (e.g. a system Python with the
@@ -17,45 +18,6 @@ export const repoRoot = join(__dirname, '..', '..', '..');
 export const python = process.env.SHMSTATE_PYTHON ?? join(repoRoot, '.venv', 'bin', 'python');
 const csrc = join(repoRoot, 'packages', 'native', 'csrc');
 const stallTool = join(csrc, 'test', 'bin', 'test_stall');
-
-export interface Child {
-  process: ChildProcess;
-  /** The next stdout line (children speak one line per event). */
-  nextLine(): Promise<string>;
-  /** Resolves with [code, signal] when the child exits. */
-  exited: Promise<[number | null, NodeJS.Signals | null]>;
-  stderr(): string;
-}
-
-export function track(t: ExecutionContext, child: ChildProcess): Child {
-  const lines: string[] = [];
-  const waiting: Array<(line: string) => void> = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const resolve = waiting.shift();
-    if (resolve) resolve(line);
-    else lines.push(line);
-  });
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return {
-    process: child,
-    exited,
-    stderr: () => stderr,
-    nextLine: () =>
-      new Promise<string>((resolve, reject) => {
-        const line = lines.shift();
-        if (line !== undefined) return resolve(line);
-        waiting.push(resolve);
-        void exited.then(([code, signal]) =>
-          reject(new Error(`child exited (${code ?? signal}) before a line: ${stderr}`)),
-        );
-      }),
-  };
-}
 
 /** Runs test/reliability/py/<script> with the project's Python. */
 export function spawnPython(t: ExecutionContext, script: string, args: string[]): Child {
