@@ -17,7 +17,11 @@ import { recordSection } from './lib/results.mjs';
 import { spread } from './lib/stats.mjs';
 import { printTable, ratio, sizeLabel } from './lib/table.mjs';
 
-const SIZES = [64, 1024, 65536];
+const ALL_SIZES = [64, 1024, 65536];
+// BENCH_SIZES=1024 runs a subset of the sizes, like BENCH_ONLY for the paths.
+const SIZES = process.env.BENCH_SIZES
+  ? ALL_SIZES.filter((size) => process.env.BENCH_SIZES.split(',').includes(String(size)))
+  : ALL_SIZES;
 const ROUNDS = pick(500, 20000);
 const WARMUP = pick(50, 500);
 const REPEATS = pick(1, 3);

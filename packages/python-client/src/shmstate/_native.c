@@ -149,6 +149,10 @@ static PyMethodDef module_methods[] = {
     {"dialect_ok", dialect_ok, METH_O,
      "dialect_ok(value) -> bool: True only if the state is inside the JSON dialect; False "
      "if it is not or the check is unsure (shmstate.codec then walks it in Python)"},
+    {"encode_plain", encode_plain, METH_O,
+     "encode_plain(value) -> bytes | None: the state's UTF-8 JSON if it is made of exact "
+     "built-in types inside the dialect; None otherwise (shmstate.codec then takes the "
+     "stdlib path)"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},

@@ -40,6 +40,12 @@ const char* native_arg_name(module_state* st, PyObject* obj);
 /* dialect_ok(value) -> bool: True only if codec.py's walk would accept `value`. */
 PyObject* dialect_ok(PyObject* module, PyObject* value);
 
+/* ---- _encode.c: the one-pass encoder ---- */
+
+/* encode_plain(value) -> bytes | None: the UTF-8 JSON codec.py's stdlib path would write,
+ * for values of exact built-in types inside the dialect; None for anything else. */
+PyObject* encode_plain(PyObject* module, PyObject* value);
+
 /* ---- _segment.c: the Segment object ---- */
 
 /* One in-flight wait. `stop` is handed to the core, which re-checks it after every

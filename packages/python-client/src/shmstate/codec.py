@@ -6,11 +6,14 @@ lists/tuples (tuples become arrays) and dicts with str keys, nested at most
 with :class:`ShmStateEncodeError` naming the path: ``state.a[3].b is NaN (E_ENCODE)``.
 Whatever one language writes, every other reads.
 
-For speed the check has two halves: the extension's ``dialect_ok`` (``_dialect.c``)
-answers in C whether the state is inside the dialect, and only when it says no (or is
-unsure) does the Python walk below run, to word the error and its path, or to accept
-what the C check could not vouch for. The walk is the definition; the C check agrees
-with it (tests/test_81_dialect_check.py).
+For speed, a state of plain built-in types (dicts with str keys, lists, tuples, str,
+ints, floats, bools, None) is encoded in one pass by the extension's ``encode_plain``
+(``_encode.c``), which writes the same bytes as the path below and declines anything
+else (tests/test_82_encode_plain.py). The path below is the definition. Its check has two
+halves: the extension's ``dialect_ok`` (``_dialect.c``) answers in C whether the state is
+inside the dialect, and only when it says no (or is unsure) does the Python walk run, to
+word the error and its path, or to accept what the C check could not vouch for. The C
+check agrees with the walk (tests/test_81_dialect_check.py).
 
 Strings with a lone surrogate (``"\\ud800"``) are refused too: they are not Unicode, so
 they have no UTF-8 form. Text is written with ``ensure_ascii=False`` and then encoded to
@@ -78,6 +81,7 @@ def _make_encode_chunks() -> Any:
 
 _encode_chunks = _make_encode_chunks()
 _dialect_ok = _native.dialect_ok
+_encode_plain = _native.encode_plain
 
 
 def _reject_constant(name: str) -> Any:
@@ -206,6 +210,11 @@ def format_path(steps: list[str | int]) -> str:
 
 def encode(state: object) -> bytes:
     """The UTF-8 JSON bytes of ``state``, or ShmStateEncodeError naming the bad path."""
+    # One pass in C for states of plain built-in types (nearly all of them); it declines
+    # anything else, which the path below checks, words and encodes.
+    data = _encode_plain(state)
+    if data is not None:
+        return data
     if not _dialect_ok(state):
         # Refused or unsure: the walk decides, and words the refusal.
         try:

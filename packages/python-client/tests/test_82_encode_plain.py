@@ -1,0 +1,212 @@
+"""The one-pass C encoder (_native.encode_plain) writes exactly the bytes of the stdlib
+path it speeds up (the dialect check, json with compact separators, UTF-8), and declines
+everything that path must see itself: values outside the dialect and any subclass."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import random
+import struct
+from collections import OrderedDict, namedtuple
+from pathlib import Path
+
+import pytest
+
+from shmstate import MAX_DEPTH, MAX_SAFE_INTEGER, ShmStateEncodeError, _native, codec
+
+CORPUS = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "corpus.json"
+
+
+def stdlib_encode(value: object) -> bytes:
+    """codec.encode without the C encoder: the definition encode_plain must match."""
+    original = codec._encode_plain
+    codec._encode_plain = lambda _value: None
+    try:
+        return codec.encode(value)
+    finally:
+        codec._encode_plain = original
+
+
+def nested(levels: int, leaf: object = 0) -> object:
+    value = leaf
+    for level in range(levels):
+        value = [value] if level % 2 else {"n": value}
+    return value
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+class MyStr(str):
+    pass
+
+
+class MyFloat(float):
+    pass
+
+
+class MyList(list):
+    pass
+
+
+class MyDict(dict):
+    pass
+
+
+Point = namedtuple("Point", "x y")
+
+EXACT = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    MAX_SAFE_INTEGER,
+    -MAX_SAFE_INTEGER,
+    0.0,
+    -0.0,
+    0.1,
+    1.5,
+    -2.75,
+    1e16,
+    1e-7,
+    123456789.125,
+    5e-324,
+    1.7976931348623157e308,
+    "",
+    "plain",
+    'quote " backslash \\ slash /',
+    "".join(chr(c) for c in range(0x20)) + "\x7f",
+    "h\u00e9llo \u2603 \U0001f600 \u2028\u2029 \ufeff",
+    [],
+    {},
+    (),
+    (1, "a", [None]),
+    {"a": [1, 2.5, {"b": (True, False)}], "": {}, "\u00e9\n": "v"},
+    nested(MAX_DEPTH),
+]
+
+
+@pytest.mark.parametrize("value", EXACT, ids=lambda value: repr(value)[:40])
+def test_writes_what_the_stdlib_path_writes(value: object) -> None:
+    assert _native.encode_plain(value) == stdlib_encode(value)
+
+
+def test_the_cross_language_corpus_encodes_identically() -> None:
+    cases = json.loads(CORPUS.read_text(encoding="utf-8"))
+    assert len(cases) > 10
+    for case in cases:
+        value = case["value"]
+        assert _native.encode_plain(value) == stdlib_encode(value), case["name"]
+
+
+def random_string(rng: random.Random) -> str:
+    alphabet = ["a", "Z", "0", " ", '"', "\\", "/", "\x00", "\x1f", "\x7f", "\u00e9", "\u2028"]
+    alphabet += ["\u4e2d", "\U0001f600", "\n", "\t", "\b", "\f", "\r"]
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+
+
+def random_float(rng: random.Random) -> float:
+    while True:
+        value = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(value):
+            return value
+
+
+def random_value(rng: random.Random, depth: int) -> object:
+    kind = rng.randrange(10 if depth < 6 else 7)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.randint(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+    if kind == 2:
+        return random_float(rng)
+    if kind == 3:
+        return rng.choice([0.5, 100.0, 1e21, 1e-5, 0.0001, 12345.678, -0.0])
+    if kind in (4, 5, 6):
+        return random_string(rng)
+    if kind == 7:
+        return {random_string(rng): random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
+    if kind == 8:
+        return [random_value(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return tuple(random_value(rng, depth + 1) for _ in range(rng.randrange(4)))
+
+
+def test_random_states_encode_identically() -> None:
+    rng = random.Random(20261124)
+    for _ in range(3000):
+        value = {"root": random_value(rng, 0)}
+        assert _native.encode_plain(value) == stdlib_encode(value), repr(value)[:200]
+
+
+def test_a_large_state_grows_the_buffer() -> None:
+    value = {"rows": [{"id": i, "name": f"row-{i}", "w": i / 7} for i in range(40000)]}
+    encoded = _native.encode_plain(value)
+    assert encoded is not None and len(encoded) > 1_000_000
+    assert encoded == stdlib_encode(value)
+
+
+DECLINED = [
+    float("nan"),
+    float("inf"),
+    [1, float("-inf")],
+    MAX_SAFE_INTEGER + 1,
+    -MAX_SAFE_INTEGER - 1,
+    2**64,
+    {1: "int key"},
+    {None: 1},
+    {MyStr("k"): 1},
+    MyStr("s"),
+    MyFloat(1.5),
+    Colour.RED,
+    MyList([1]),
+    MyDict(a=1),
+    OrderedDict(a=1),
+    Point(1, 2),
+    {1, 2},
+    b"bytes",
+    {"when": object()},
+    "\ud800",
+    {"\udfff": 1},
+    nested(MAX_DEPTH + 1),
+]
+
+
+@pytest.mark.parametrize("value", DECLINED, ids=lambda value: repr(value)[:40])
+def test_declines_what_the_stdlib_path_must_judge(value: object) -> None:
+    assert _native.encode_plain(value) is None
+
+
+def test_a_cycle_is_declined_not_followed() -> None:
+    loop: list = []
+    loop.append(loop)
+    assert _native.encode_plain(loop) is None
+    with pytest.raises(ShmStateEncodeError, match="nests deeper"):
+        codec.encode(loop)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Colour.RED, OrderedDict(a=[1, 2.5]), Point(1, "x"), MyDict(k=MyList([MyFloat(0.5)]))],
+    ids=repr,
+)
+def test_declined_subclasses_still_encode_through_the_stdlib_path(value: object) -> None:
+    assert codec.encode(value) == stdlib_encode(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"a": [0, float("nan")]}, r"state\.a\[1\] is NaN"),
+        ({"big": 2**53}, r"state\.big is 9007199254740992, beyond the safe integer range"),
+        ({"s": "\ud800"}, r"state\.s is a string with a lone surrogate"),
+        ({1: 2}, r"state has a non-string key 1 \(int\)"),
+    ],
+)
+def test_refusals_keep_their_path_naming_messages(value: object, message: str) -> None:
+    with pytest.raises(ShmStateEncodeError, match=message):
+        codec.encode(value)
