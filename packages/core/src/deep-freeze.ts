@@ -26,3 +26,23 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * deepFreeze for a tree fresh from JSON.parse, the decode of every new version: such a
+ * tree has no shared subtrees and nothing frozen yet, so the walk skips the isFrozen
+ * checks and reads arrays by index (no Object.values copy). About half the cost of
+ * deepFreeze at 1 KiB (bench: read+decode). Iterative, like deepFreeze.
+ */
+export function freezeParsed<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const pending: object[] = [value];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    Object.freeze(next);
+    const children: unknown[] = Array.isArray(next) ? next : Object.values(next);
+    for (let i = 0; i < children.length; i += 1) {
+      const child = children[i];
+      if (typeof child === 'object' && child !== null) pending.push(child);
+    }
+  }
+  return value;
+}

@@ -14,7 +14,7 @@
  */
 import type { Segment } from '@shmstate/native';
 import { parseStateText } from './codec';
-import { deepFreeze } from './deep-freeze';
+import { freezeParsed } from './deep-freeze';
 import type { Snapshot } from './types';
 
 export class VersionCache<T> {
@@ -32,7 +32,7 @@ export class VersionCache<T> {
     // readText checks strict UTF-8 natively and skips the Buffer: the cheapest read.
     const { version, text } = this.segment.readText();
     if (cached !== undefined && version === cached.version) return cached;
-    const state = deepFreeze(parseStateText(text)) as T;
+    const state = freezeParsed(parseStateText(text)) as T;
     const snapshot: Snapshot<T> = Object.freeze({ version, state });
     this.latest = snapshot;
     return snapshot;

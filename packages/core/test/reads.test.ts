@@ -35,6 +35,28 @@ test('a commit from another handle gives a new snapshot with the new version and
   t.is(store.version, version);
 });
 
+test('every object and array of a decoded state is frozen, nested deeper than any stack', (t) => {
+  // Another writer may commit JSON nested far deeper than the dialect's cap: freezing
+  // it must neither throw nor miss a level.
+  const name = segmentName(t, 'frozen-deep');
+  const store = SharedStore.create<unknown>(name, { initial: {}, capacity: 1 << 20 });
+  t.teardown(() => store.close());
+  const raw = Segment.open(name);
+  t.teardown(() => raw.close());
+  const levels = 20000;
+  raw.commit(Buffer.from(`${'[{"a":'.repeat(levels)}[1,{"b":[]}]${'}]'.repeat(levels)}`));
+  let node: unknown = store.get();
+  let frozenLevels = 0;
+  while (Array.isArray(node) && node.length === 1) {
+    const inner = node[0] as { a: unknown };
+    if (Object.isFrozen(node) && Object.isFrozen(inner)) frozenLevels += 1;
+    node = inner.a;
+  }
+  t.is(frozenLevels, levels);
+  const leaf = node as [number, { b: unknown[] }];
+  t.true(Object.isFrozen(leaf) && Object.isFrozen(leaf[1]) && Object.isFrozen(leaf[1].b));
+});
+
 test('states are deep-frozen: mutating them throws in strict mode', (t) => {
   const store = SharedStore.create<State>(segmentName(t, 'frozen'), { initial, capacity: 1024 });
   t.teardown(() => store.close());
