@@ -79,7 +79,9 @@ void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     Dispatch(run, {MakeShmStateError(Napi::Env(run->env), err).Value()});
     return;
   }
-  shmstate_doorbell_drain(run->bell);
+  // Mark, deliver, then empty the socket: the listener reads the state without waiting
+  // for a recvmmsg first (shmstate.h, "the two halves of drain").
+  shmstate_doorbell_mark(run->bell);
   // Under a stream of commits, a newer version is often published while JS runs. Calling
   // JS again at once delivers it for the price of a version load, where re-arming would
   // cost a send, a wake-up and a receive per delivery (measured: it doubles the flood
@@ -93,6 +95,7 @@ void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     if (after == before || round == kDeliveriesPerTurn) break;
     before = after;
   }
+  shmstate_doorbell_discard(run->bell);
   shmstate_error err{};
   if (shmstate_doorbell_arm(run->bell, nullptr, &err) != SHMSTATE_OK) {
     // The entry was taken away: this doorbell will not ring again. Say so once.

@@ -137,7 +137,7 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
 
 int shmstate_doorbell_fd(const shmstate_doorbell* bell) { return bell->fd; }
 
-void shmstate_doorbell_drain(shmstate_doorbell* bell) {
+void shmstate_doorbell_discard(shmstate_doorbell* bell) {
   /* One system call for up to DRAIN_MAX datagrams (normally there is exactly one); longer
    * foreign datagrams are truncated to their first byte, which is all a ring carries. */
   unsigned char bytes[DRAIN_MAX];
@@ -152,10 +152,18 @@ void shmstate_doorbell_drain(shmstate_doorbell* bell) {
   }
   while (recvmmsg(bell->fd, msgs, DRAIN_MAX, MSG_DONTWAIT, NULL) < 0 && errno == EINTR) {
   }
-  /* seq_cst, after the drain: a commit whose bump this load misses is caught by the
-   * re-check in shmstate_doorbell_arm; one it sees was published before it (the bump
+}
+
+void shmstate_doorbell_mark(shmstate_doorbell* bell) {
+  /* seq_cst: S0 of docs/concurrency.md. A commit whose bump this load misses is caught by
+   * the re-check in shmstate_doorbell_arm; one it sees was published before it (the bump
    * follows the version store), so the caller's read that follows sees that version. */
   bell->seen_word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
+}
+
+void shmstate_doorbell_drain(shmstate_doorbell* bell) {
+  shmstate_doorbell_discard(bell);
+  shmstate_doorbell_mark(bell);
 }
 
 int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* err) {

@@ -174,8 +174,22 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
 int shmstate_doorbell_fd(const shmstate_doorbell* bell);
 
 /* Reads every pending byte and records the segment's notification word: changes after
- * this call are caught by the next shmstate_doorbell_arm. Never blocks. */
+ * this call are caught by the next shmstate_doorbell_arm. Never blocks. The same as
+ * shmstate_doorbell_discard followed by shmstate_doorbell_mark. */
 void shmstate_doorbell_drain(shmstate_doorbell* bell);
+
+/* The two halves of drain, for a caller that reads the state as soon as it wakes and
+ * empties the socket afterwards (one system call less before the state is in hand):
+ *
+ *   shmstate_doorbell_mark(bell);     // note where the segment stands, then
+ *   ... read the state and use it ...
+ *   shmstate_doorbell_discard(bell);  // empty the socket (no ring arrives while disarmed)
+ *   shmstate_doorbell_arm(bell, ...); // re-checks against the mark
+ *
+ * Discarding later is safe: a byte read by discard was sent for a commit before it, and
+ * arm's re-check against the mark catches every commit after the mark. */
+void shmstate_doorbell_mark(shmstate_doorbell* bell);
+void shmstate_doorbell_discard(shmstate_doorbell* bell);
 
 /* Arms the doorbell again, then re-checks the notification word: if a commit happened
  * since the last drain (or open) it rings its own socket, so the fd is readable again

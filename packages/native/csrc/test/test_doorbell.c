@@ -140,9 +140,10 @@ static void no_subscriber_means_no_socket_and_no_scan(void) {
 }
 
 /* The Dekker argument in practice: another process commits in bursts while this one
- * runs drain / read / arm; the last version must arrive through the doorbell alone (a lost
- * ring leaves the socket silent and the poll times out). */
-static void no_commit_is_missed_by_a_drain_read_arm_loop(void) {
+ * runs drain / read / arm (or mark / read / discard / arm, the Node binding's order); the
+ * last version must arrive through the doorbell alone (a lost ring leaves the socket
+ * silent and the poll times out). */
+static void no_commit_is_missed(int discard_after_read) {
   enum { COMMITS = 20000 };
   shmstate_segment* seg = make("stream");
   if (seg == NULL) return;
@@ -169,11 +170,16 @@ static void no_commit_is_missed_by_a_drain_read_arm_loop(void) {
       silent = 1;
       break;
     }
-    shmstate_doorbell_drain(bell);
+    if (discard_after_read) {
+      shmstate_doorbell_mark(bell);
+    } else {
+      shmstate_doorbell_drain(bell);
+    }
     uint64_t now = shmstate_segment_version(seg);
     CHECK(now >= last);
     last = now;
     deliveries++;
+    if (discard_after_read) shmstate_doorbell_discard(bell);
     CHECK_OK(shmstate_doorbell_arm(bell, NULL, &err), &err);
   }
   CHECKF(!silent, "no ring for 10 s at version %llu", (unsigned long long)last);
@@ -181,6 +187,35 @@ static void no_commit_is_missed_by_a_drain_read_arm_loop(void) {
   /* At most one byte per commit (plus one for a commit racing the open). */
   CHECKF(deliveries <= COMMITS + 1, "%d deliveries for %d commits", deliveries, COMMITS);
   CHECK(harness_wait_child(pid) == 0);
+  shmstate_doorbell_close(bell);
+  shmstate_segment_close(seg);
+}
+
+static void no_commit_is_missed_by_a_drain_read_arm_loop(void) { no_commit_is_missed(0); }
+
+static void no_commit_is_missed_by_a_mark_read_discard_arm_loop(void) { no_commit_is_missed(1); }
+
+/* A commit between the mark and the discard is not lost with its byte: arm's re-check
+ * against the mark rings again. */
+static void a_ring_discarded_after_the_read_is_caught_by_arm(void) {
+  shmstate_segment* seg = make("discard");
+  if (seg == NULL) return;
+  shmstate_error err;
+  shmstate_doorbell* bell = NULL;
+  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  if (bell == NULL) return;
+  int fd = shmstate_doorbell_fd(bell);
+  /* Woken while still armed (as by a foreign byte): mark, then "read the state". */
+  CHECK(state_of(seg, 0) == SHMSTATE_DOORBELL_ARMED);
+  shmstate_doorbell_mark(bell);
+  commit(seg); /* lands after the read: finds the entry armed, rings and disarms */
+  CHECK(pending(fd) == 1);
+  shmstate_doorbell_discard(bell); /* that byte is thrown away ... */
+  CHECK(!readable(fd, 0));
+  int rang = 0;
+  CHECK_OK(shmstate_doorbell_arm(bell, &rang, &err), &err);
+  CHECK(rang == 1); /* ... and arm's re-check against the mark rings again */
+  CHECK(pending(fd) == 1);
   shmstate_doorbell_close(bell);
   shmstate_segment_close(seg);
 }
@@ -263,6 +298,10 @@ int main(void) {
       {"a commit from another process rings", a_commit_from_another_process_rings},
       {"no commit is missed by a drain, read, arm loop",
        no_commit_is_missed_by_a_drain_read_arm_loop},
+      {"no commit is missed by a mark, read, discard, arm loop",
+       no_commit_is_missed_by_a_mark_read_discard_arm_loop},
+      {"a ring discarded after the read is caught by arm",
+       a_ring_discarded_after_the_read_is_caught_by_arm},
       {"with no subscriber a commit opens no socket", no_subscriber_means_no_socket_and_no_scan},
       {"a writer frees the entry of a subscriber that died",
        a_writer_frees_the_entry_of_a_dead_subscriber},
