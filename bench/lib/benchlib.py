@@ -38,6 +38,25 @@ def time_loop(fn, seconds, batch=64):
     return _run_for(fn, seconds, batch)
 
 
+def time_interleaved(fns, seconds, batch=64, slices=15):
+    """Times several functions against each other, as timeInterleaved in stats.mjs:
+    `slices` rounds of each in turn, then the median ns per call of each. Returns one
+    (ns per call, calls per second) per function."""
+    for fn in fns:
+        _run_for(fn, max(0.02, seconds / 5 / len(fns)), batch)
+    samples = [[] for _ in fns]
+    for _ in range(slices):
+        for index, fn in enumerate(fns):
+            samples[index].append(_run_for(fn, seconds / slices / len(fns), batch)[0])
+    results = []
+    for values in samples:
+        values.sort()
+        middle = len(values) // 2
+        ns = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        results.append((ns, 1e9 / ns))
+    return results
+
+
 def _run_for(fn, seconds, batch):
     budget = int(seconds * 1e9)
     calls = 0

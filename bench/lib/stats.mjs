@@ -66,3 +66,23 @@ function runFor(fn, seconds, batch) {
   const ns = Number(elapsed) / calls;
   return { nsPerCall: ns, perSecond: 1e9 / ns, calls };
 }
+
+/**
+ * Times several functions against each other: `slices` rounds, each running every
+ * function for its share of `seconds` in turn, then the median ns per call of each over
+ * the rounds. A difference between two of them (set() minus encode) is then measured in
+ * the same conditions, which separate timeLoop runs on a busy machine are not.
+ * Returns one { nsPerCall, perSecond } per function.
+ */
+export function timeInterleaved(fns, seconds, batch = 64, slices = 15) {
+  for (const fn of fns) runFor(fn, Math.max(0.02, seconds / 5 / fns.length), batch);
+  const samples = fns.map(() => []);
+  const slice = seconds / slices / fns.length;
+  for (let round = 0; round < slices; round++) {
+    fns.forEach((fn, index) => samples[index].push(runFor(fn, slice, batch).nsPerCall));
+  }
+  return samples.map((values) => {
+    const ns = median(values);
+    return { nsPerCall: ns, perSecond: 1e9 / ns };
+  });
+}

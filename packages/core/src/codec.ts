@@ -17,15 +17,25 @@ import { findDialectViolation } from './find-dialect-violation';
 
 /** Encodes a state for a segment of `capacity` bytes (omit it to skip the size check). */
 export function encodeState(state: unknown, capacity?: number): Buffer {
-  const problem = findDialectViolation(state);
-  if (problem !== undefined) throw shmStateError('E_ENCODE', problem);
-  // After the dialect check JSON.stringify cannot return undefined or drop anything:
-  // every value left is one it writes verbatim (only -0 becomes 0, as documented).
-  const bytes = Buffer.from(JSON.stringify(state), 'utf8');
+  const bytes = Buffer.from(encodeStateText(state), 'utf8');
   if (capacity !== undefined && bytes.length > capacity) {
     throw shmStateError('E_CAPACITY', `state is ${bytes.length} bytes; capacity is ${capacity}`);
   }
   return bytes;
+}
+
+/**
+ * The JSON text of a state, E_ENCODE if it is outside the dialect: what `encodeState`
+ * encodes to UTF-8, and what the store hands to `Segment.commitText`, which encodes it
+ * natively and checks the size (no Buffer in between).
+ */
+export function encodeStateText(state: unknown): string {
+  const problem = findDialectViolation(state);
+  if (problem !== undefined) throw shmStateError('E_ENCODE', problem);
+  // After the dialect check JSON.stringify cannot return undefined or drop anything:
+  // every value left is one it writes verbatim (only -0 becomes 0, as documented).
+  // JSON.stringify escapes lone surrogates, so the text always has a UTF-8 form.
+  return JSON.stringify(state);
 }
 
 // `fatal` makes malformed UTF-8 an error instead of U+FFFD replacement characters, which

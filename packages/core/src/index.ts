@@ -8,7 +8,7 @@
  */
 export { SharedStore } from './shared-store';
 export type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
-export { encodeState, decodeState } from './codec';
+export { encodeState, encodeStateText, decodeState } from './codec';
 export { MAX_DEPTH } from './find-dialect-violation';
 export { deepFreeze } from './deep-freeze';
 export { ShmStateError, type ShmStateErrorCode } from './errors';

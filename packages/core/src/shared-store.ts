@@ -22,7 +22,7 @@ import { Segment, type SegmentStats } from '@shmstate/native';
 import { Immer, type Draft, type Producer } from 'immer';
 import { distinctUntilChanged, map, Subject, type Observable } from 'rxjs';
 import { changeStream } from './change-stream';
-import { encodeState } from './codec';
+import { encodeState, encodeStateText } from './codec';
 import { ShmStateError, shmStateError } from './errors';
 import { findDialectViolation } from './find-dialect-violation';
 import { pauseBeforeRetry } from './pause-before-retry';
@@ -128,7 +128,7 @@ export class SharedStore<T = unknown> {
   /** Commits `state` as the next version and returns that version. */
   set(state: T): number {
     const segment = this.live();
-    return segment.commit(encodeState(state, segment.capacity));
+    return segment.commitText(encodeStateText(state));
   }
 
   /**
@@ -148,9 +148,9 @@ export class SharedStore<T = unknown> {
         checkReplacement(recipe(draft), draft),
       );
       if (Object.is(next, state)) return version;
-      const bytes = encodeState(next, segment.capacity);
+      const text = encodeStateText(next);
       try {
-        return segment.commit(bytes, { expectedVersion: version });
+        return segment.commitText(text, { expectedVersion: version });
       } catch (err) {
         if (!(err instanceof ShmStateError) || err.code !== 'E_CONFLICT') throw err;
       }

@@ -58,6 +58,7 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           InstanceMethod("read", &SegmentWrap::Read),
           InstanceMethod("readText", &SegmentWrap::ReadText),
           InstanceMethod("commit", &SegmentWrap::Commit),
+          InstanceMethod("commitText", &SegmentWrap::CommitText),
           InstanceMethod("stats", &SegmentWrap::Stats),
           InstanceMethod("setLockTimeout", &SegmentWrap::SetLockTimeout),
           InstanceMethod("watchStart", &SegmentWrap::WatchStart),
@@ -236,6 +237,47 @@ Napi::Value SegmentWrap::Commit(const Napi::CallbackInfo& info) {
   shmstate_error err{};
   if (shmstate_segment_commit(segment, bytes.Data(), bytes.ByteLength(), expected, &version,
                               &err) != SHMSTATE_OK) {
+    ThrowShmStateError(env, err);
+  }
+  return Napi::Number::New(env, static_cast<double>(version));
+}
+
+// commitText(text, expectedVersion) -> new version: commits the UTF-8 encoding of `text`.
+// The text goes straight from the V8 string into the scratch buffer, then into the slot:
+// no Buffer is allocated in JS (Buffer.from(text) costs about as much as the commit).
+Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  shmstate_segment* segment = Handle(env);
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw Napi::TypeError::New(env, "Argument \"text\" must be a string");
+  }
+  napi_value text = info[0];
+  auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
+  uint64_t capacity = shmstate_segment_capacity(segment);
+  // One byte more than the capacity for the NUL napi writes after the text.
+  if (scratch_.size() < capacity + 1) scratch_.resize(capacity + 1);
+  size_t length = 0;
+  NAPI_THROW_IF_FAILED(
+      env,
+      napi_get_value_string_utf8(env, text, reinterpret_cast<char*>(scratch_.data()), capacity + 1,
+                                 &length),
+      Napi::Value());
+  // napi truncates a text that does not fit at a character boundary, so a length within
+  // one character (4 bytes) of the capacity may be a cut: measure the whole text then.
+  if (length + 4 > capacity) {
+    size_t whole = 0;
+    NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, text, nullptr, 0, &whole),
+                         Napi::Value());
+    if (whole > capacity) {
+      std::string message =
+          "state is " + std::to_string(whole) + " bytes; capacity is " + std::to_string(capacity);
+      ThrowShmStateCode(env, SHMSTATE_E_CAPACITY, message.c_str());
+    }
+  }
+  uint64_t version = 0;
+  shmstate_error err{};
+  if (shmstate_segment_commit(segment, scratch_.data(), length, expected, &version, &err) !=
+      SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));

@@ -34,6 +34,7 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value ReadText(const Napi::CallbackInfo& info);
   Napi::Value Commit(const Napi::CallbackInfo& info);
+  Napi::Value CommitText(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);
   Napi::Value WatchStart(const Napi::CallbackInfo& info);
@@ -49,8 +50,9 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   // watcher thread the fallback when no doorbell can be registered (and a choice).
   std::unique_ptr<DoorbellWatch> doorbell_;
   std::unique_ptr<Watcher> watcher_;
-  // Read target of `capacity` bytes, allocated on the first read and reused: the core
-  // needs room for the largest payload, the result is copied out at its real length.
+  // Read target of `capacity` bytes (one more for commitText's NUL), allocated on the
+  // first read or text commit and reused: the core needs room for the largest payload,
+  // a read's result is copied out at its real length. Only the JS thread uses it.
   std::vector<uint8_t> scratch_;
 };
 

@@ -32,6 +32,8 @@ export interface NativeSegment {
   readText(versionOut: Float64Array): string;
   /** `expectedVersion` 0 commits unconditionally. */
   commit(bytes: Uint8Array, expectedVersion: number): number;
+  /** Commits the UTF-8 encoding of `text`; `expectedVersion` as for commit. */
+  commitText(text: string, expectedVersion: number): number;
   stats(): NativeStats;
   setLockTimeout(ms: number): void;
   /**

@@ -126,19 +126,19 @@ export class Segment {
   commit(bytes: Uint8Array, options?: { expectedVersion?: number }): number {
     const native = this.#open();
     checkBytes('Argument "bytes"', bytes);
-    let expected = 0;
-    if (options !== undefined) {
-      checkObject('Argument "options"', options);
-      if (options.expectedVersion !== undefined) {
-        expected = checkInteger(
-          'Option "expectedVersion"',
-          options.expectedVersion,
-          1,
-          MAX_VERSION,
-        );
-      }
-    }
-    return native.commit(bytes, expected);
+    return native.commit(bytes, expectedVersionOf(options));
+  }
+
+  /**
+   * Commits the UTF-8 encoding of `text`, like `commit(Buffer.from(text))` (a lone
+   * surrogate becomes U+FFFD, as there) without the Buffer: the text is encoded natively,
+   * straight into place. The counterpart of `readText()`; `E_CAPACITY` names the encoded
+   * size.
+   */
+  commitText(text: string, options?: { expectedVersion?: number }): number {
+    const native = this.#open();
+    checkString('Argument "text"', text);
+    return native.commitText(text, expectedVersionOf(options));
   }
 
   stats(): SegmentStats {
@@ -196,4 +196,12 @@ function checkCreateOptions(options: SegmentCreateOptions): Required<SegmentCrea
       : checkInteger('Option "mode"', options.mode, 1, 0o777);
   const initial = checkBytes('Option "initial"', options.initial);
   return { capacity, mode, initial };
+}
+
+/** The expected version of a commit's options; 0 (commit unconditionally) if none. */
+function expectedVersionOf(options: { expectedVersion?: number } | undefined): number {
+  if (options === undefined) return 0;
+  checkObject('Argument "options"', options);
+  if (options.expectedVersion === undefined) return 0;
+  return checkInteger('Option "expectedVersion"', options.expectedVersion, 1, MAX_VERSION);
 }
