@@ -42,14 +42,28 @@ function commitFlatOut(store, state) {
   };
 }
 
+/**
+ * Commits at a steady pace, each commit finding every subscriber idle and armed: what one
+ * commit costs the writer when it must notify everyone. Returns the set() call's wall
+ * time p50 (us: encoding, the commit, one notification per subscriber process, and any
+ * time the subscribers it woke ran on its CPU before it got it back) and the writer's
+ * own CPU time per commit (us, the same for the timer that paces it in every row).
+ */
 async function commitPaced(store, state) {
+  const callUs = new Float64Array(PACED_COMMITS);
+  let cpuUs = 0;
   for (let i = 0; i < PACED_COMMITS; i++) {
     await sleep(PACE_MS);
     state.seq += 1;
+    const cpuBefore = process.cpuUsage();
     state.t = Number(process.hrtime.bigint());
     store.set(state);
+    callUs[i] = (Number(process.hrtime.bigint()) - state.t) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuUs += cpu.user + cpu.system;
   }
   await sleep(50); // let the last emissions land
+  return { setP50: summarize(callUs).p50, cpuUsPerCommit: cpuUs / PACED_COMMITS };
 }
 
 async function measure(count) {
@@ -75,7 +89,7 @@ async function measure(count) {
   const flatOut = [];
   for (const subscriber of subscribers) flatOut.push(await subscriber.nextLine());
 
-  await commitPaced(store, state);
+  const paced = await commitPaced(store, state);
   const reports = [];
   for (const subscriber of subscribers) {
     subscriber.send('report');
@@ -90,6 +104,8 @@ async function measure(count) {
     subscribers: count,
     writerPerSecond,
     cpuUsPerCommit,
+    pacedSetP50: paced.setP50,
+    pacedCpuUsPerCommit: paced.cpuUsPerCommit,
     pacedCommits: PACED_COMMITS,
     delivered,
     missed: reports.reduce((sum, report) => sum + report.missed, 0),
@@ -108,6 +124,8 @@ printTable(
     'writer commits/s (flat out)',
     'vs none',
     'writer CPU us/commit',
+    'paced: set() p50 us',
+    'paced: writer CPU us/commit',
     'paced: emissions / expected',
     'latency p50 us',
     'p99 us',
@@ -120,6 +138,8 @@ printTable(
       ? `${row.writerSlowdown >= 0 ? '-' : '+'}${formatCell(Math.abs(row.writerSlowdown) * 100)}%`
       : '-',
     row.cpuUsPerCommit,
+    row.pacedSetP50,
+    row.pacedCpuUsPerCommit,
     row.subscribers ? `${row.delivered} / ${row.pacedCommits * row.subscribers}` : '-',
     row.latency?.p50,
     row.latency?.p99,
