@@ -143,6 +143,32 @@ def test_random_states_encode_identically() -> None:
         assert _native.encode_plain(value) == stdlib_encode(value), repr(value)[:200]
 
 
+def float_samples(rng: random.Random) -> list[float]:
+    """Floats of every kind: short decimals (the fast path, _short_float.c), its edges
+    (1e-4, 2^50, ties, 8 and 9 fraction digits), and doubles that need all 17 digits."""
+    values = [0.0, -0.0, 1e-4, -1e-4, 0.00015, 9.999999999999999e-05, 0.1 + 0.2, 1 / 3]
+    values += [2.0**50, 2.0**50 - 1, 2.0**49 + 0.5, 1125899906842623.9, 99999999.99999999]
+    values += [1e15, 1e16, 1e-5, 5e-324, 1.7976931348623157e308, 12345678.12345678]
+    for fraction_digits in range(12):
+        for _ in range(2000):
+            n = rng.randrange(10 ** rng.randrange(1, 17))
+            values += [n / 10**fraction_digits, -n / 10**fraction_digits]
+    for _ in range(5000):
+        values.append(round(rng.uniform(-1e4, 1e4), rng.randrange(9)))
+        values.append(rng.uniform(-1e6, 1e6))
+        values.append(random_float(rng))
+    return values
+
+
+def test_floats_are_written_as_repr_writes_them() -> None:
+    values = float_samples(random.Random(7))
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        if _native.encode_plain(chunk) != stdlib_encode(chunk):
+            wrong = [v for v in chunk if _native.encode_plain([v]) != stdlib_encode([v])]
+            pytest.fail(f"{len(wrong)} floats differ from repr, e.g. {wrong[:5]!r}")
+
+
 def test_a_large_state_grows_the_buffer() -> None:
     value = {"rows": [{"id": i, "name": f"row-{i}", "w": i / 7} for i in range(40000)]}
     encoded = _native.encode_plain(value)

@@ -129,7 +129,12 @@ static int put_float(out_buffer* out, PyObject* value) {
   double x = PyFloat_AsDouble(value);
   if (!isfinite(x)) return DECLINED; /* NaN, +-Infinity: refused by the stdlib path */
   /* float.__repr__ exactly, which is what json writes: the shortest text that reads
-   * back as the same double, with ".0" on integral values ("1e+16" stays as it is). */
+   * back as the same double, with ".0" on integral values ("1e+16" stays as it is).
+   * Short decimals (most readings) take the fast path, every other double the
+   * interpreter's own algorithm. */
+  char short_text[SHORT_FLOAT_MAX];
+  int short_length = short_float_repr(x, short_text);
+  if (short_length > 0) return put(out, short_text, (size_t)short_length);
   char* text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
   if (text == NULL) return NO_MEMORY;
   int rc = put(out, text, strlen(text));

@@ -40,6 +40,13 @@ const char* native_arg_name(module_state* st, PyObject* obj);
 /* dialect_ok(value) -> bool: True only if codec.py's walk would accept `value`. */
 PyObject* dialect_ok(PyObject* module, PyObject* value);
 
+/* ---- _short_float.c: repr of the common floats ---- */
+
+#define SHORT_FLOAT_MAX 32
+/* float.__repr__(x) into `out` for doubles with a short decimal form in repr's fixed
+ * notation range; returns the length (no terminator), or 0 for any other double. */
+int short_float_repr(double x, char out[SHORT_FLOAT_MAX]);
+
 /* ---- _encode.c: the one-pass encoder ---- */
 
 /* encode_plain(value) -> bytes | None: the UTF-8 JSON codec.py's stdlib path would write,
