@@ -3,6 +3,7 @@
 #include "segment_wrap.h"
 
 #include <cmath>
+#include <new>
 #include <string>
 
 #include "addon.h"
@@ -182,17 +183,17 @@ Napi::Value SegmentWrap::Version(const Napi::CallbackInfo& info) {
 Napi::Value SegmentWrap::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   shmstate_segment* segment = Handle(env);
-  if (scratch_.empty()) scratch_.resize(shmstate_segment_capacity(segment));
+  uint8_t* scratch = Scratch(env, shmstate_segment_capacity(segment));
   size_t length = 0;
   uint64_t version = 0;
   shmstate_error err{};
-  if (shmstate_segment_read(segment, scratch_.data(), scratch_.size(), &length, &version, &err) !=
+  if (shmstate_segment_read(segment, scratch, scratch_size_, &length, &version, &err) !=
       SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("version", Napi::Number::New(env, static_cast<double>(version)));
-  result.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, scratch_.data(), length));
+  result.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, scratch, length));
   return result;
 }
 
@@ -210,21 +211,21 @@ Napi::Value SegmentWrap::ReadText(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "readText needs a Float64Array of length 1 for the version");
   }
   double* version_out = info[0].As<Napi::Float64Array>().Data();
-  if (scratch_.empty()) scratch_.resize(shmstate_segment_capacity(segment));
+  uint8_t* scratch = Scratch(env, shmstate_segment_capacity(segment));
   size_t length = 0;
   uint64_t version = 0;
   shmstate_error err{};
-  if (shmstate_segment_read(segment, scratch_.data(), scratch_.size(), &length, &version, &err) !=
+  if (shmstate_segment_read(segment, scratch, scratch_size_, &length, &version, &err) !=
       SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
-  if (!IsValidUtf8(scratch_.data(), length)) {
+  if (!IsValidUtf8(scratch, length)) {
     std::string message = "the state of version " + std::to_string(version) + " (" +
                           std::to_string(length) + " bytes) is not valid UTF-8";
     ThrowShmStateCode(env, SHMSTATE_E_CORRUPT, message.c_str());
   }
   *version_out = static_cast<double>(version);
-  return Napi::String::New(env, reinterpret_cast<const char*>(scratch_.data()), length);
+  return Napi::String::New(env, reinterpret_cast<const char*>(scratch), length);
 }
 
 // commit(bytes, expectedVersion) -> new version; expectedVersion 0 commits unconditionally.
@@ -255,13 +256,12 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
   uint64_t capacity = shmstate_segment_capacity(segment);
   // One byte more than the capacity for the NUL napi writes after the text.
-  if (scratch_.size() < capacity + 1) scratch_.resize(capacity + 1);
+  uint8_t* scratch = Scratch(env, capacity + 1);
   size_t length = 0;
-  NAPI_THROW_IF_FAILED(
-      env,
-      napi_get_value_string_utf8(env, text, reinterpret_cast<char*>(scratch_.data()), capacity + 1,
-                                 &length),
-      Napi::Value());
+  NAPI_THROW_IF_FAILED(env,
+                       napi_get_value_string_utf8(env, text, reinterpret_cast<char*>(scratch),
+                                                  capacity + 1, &length),
+                       Napi::Value());
   // napi truncates a text that does not fit at a character boundary, so a length within
   // one character (4 bytes) of the capacity may be a cut: measure the whole text then.
   if (length + 4 > capacity) {
@@ -276,11 +276,25 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   }
   uint64_t version = 0;
   shmstate_error err{};
-  if (shmstate_segment_commit(segment, scratch_.data(), length, expected, &version, &err) !=
-      SHMSTATE_OK) {
+  if (shmstate_segment_commit(segment, scratch, length, expected, &version, &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
+}
+
+uint8_t* SegmentWrap::Scratch(Napi::Env env, size_t size) {
+  if (scratch_size_ < size) {
+    // new[] without () leaves the bytes uninitialised: the pages of a large buffer are
+    // only made resident by what is copied into them, so a segment of 1 GiB capacity
+    // holding a small state costs the reader little memory, not a zero-filled GiB.
+    scratch_.reset(new (std::nothrow) uint8_t[size]);
+    scratch_size_ = scratch_ ? size : 0;
+    if (!scratch_) {
+      std::string message = "cannot allocate " + std::to_string(size) + " bytes to copy a state";
+      ThrowShmStateCode(env, SHMSTATE_E_NOMEM, message.c_str());
+    }
+  }
+  return scratch_.get();
 }
 
 Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
@@ -348,6 +362,7 @@ Napi::Value SegmentWrap::WatchStop(const Napi::CallbackInfo& info) {
 // Idempotent: stops the watcher, then unmaps.
 Napi::Value SegmentWrap::Close(const Napi::CallbackInfo& info) {
   Release();
-  scratch_ = std::vector<uint8_t>();
+  scratch_.reset();
+  scratch_size_ = 0;
   return info.Env().Undefined();
 }

@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "doorbell_watch.h"
 #include "shmstate.h"
@@ -35,6 +34,9 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   Napi::Value ReadText(const Napi::CallbackInfo& info);
   Napi::Value Commit(const Napi::CallbackInfo& info);
   Napi::Value CommitText(const Napi::CallbackInfo& info);
+  // The scratch buffer, at least `size` bytes (grown, never shrunk, while open); throws
+  // E_NOMEM if it cannot grow.
+  uint8_t* Scratch(Napi::Env env, size_t size);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);
   Napi::Value WatchStart(const Napi::CallbackInfo& info);
@@ -53,7 +55,8 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   // Read target of `capacity` bytes (one more for commitText's NUL), allocated on the
   // first read or text commit and reused: the core needs room for the largest payload,
   // a read's result is copied out at its real length. Only the JS thread uses it.
-  std::vector<uint8_t> scratch_;
+  std::unique_ptr<uint8_t[]> scratch_;
+  size_t scratch_size_ = 0;
 };
 
 #endif  // SHMSTATE_ADDON_SEGMENT_WRAP_H
