@@ -10,6 +10,6 @@ export { SharedStore } from './shared-store';
 export type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
 export { encodeState, encodeStateText, decodeState } from './codec';
 export { MAX_DEPTH } from './find-dialect-violation';
-export { deepFreeze } from './deep-freeze';
+export { deepFreeze, freezeParsed } from './deep-freeze';
 export { ShmStateError, type ShmStateErrorCode } from './errors';
 export type { SegmentStats } from '@shmstate/native';
