@@ -62,6 +62,7 @@ run() {
   echo "($script: $((SECONDS - t0)) s)"
 }
 run latency.mjs node
+run breakdown.mjs node
 run throughput-node.mjs node
 run throughput_python.py "$PY"
 run scaling.mjs node
