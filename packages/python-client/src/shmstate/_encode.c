@@ -14,10 +14,12 @@
  * with a lone surrogate. On None the codec takes the stdlib path, which refuses with the
  * path-naming message or encodes the subclass as before, so one set of messages exists.
  *
- * No Python code runs here: exact built-in types have no user hooks, float formatting is
- * the interpreter's own repr, and the GIL is held throughout, so nothing can change a
- * container while it is being walked. Recursion is bounded by the depth cap, which also
- * ends any cycle.
+ * No Python code runs while a container is being walked: exact built-in types have no
+ * user hooks, float formatting is the interpreter's own repr, and the GIL is held
+ * throughout, so the borrowed items stay valid. The one exception is a lone surrogate:
+ * the failed UTF-8 conversion allocates an exception, which may run the garbage collector
+ * and finalizers; the walk then returns at once (DECLINED) without touching any borrowed
+ * item again. Recursion is bounded by the depth cap, which also ends any cycle.
  */
 #include "_native.h"
 
@@ -35,6 +37,7 @@ enum { WRITTEN = 0, DECLINED = 1, NO_MEMORY = -1 };
 
 static int reserve(out_buffer* out, size_t more) {
   if (out->capacity - out->length >= more) return WRITTEN;
+  if (more > PY_SSIZE_T_MAX - out->length) return NO_MEMORY; /* no state is that large */
   size_t wanted = out->capacity * 2;
   while (wanted - out->length < more) wanted *= 2;
   char* grown;
@@ -73,7 +76,9 @@ static const char SHORT_ESCAPE[0x20] = {
 static int put_string(out_buffer* out, PyObject* text) {
   Py_ssize_t size;
   /* Compact ASCII strings hand out their own buffer; others get a UTF-8 copy cached on
-   * the object. A lone surrogate has no UTF-8 form: the stdlib path words that error. */
+   * the string object for its lifetime (as str.encode's fast paths and many C APIs do),
+   * memory the stdlib path does not keep. A lone surrogate has no UTF-8 form: the stdlib
+   * path words that error. */
   const char* utf8 = PyUnicode_AsUTF8AndSize(text, &size);
   if (utf8 == NULL) {
     PyErr_Clear();

@@ -23,10 +23,13 @@
  *    being fixed by the magnitude) the fewest significant digits, and no trailing zero
  *    (N ending in 0 would have passed at j - 1): repr's digits, which the range keeps in
  *    fixed notation. An integral x passes at j = 0 and is written "N.0", as repr does.
+ * The argument needs every operation rounded to double: where intermediate results are
+ * kept wider (x87 arithmetic, FLT_EVAL_METHOD != 0), every value takes the general path.
  * tests/test_82_encode_plain.py compares it with repr over many values of every kind.
  */
 #include "_native.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -53,6 +56,12 @@ static int put_digits(uint64_t n, char* out) {
 }
 
 int short_float_repr(double x, char out[SHORT_FLOAT_MAX]) {
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+  (void)x;
+  (void)out;
+  (void)put_digits;
+  return 0;
+#else
   double magnitude = fabs(x);
   /* repr switches to exponent notation below 1e-4; zero is in fixed notation. */
   if (!(magnitude >= 1e-4 || magnitude == 0.0)) return 0;
@@ -79,4 +88,5 @@ int short_float_repr(double x, char out[SHORT_FLOAT_MAX]) {
     return length;
   }
   return 0;
+#endif
 }
