@@ -1,11 +1,12 @@
 // uv_poll_t on a doorbell's socket behind DoorbellWatch (see doorbell_watch.h).
 //
 // One delivery, on the JS thread:
-//   libuv reports the socket readable -> drain it (this also notes the futex word)
-//   -> call JS (the listener reads the version and the state), again at once while newer
-//   versions keep landing (bounded) -> re-arm, which re-checks the
-//   word and rings the doorbell itself if a commit slipped in meanwhile, so libuv reports it
-//   readable again on its next turn: a flood of commits never keeps the JS thread here.
+//   libuv reports the socket readable -> mark (note the futex word) -> call JS (the
+//   listener reads the version and the state), again at once while newer versions keep
+//   landing (bounded) -> discard the pending bytes -> re-arm, which re-checks the word
+//   against the mark and rings the doorbell itself if a commit slipped in meanwhile, so
+//   libuv reports it readable again on its next turn: a flood of commits never keeps the
+//   JS thread here.
 //
 // Lifetime of one cycle (a DoorbellRun):
 //   Start: register the doorbell, init and start the poll handle, add an async env cleanup

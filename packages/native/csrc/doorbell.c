@@ -31,7 +31,7 @@ struct shmstate_doorbell {
   uint64_t token;
   shmstate_doorbell_entry* entry;
   uint64_t identity;  /* our control word without its state bits: generation and pid */
-  uint32_t seen_word; /* the futex word at the last drain (or at open) */
+  uint32_t seen_word; /* the futex word at the last mark or drain (or at open) */
 };
 
 /* The entry of a process that is gone: its pid no longer exists AND its socket refuses a
@@ -185,10 +185,10 @@ int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* er
   }
   uint32_t word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
   if (word == bell->seen_word) return shmstate_ok(err);
-  /* A commit slipped in between the drain and the arm. Ring ourselves, disarming first
-   * like a writer would so the one-pending-byte rule holds; if the CAS fails a writer has
-   * rung already. The caller's poll sees the byte on its next turn: a flood of commits
-   * cannot keep the caller in a loop. */
+  /* A commit slipped in between the mark (or drain) and the arm. Ring ourselves,
+   * disarming first like a writer would so the one-pending-byte rule holds; if the CAS
+   * fails a writer has rung already. The caller's poll sees the byte on its next turn: a
+   * flood of commits cannot keep the caller in a loop. */
   uint64_t expected = armed;
   if (atomic_compare_exchange_strong_explicit(&entry->control, &expected, disarmed,
                                               memory_order_seq_cst, memory_order_seq_cst)) {

@@ -192,7 +192,7 @@ void shmstate_doorbell_mark(shmstate_doorbell* bell);
 void shmstate_doorbell_discard(shmstate_doorbell* bell);
 
 /* Arms the doorbell again, then re-checks the notification word: if a commit happened
- * since the last drain (or open) it rings its own socket, so the fd is readable again
+ * since the last mark or drain (or the open) it rings its own socket, so the fd is readable again
  * and nothing is missed (*rang, may be NULL, is set to 1 then). E_CLOSED if the entry was
  * taken away (a writer found the socket gone, which happens across network namespaces):
  * the doorbell will not ring again; close it and wait another way. */
