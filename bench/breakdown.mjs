@@ -9,6 +9,8 @@
  * The Node steps are timed on the segment by hand ("steps" run); the store's own
  * end-to-end figure comes from a second run through state$ ("store" run), and what the
  * store adds on top of the steps (the version cache, RxJS) is the difference of the two.
+ * Full mode alternates steps and store runs three times and reports the median of each
+ * figure, with the spread of the store layers (a difference of two runs).
  *   node bench/breakdown.mjs [--quick]
  */
 import path from 'node:path';
@@ -16,12 +18,13 @@ import { SharedStore } from '@shmstate/core';
 import { benchDir, pick, python, uniqueName } from './lib/mode.mjs';
 import { onExit, start } from './lib/processes.mjs';
 import { recordSection } from './lib/results.mjs';
-import { summarize } from './lib/stats.mjs';
+import { median, summarize } from './lib/stats.mjs';
 import { printTable, sizeLabel } from './lib/table.mjs';
 
 const SIZES = [64, 1024, 65536];
 const ROUNDS = pick(300, 10000);
 const WARMUP = pick(50, 500);
+const REPEATS = pick(1, 3);
 const GAP_US = 20; // as in latency.mjs
 
 async function pingPong(mode, size) {
@@ -69,14 +72,13 @@ function stepP50(later, earlier) {
   return summarize(us).p50;
 }
 
-const rows = [];
-for (const size of SIZES) {
+/** One steps run and one store run at `size`: each step's p50 (us). */
+async function measure(size) {
   const steps = await pingPong('steps', size);
   const store = await pingPong('store', size);
   const { encodedNs, committedNs } = steps.published;
   const { notified, read, parsed, frozen } = steps.received;
-  const row = {
-    size,
+  const figures = {
     encode: stepP50(encodedNs),
     commit: stepP50(committedNs, encodedNs),
     // Negative when JS already runs before Python's commit call has returned.
@@ -87,12 +89,24 @@ for (const size of SIZES) {
     stepsTotal: stepP50(frozen),
     storeTotal: stepP50(store.received.emitted),
   };
-  row.storeLayers = row.storeTotal - row.stepsTotal;
+  figures.storeLayers = figures.storeTotal - figures.stepsTotal;
+  return figures;
+}
+
+const rows = [];
+for (const size of SIZES) {
+  const repeats = [];
+  for (let repeat = 0; repeat < REPEATS; repeat++) repeats.push(await measure(size));
+  const row = { size, repeats };
+  for (const key of Object.keys(repeats[0])) row[key] = median(repeats.map((r) => r[key]));
+  const layers = repeats.map((r) => r.storeLayers);
+  row.storeLayersRange =
+    REPEATS > 1 ? `${Math.min(...layers).toFixed(1)} to ${Math.max(...layers).toFixed(1)}` : '-';
   rows.push(row);
 }
 
 printTable(
-  `Where the time goes: Python publish -> Node holds the state (p50 us per step over ${ROUNDS} rounds)`,
+  `Where the time goes: Python publish -> Node holds the state (p50 us per step over ${ROUNDS} rounds; median of ${REPEATS} run(s))`,
   [
     'size',
     'Python encode',
@@ -104,6 +118,7 @@ printTable(
     'steps, end to end',
     'store state$, end to end',
     'store layers (difference)',
+    'store layers min-max',
   ],
   rows.map((row) => [
     sizeLabel(row.size),
@@ -116,6 +131,13 @@ printTable(
     row.stepsTotal,
     row.storeTotal,
     row.storeLayers,
+    row.storeLayersRange,
   ]),
 );
-recordSection('breakdown', { rounds: ROUNDS, warmup: WARMUP, gapUs: GAP_US, rows });
+recordSection('breakdown', {
+  rounds: ROUNDS,
+  warmup: WARMUP,
+  repeats: REPEATS,
+  gapUs: GAP_US,
+  rows,
+});
