@@ -3,12 +3,12 @@ which defines the dialect and words its refusals."""
 
 from __future__ import annotations
 
-import enum
 import json
-from collections import Counter, OrderedDict, defaultdict, namedtuple
+from collections import Counter, OrderedDict, defaultdict
 from decimal import Decimal
 
 import pytest
+from value_kinds import Colour, MyDict, MyFloat, MyInt, MyList, MyStr, MyTuple, Point
 
 from shmstate import MAX_DEPTH, MAX_SAFE_INTEGER, ShmStateEncodeError, _native, codec, encode
 
@@ -61,42 +61,11 @@ def cycle_through_a_list() -> dict:
     return outer
 
 
-class Colour(enum.IntEnum):
-    RED = 1
-
-
-class MyDict(dict):
-    pass
-
-
-class MyList(list):
-    pass
-
-
-class MyTuple(tuple):
-    pass
-
-
-class MyInt(int):
-    pass
-
-
-class MyStr(str):
-    pass
-
-
-class MyFloat(float):
-    pass
-
-
 class ReportsNaN(list):
     """Its storage is fine, but iterating it (what the walk does) yields NaN."""
 
     def __iter__(self):
         return iter([float("nan")])
-
-
-Point = namedtuple("Point", "x y")
 
 
 def short_id(value: object) -> str:

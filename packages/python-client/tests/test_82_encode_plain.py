@@ -4,15 +4,15 @@ everything that path must see itself: values outside the dialect and any subclas
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 import random
 import struct
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
+from value_kinds import Colour, MyDict, MyFloat, MyList, MyStr, Point
 
 from shmstate import MAX_DEPTH, MAX_SAFE_INTEGER, ShmStateEncodeError, _native, codec
 
@@ -35,28 +35,6 @@ def nested(levels: int, leaf: object = 0) -> object:
         value = [value] if level % 2 else {"n": value}
     return value
 
-
-class Colour(enum.IntEnum):
-    RED = 1
-
-
-class MyStr(str):
-    pass
-
-
-class MyFloat(float):
-    pass
-
-
-class MyList(list):
-    pass
-
-
-class MyDict(dict):
-    pass
-
-
-Point = namedtuple("Point", "x y")
 
 EXACT = [
     None,
