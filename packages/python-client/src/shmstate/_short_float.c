@@ -56,12 +56,7 @@ static int put_digits(uint64_t n, char* out) {
 }
 
 int short_float_repr(double x, char out[SHORT_FLOAT_MAX]) {
-#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-  (void)x;
-  (void)out;
-  (void)put_digits;
-  return 0;
-#else
+  if (FLT_EVAL_METHOD != 0) return 0; /* wider intermediates: the argument does not hold */
   double magnitude = fabs(x);
   /* repr switches to exponent notation below 1e-4; zero is in fixed notation. */
   if (!(magnitude >= 1e-4 || magnitude == 0.0)) return 0;
@@ -88,5 +83,4 @@ int short_float_repr(double x, char out[SHORT_FLOAT_MAX]) {
     return length;
   }
   return 0;
-#endif
 }
