@@ -41,6 +41,16 @@ static int pending(int fd) {
   return n;
 }
 
+/* Registers this process's doorbell on `seg`; NULL (the failure recorded, `seg` closed)
+ * if that fails. */
+static shmstate_doorbell* open_bell(shmstate_segment* seg) {
+  shmstate_error err;
+  shmstate_doorbell* bell = NULL;
+  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  if (bell == NULL) shmstate_segment_close(seg);
+  return bell;
+}
+
 static unsigned state_of(shmstate_segment* seg, unsigned index) {
   return (unsigned)(atomic_load(&seg->hdr->doorbells[index].control) & 3u);
 }
@@ -48,9 +58,7 @@ static unsigned state_of(shmstate_segment* seg, unsigned index) {
 static void open_registers_and_arms(void) {
   shmstate_segment* seg = make("open");
   if (seg == NULL) return;
-  shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   CHECK(stats_of(seg).doorbells == 1);
   CHECK(state_of(seg, 0) == SHMSTATE_DOORBELL_ARMED);
@@ -66,8 +74,7 @@ static void commits_ring_once_until_rearmed(void) {
   shmstate_segment* seg = make("ring");
   if (seg == NULL) return;
   shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   int fd = shmstate_doorbell_fd(bell);
   for (int i = 0; i < 5; i++) commit(seg);
@@ -91,8 +98,7 @@ static void arm_rings_itself_for_a_commit_after_the_drain(void) {
   shmstate_segment* seg = make("recheck");
   if (seg == NULL) return;
   shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   int fd = shmstate_doorbell_fd(bell);
   commit(seg);
@@ -111,9 +117,7 @@ static void arm_rings_itself_for_a_commit_after_the_drain(void) {
 static void a_commit_from_another_process_rings(void) {
   shmstate_segment* seg = make("xproc");
   if (seg == NULL) return;
-  shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   int pid = fork();
   if (pid == 0) {
@@ -148,8 +152,7 @@ static void no_commit_is_missed(int discard_after_read) {
   shmstate_segment* seg = make("stream");
   if (seg == NULL) return;
   shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   int pid = fork();
   if (pid == 0) {
@@ -201,8 +204,7 @@ static void a_ring_discarded_after_the_read_is_caught_by_arm(void) {
   shmstate_segment* seg = make("discard");
   if (seg == NULL) return;
   shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   int fd = shmstate_doorbell_fd(bell);
   /* Woken while still armed (as by a foreign byte): mark, then "read the state". */
@@ -271,8 +273,7 @@ static void arm_reports_a_lost_entry(void) {
   shmstate_segment* seg = make("lost");
   if (seg == NULL) return;
   shmstate_error err;
-  shmstate_doorbell* bell = NULL;
-  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell* bell = open_bell(seg);
   if (bell == NULL) return;
   commit(seg);
   /* What a writer in another network namespace does: it cannot reach the socket, so it
