@@ -46,7 +46,7 @@ static int entry_is_dead(const shmstate_segment* seg, int fd, uint64_t control, 
 static void reclaim_dead(shmstate_segment* seg, int fd) {
   shmstate_header* hdr = seg->hdr;
   for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
-    shmstate_doorbell_entry* entry = &hdr->doorbells[i];
+    shmstate_doorbell_entry* entry = &shmstate_doorbell_table(seg)[i];
     uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
     if (doorbell_state(control) == SHMSTATE_DOORBELL_FREE) continue;
     uint64_t token = atomic_load_explicit(&entry->token, memory_order_relaxed);
@@ -59,7 +59,7 @@ static void reclaim_dead(shmstate_segment* seg, int fd) {
 static int claim(shmstate_doorbell* bell) {
   shmstate_header* hdr = bell->seg->hdr;
   for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
-    shmstate_doorbell_entry* entry = &hdr->doorbells[i];
+    shmstate_doorbell_entry* entry = &shmstate_doorbell_table(bell->seg)[i];
     uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
     if (doorbell_state(control) != SHMSTATE_DOORBELL_FREE) continue;
     uint64_t gen = ((control & DOORBELL_GEN_MASK) + 4) & DOORBELL_GEN_MASK;

@@ -66,7 +66,7 @@ void shmstate_doorbell_ring_all(shmstate_segment* seg) {
    * next commit that can. The futex waiters were woken regardless. */
   if (fd < 0) return;
   for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
-    shmstate_doorbell_entry* entry = &hdr->doorbells[i];
+    shmstate_doorbell_entry* entry = &shmstate_doorbell_table(seg)[i];
     /* seq_cst load and exchange: the writer's half of the Dekker pairing with the
      * subscriber's arm (seq_cst) followed by its re-check of the futex word. */
     uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);

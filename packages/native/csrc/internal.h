@@ -23,7 +23,10 @@ struct shmstate_segment {
   shmstate_header* hdr; /* == (shmstate_header *)base */
   uint64_t capacity;
   uint64_t data_stride;
-  uint64_t slot_offset[2];
+  uint64_t slot_offset[2];             /* from the region table */
+  uint64_t doorbell_offset;            /* SHMSTATE_DOORBELL_ENTRIES, from the region table */
+  uint64_t store_id;
+  uint64_t initial_version;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
@@ -56,24 +59,32 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
 
 /* ---- header.c ---- */
 
-/* Geometry derived from a capacity: the single definition both create and open use. */
+/* The layout a creator gives a capacity: doorbell table, then the two slots. Openers do not
+ * recompute it: they follow the region table (shmstate_header_validate). */
 typedef struct shmstate_geometry {
   uint64_t data_stride;
+  uint64_t doorbell_offset;
   uint64_t slot_offset[2];
   uint64_t segment_size;
 } shmstate_geometry;
 
 void shmstate_geometry_for(uint64_t capacity, shmstate_geometry* out);
+/* Writes the fixed part of a new header (everything but the magic) for `g`. */
+void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
+                          const shmstate_geometry* g, uint64_t store_id,
+                          uint64_t initial_version);
 uint32_t shmstate_header_checksum(const shmstate_header_fixed* fixed);
 
 /* Validates everything but the magic (checked by the caller, which handles the
- * initialisation race) against the file size. Fills the segment's private geometry. */
+ * initialisation race) against the file size: layout version, features, checksum, sizes
+ * and the region table. Fills the segment's private geometry from the checked copy. */
 int shmstate_header_validate(const shmstate_header_fixed* fixed, uint64_t file_size,
                              shmstate_segment* seg, shmstate_error* err);
 
 /* ---- seqlock.c ---- */
 
-/* The slot header and payload of slot `index` (0 or 1). */
+/* The slot header and payload of slot `index` (0 or 1), at the offsets the region table
+ * gave at open. */
 static inline shmstate_slot_header* shmstate_slot(const shmstate_segment* seg, unsigned index) {
   return (shmstate_slot_header*)(seg->base + seg->slot_offset[index & 1u]);
 }
@@ -85,6 +96,11 @@ static inline unsigned char* shmstate_slot_data(const shmstate_segment* seg, uns
  * segment not yet visible to anyone at creation). Does not publish. */
 void shmstate_slot_write(shmstate_segment* seg, unsigned index, uint64_t version, const void* data,
                          size_t len);
+
+/* The doorbell table (SHMSTATE_DOORBELL_ENTRIES entries). */
+static inline shmstate_doorbell_entry* shmstate_doorbell_table(const shmstate_segment* seg) {
+  return (shmstate_doorbell_entry*)(seg->base + seg->doorbell_offset);
+}
 
 /* ---- writer_lock.c ---- */
 
@@ -113,8 +129,9 @@ typedef enum shmstate_crash_step {
   SHMSTATE_CRASH_AFTER_LOCK,
   SHMSTATE_CRASH_AFTER_SEQ_ODD,
   SHMSTATE_CRASH_MID_COPY,
-  SHMSTATE_CRASH_AFTER_SEQ_EVEN,
-  SHMSTATE_CRASH_AFTER_PUBLISH,
+  SHMSTATE_CRASH_AFTER_SEQ_EVEN,   /* slot written, nothing published */
+  SHMSTATE_CRASH_AFTER_VERSION,    /* version published, slot index not yet */
+  SHMSTATE_CRASH_AFTER_PUBLISH,    /* version and slot index published */
   SHMSTATE_CRASH_BEFORE_WAKE,
   SHMSTATE_CRASH_STEP_COUNT
 } shmstate_crash_step;

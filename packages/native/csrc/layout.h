@@ -1,15 +1,20 @@
 /*
- * The segment layout, byte by byte. docs/protocol.md is the prose of this file; every
- * offset below is pinned by a _Static_assert so the two cannot drift apart.
+ * The segment layout (layout 2), byte by byte. docs/protocol.md is the prose of this file;
+ * every offset below is pinned by a _Static_assert so the two cannot drift apart.
  *
- * All integers are little-endian (the core refuses to build big-endian). The segment is
- * one header page followed by two slots; the published version names the current slot
- * (slot = version & 1), and a writer only ever writes the other one (the "latch", a
- * double-buffered seqlock).
+ * All integers are little-endian (the core refuses to build big-endian). The segment is a
+ * self-describing header followed by the regions its region table names. A creator today
+ * lays them out as:
  *
- *   0      header page (SHMSTATE_HEADER_SIZE bytes); its doorbell table at 512..2559
- *   4096   slot 0: slot header (64 bytes) + data (data_stride bytes)
- *   ...    slot 1: slot header (64 bytes) + data (data_stride bytes)
+ *   0      header (SHMSTATE_HEADER_SIZE bytes): fixed part 0..511 (immutable, checksummed,
+ *          with the region table), then the live words (lock, version, slot index, ...)
+ *   2048   region DOORBELLS: the doorbell table, 64 entries of 32 bytes
+ *   4096   region SLOT0: slot header (64 bytes) + data (data_stride bytes)
+ *   ...    region SLOT1: slot header (64 bytes) + data (data_stride bytes)
+ *
+ * but a reader finds every region through the table, never by these numbers. The
+ * published `current_slot` names the slot that holds the full state; a writer only ever
+ * writes the other one (the "latch", a double-buffered seqlock).
  */
 #ifndef SHMSTATE_LAYOUT_H
 #define SHMSTATE_LAYOUT_H
@@ -24,26 +29,63 @@
 #error "shmstate's segment layout is little-endian"
 #endif
 
-#define SHMSTATE_MAGIC 0x31544154534d4853ull /* the bytes "SHMSTAT1" */
-#define SHMSTATE_LAYOUT_VERSION 1u
-#define SHMSTATE_HEADER_SIZE 4096u
+#define SHMSTATE_MAGIC 0x31544154534d4853ull /* the bytes "SHMSTAT1", in every layout */
+#define SHMSTATE_LAYOUT_VERSION 2u
+#define SHMSTATE_HEADER_SIZE 2048u
+#define SHMSTATE_FIXED_SIZE 512u
 #define SHMSTATE_SLOT_HEADER_SIZE 64u
 #define SHMSTATE_SEGMENT_PREFIX "/shmstate."
 
-/* Immutable after creation; covered by header_checksum. */
+/* Region kinds. A reader ignores a kind it does not know (after checking that the entry
+ * lies inside the segment and overlaps nothing); a region that changes how known bytes
+ * are read comes with an incompatible feature bit. */
+#define SHMSTATE_REGION_NONE 0u
+#define SHMSTATE_REGION_SLOT0 1u
+#define SHMSTATE_REGION_SLOT1 2u
+#define SHMSTATE_REGION_DOORBELLS 3u
+#define SHMSTATE_REGION_MAX 8u /* entries in the table */
+#define SHMSTATE_REGION_ALIGN 64u
+
+/* Feature bits. Compatible: a reader that does not know one may ignore it. Incompatible:
+ * a reader that does not know one refuses the segment with E_VERSION, naming the bit.
+ * None is defined yet; the masks list the bits this build knows. */
+#define SHMSTATE_COMPAT_KNOWN 0ull
+#define SHMSTATE_INCOMPAT_KNOWN 0ull
+
+/* Flags: live marks on the store (retired, mirror, ...) that a reader may ignore without
+ * misreading the state. Unknown bits are ignored and kept. None is assigned yet. */
+#define SHMSTATE_FLAGS_KNOWN 0ull
+
+/* One entry of the region table. */
+typedef struct shmstate_region {
+  uint32_t kind;      /*  0: SHMSTATE_REGION_* */
+  uint32_t reserved0; /*  4 */
+  uint64_t offset;    /*  8: bytes from the start of the segment, a multiple of 64 */
+  uint64_t size;      /* 16: bytes */
+  uint64_t reserved1; /* 24 */
+} shmstate_region;
+
+/* Immutable after creation; bytes 8..507 are covered by header_checksum. */
 typedef struct shmstate_header_fixed {
-  _Atomic uint64_t magic;   /*  0: written last at create (release): init is complete */
-  uint32_t layout_version;  /*  8 */
-  uint32_t header_size;     /* 12: SHMSTATE_HEADER_SIZE */
-  uint64_t capacity;        /* 16: largest payload in bytes */
-  uint64_t data_stride;     /* 24: capacity rounded up to 64 */
-  uint64_t slot_offset[2];  /* 32, 40: byte offsets of the slot headers */
-  uint64_t segment_size;    /* 48: total bytes, a multiple of 4096 */
-  uint32_t header_checksum; /* 56: CRC32C of bytes 8..55 */
-  uint32_t reserved0;       /* 60 */
+  _Atomic uint64_t magic;     /*   0: written last at create (release): init is complete */
+  uint32_t layout_version;    /*   8: SHMSTATE_LAYOUT_VERSION */
+  uint32_t header_size;       /*  12: SHMSTATE_HEADER_SIZE */
+  uint64_t capacity;          /*  16: largest payload in bytes */
+  uint64_t data_stride;       /*  24: capacity rounded up to 64 */
+  uint64_t segment_size;      /*  32: total bytes, a multiple of 4096 */
+  uint64_t store_id;          /*  40: random, drawn at creation, never 0 */
+  uint64_t initial_version;   /*  48: the version the store was created at (>= 1) */
+  uint64_t compat_features;   /*  56: bits a reader may ignore */
+  uint64_t incompat_features; /*  64: bits a reader must know */
+  uint32_t region_count;      /*  72: entries used in regions[], at most REGION_MAX */
+  uint32_t reserved0;         /*  76 */
+  unsigned char reserved1[48];                  /*  80 */
+  shmstate_region regions[SHMSTATE_REGION_MAX]; /* 128: the region table */
+  unsigned char reserved2[124];                 /* 384 */
+  uint32_t header_checksum;                     /* 508: CRC32C of bytes 8..507 */
 } shmstate_header_fixed;
 
-/* Doorbell entries in the header (doorbell.c, docs/protocol.md "Doorbells"). */
+/* Doorbell entries (doorbell.c, docs/protocol.md "Doorbells"). */
 #define SHMSTATE_DOORBELL_ENTRIES 64u
 #define SHMSTATE_DOORBELL_FREE 0u     /* nobody; pid 0 */
 #define SHMSTATE_DOORBELL_DISARMED 1u /* registered; a writer does not ring it */
@@ -61,43 +103,50 @@ typedef struct shmstate_doorbell_entry {
 } shmstate_doorbell_entry;
 
 typedef struct shmstate_header {
-  shmstate_header_fixed fixed; /* 0..63 */
+  shmstate_header_fixed fixed; /* 0..511 */
 
-  /* 64: writer lock, a robust process-shared pthread mutex (40 bytes on glibc x86_64). */
+  /* 512: writer lock, a robust process-shared pthread mutex (40 bytes on glibc x86_64). */
   alignas(64) union {
     pthread_mutex_t mutex;
     unsigned char pad[64];
   } writer_lock;
 
-  /* 128: the published version; its own cache line, read by every reader. */
+  /* 576: what is published; one cache line, read by every reader. `version` is the
+   * store's version (the linearisation point of a commit); `current_slot` (0 or 1) names
+   * the slot that holds the full state. A commit stores the slot, then the version, then
+   * the slot index, so the index may lag the version by one commit, never lead it
+   * (docs/concurrency.md). */
   alignas(64) _Atomic uint64_t version;
+  _Atomic uint32_t current_slot;
+  uint32_t reserved3;
 
-  /* 192: notification. futex_word is bumped on every publish; waiters counts threads
+  /* 640: notification. futex_word is bumped on every publish; waiters counts threads
    * blocked (or about to block) on it, so a commit with no waiter makes no syscall. */
   alignas(64) _Atomic uint32_t futex_word;
   _Atomic uint32_t waiters;
 
-  /* 256: writer-side statistics, written only under the writer lock. */
+  /* 704: writer-side statistics, written only under the writer lock. */
   alignas(64) _Atomic uint64_t stat_commits;
   _Atomic uint64_t stat_conflicts;
   _Atomic uint64_t stat_lock_recoveries;
 
-  /* 320: doorbells (doorbell.c). doorbell_count is the number of entries that are not
+  /* 768: doorbells (doorbell.c). doorbell_count is the number of entries that are not
    * free, so a commit with no doorbell subscriber scans nothing; doorbell_reclaims counts
    * entries freed because their subscriber died without unregistering. Both are written by
    * writers and subscribers alike, with atomic read-modify-writes. */
   alignas(64) _Atomic uint32_t doorbell_count;
-  uint32_t reserved1;
+  uint32_t reserved4;
   _Atomic uint64_t doorbell_reclaims;
-  /* Explicit padding rather than alignas(512): the header's alignment stays 64, so a copy
-   * of it in an ordinary buffer is still aligned. */
-  unsigned char reserved2[512 - 336];
 
-  /* 512: the doorbell table, one entry per subscribing process and segment. */
-  shmstate_doorbell_entry doorbells[SHMSTATE_DOORBELL_ENTRIES];
+  /* 832: the store's flags (SHMSTATE_FLAGS_*), changed with atomic read-modify-writes. */
+  alignas(64) _Atomic uint64_t flags;
+
+  /* Explicit padding rather than alignas(2048): the header's alignment stays 64, so a
+   * copy of it in an ordinary buffer is still aligned. */
+  unsigned char reserved5[SHMSTATE_HEADER_SIZE - 840];
 } shmstate_header;
 
-/* One slot's header; the payload follows at slot_offset + SHMSTATE_SLOT_HEADER_SIZE. */
+/* One slot's header; the payload follows at the region's offset + SLOT_HEADER_SIZE. */
 typedef struct shmstate_slot_header {
   _Atomic uint64_t seq;      /* 0: odd while a writer writes this slot */
   _Atomic uint64_t version;  /* 8: version whose payload this slot holds */
@@ -113,29 +162,37 @@ _Static_assert(offsetof(shmstate_header_fixed, layout_version) == 8, "layout_ver
 _Static_assert(offsetof(shmstate_header_fixed, header_size) == 12, "header_size at 12");
 _Static_assert(offsetof(shmstate_header_fixed, capacity) == 16, "capacity at 16");
 _Static_assert(offsetof(shmstate_header_fixed, data_stride) == 24, "data_stride at 24");
-_Static_assert(offsetof(shmstate_header_fixed, slot_offset) == 32, "slot_offset at 32");
-_Static_assert(offsetof(shmstate_header_fixed, segment_size) == 48, "segment_size at 48");
-_Static_assert(offsetof(shmstate_header_fixed, header_checksum) == 56, "checksum at 56");
-_Static_assert(sizeof(shmstate_header_fixed) == 64, "fixed header is 64 bytes");
-_Static_assert(offsetof(shmstate_header, writer_lock) == 64, "writer_lock at 64");
+_Static_assert(offsetof(shmstate_header_fixed, segment_size) == 32, "segment_size at 32");
+_Static_assert(offsetof(shmstate_header_fixed, store_id) == 40, "store_id at 40");
+_Static_assert(offsetof(shmstate_header_fixed, initial_version) == 48, "initial_version at 48");
+_Static_assert(offsetof(shmstate_header_fixed, compat_features) == 56, "compat at 56");
+_Static_assert(offsetof(shmstate_header_fixed, incompat_features) == 64, "incompat at 64");
+_Static_assert(offsetof(shmstate_header_fixed, region_count) == 72, "region_count at 72");
+_Static_assert(offsetof(shmstate_header_fixed, regions) == 128, "region table at 128");
+_Static_assert(sizeof(shmstate_region) == 32, "region entry is 32 bytes");
+_Static_assert(offsetof(shmstate_region, kind) == 0, "region kind at 0");
+_Static_assert(offsetof(shmstate_region, offset) == 8, "region offset at 8");
+_Static_assert(offsetof(shmstate_region, size) == 16, "region size at 16");
+_Static_assert(offsetof(shmstate_header_fixed, header_checksum) == 508, "checksum at 508");
+_Static_assert(sizeof(shmstate_header_fixed) == SHMSTATE_FIXED_SIZE, "fixed part is 512 bytes");
+_Static_assert(offsetof(shmstate_header, writer_lock) == 512, "writer_lock at 512");
 _Static_assert(sizeof(pthread_mutex_t) <= 64, "mutex fits its 64 bytes");
-_Static_assert(offsetof(shmstate_header, version) == 128, "version at 128");
-_Static_assert(offsetof(shmstate_header, futex_word) == 192, "futex_word at 192");
-_Static_assert(offsetof(shmstate_header, waiters) == 196, "waiters at 196");
-_Static_assert(offsetof(shmstate_header, stat_commits) == 256, "stat_commits at 256");
-_Static_assert(offsetof(shmstate_header, stat_conflicts) == 264, "stat_conflicts at 264");
-_Static_assert(offsetof(shmstate_header, stat_lock_recoveries) == 272, "recoveries at 272");
-_Static_assert(offsetof(shmstate_header, doorbell_count) == 320, "doorbell_count at 320");
-_Static_assert(offsetof(shmstate_header, doorbell_reclaims) == 328, "doorbell_reclaims at 328");
-_Static_assert(offsetof(shmstate_header, doorbells) == 512, "doorbell table at 512");
+_Static_assert(offsetof(shmstate_header, version) == 576, "version at 576");
+_Static_assert(offsetof(shmstate_header, current_slot) == 584, "current_slot at 584");
+_Static_assert(offsetof(shmstate_header, futex_word) == 640, "futex_word at 640");
+_Static_assert(offsetof(shmstate_header, waiters) == 644, "waiters at 644");
+_Static_assert(offsetof(shmstate_header, stat_commits) == 704, "stat_commits at 704");
+_Static_assert(offsetof(shmstate_header, stat_conflicts) == 712, "stat_conflicts at 712");
+_Static_assert(offsetof(shmstate_header, stat_lock_recoveries) == 720, "recoveries at 720");
+_Static_assert(offsetof(shmstate_header, doorbell_count) == 768, "doorbell_count at 768");
+_Static_assert(offsetof(shmstate_header, doorbell_reclaims) == 776, "doorbell_reclaims at 776");
+_Static_assert(offsetof(shmstate_header, flags) == 832, "flags at 832");
 _Static_assert(offsetof(shmstate_doorbell_entry, control) == 0, "entry control at 0");
 _Static_assert(offsetof(shmstate_doorbell_entry, token) == 8, "entry token at 8");
 _Static_assert(offsetof(shmstate_doorbell_entry, rings) == 16, "entry rings at 16");
 _Static_assert(sizeof(shmstate_doorbell_entry) == 32, "doorbell entry is 32 bytes");
 _Static_assert(_Alignof(shmstate_header) == 64, "header alignment is a cache line");
-_Static_assert(sizeof(shmstate_header) == 512 + 32 * SHMSTATE_DOORBELL_ENTRIES,
-               "header ends after the doorbell table (2560)");
-_Static_assert(sizeof(shmstate_header) <= SHMSTATE_HEADER_SIZE, "header fits its page");
+_Static_assert(sizeof(shmstate_header) == SHMSTATE_HEADER_SIZE, "header is 2048 bytes");
 _Static_assert(offsetof(shmstate_slot_header, seq) == 0, "slot seq at 0");
 _Static_assert(offsetof(shmstate_slot_header, version) == 8, "slot version at 8");
 _Static_assert(offsetof(shmstate_slot_header, length) == 16, "slot length at 16");

@@ -34,12 +34,21 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err) 
 int shmstate_segment_open_or_create(const char* name, uint64_t capacity, uint32_t mode,
                                     const void* initial, size_t initial_len, shmstate_segment** out,
                                     int* created, shmstate_error* err) {
+  return shmstate_segment_open_or_create_at(name, capacity, mode, initial, initial_len, 1, out,
+                                            created, err);
+}
+
+int shmstate_segment_open_or_create_at(const char* name, uint64_t capacity, uint32_t mode,
+                                       const void* initial, size_t initial_len,
+                                       uint64_t initial_version, shmstate_segment** out,
+                                       int* created, shmstate_error* err) {
   if (created != NULL) *created = 0;
   int rc = SHMSTATE_E_NOENT;
   for (int round = 0; round < OPEN_OR_CREATE_ROUNDS; round++) {
     rc = shmstate_segment_open(name, out, err);
     if (rc != SHMSTATE_E_NOENT) return rc;
-    rc = shmstate_segment_create(name, capacity, mode, initial, initial_len, out, err);
+    rc = shmstate_segment_create_at(name, capacity, mode, initial, initial_len, initial_version,
+                                    out, err);
     if (rc == SHMSTATE_OK && created != NULL) *created = 1;
     if (rc != SHMSTATE_E_EXISTS) return rc;
     /* Another process created it between our open and create: open theirs. */

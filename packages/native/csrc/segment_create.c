@@ -1,13 +1,16 @@
 /*
- * Creating a segment: exclusive create, exact mode, pages reserved, header and initial
- * state written, and the magic stored last so that no opener uses a half-made segment.
+ * Creating a segment: exclusive create, exact mode, pages reserved, header (with a fresh
+ * random store id) and initial state written, and the magic stored last so that no opener
+ * uses a half-made segment.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -44,27 +47,39 @@ static int check_create_args(uint64_t capacity, uint32_t mode, const void* initi
   return SHMSTATE_OK;
 }
 
+/* A random, non-zero store id. It tells stores of one name apart; it is not a secret, so
+ * when the kernel has no randomness to give (early boot) the clock and pid stand in. */
+static uint64_t new_store_id(void) {
+  uint64_t id = 0;
+  if (getrandom(&id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    id = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+         ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
+  }
+  return id != 0 ? id : 1;
+}
+
 /* Fills a freshly mapped, zeroed segment and publishes it: the magic goes last. */
 static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_geometry* g,
-                      const void* initial, size_t initial_len, shmstate_error* err) {
+                      const void* initial, size_t initial_len, uint64_t initial_version,
+                      shmstate_error* err) {
   shmstate_header* hdr = seg->hdr;
-  hdr->fixed.layout_version = SHMSTATE_LAYOUT_VERSION;
-  hdr->fixed.header_size = SHMSTATE_HEADER_SIZE;
-  hdr->fixed.capacity = capacity;
-  hdr->fixed.data_stride = g->data_stride;
-  hdr->fixed.slot_offset[0] = g->slot_offset[0];
-  hdr->fixed.slot_offset[1] = g->slot_offset[1];
-  hdr->fixed.segment_size = g->segment_size;
-  hdr->fixed.header_checksum = shmstate_header_checksum(&hdr->fixed);
+  shmstate_header_fill(&hdr->fixed, capacity, g, new_store_id(), initial_version);
   int rc = shmstate_writer_lock_init(hdr, err);
   if (rc != SHMSTATE_OK) return rc;
   seg->capacity = capacity;
   seg->data_stride = g->data_stride;
   seg->slot_offset[0] = g->slot_offset[0];
   seg->slot_offset[1] = g->slot_offset[1];
-  /* Version 1 lives in slot 1 (slot = version & 1); slot 0 stays zero, version 0. */
-  shmstate_slot_write(seg, 1, 1, initial, initial_len);
-  atomic_store_explicit(&hdr->version, 1, memory_order_relaxed);
+  seg->doorbell_offset = g->doorbell_offset;
+  seg->store_id = hdr->fixed.store_id;
+  seg->initial_version = initial_version;
+  /* The initial state goes into slot 1 and current_slot names it; slot 0 stays zero
+   * (version 0) until the first commit. Any slot would do: readers follow the index. */
+  shmstate_slot_write(seg, 1, initial_version, initial, initial_len);
+  atomic_store_explicit(&hdr->current_slot, 1, memory_order_relaxed);
+  atomic_store_explicit(&hdr->version, initial_version, memory_order_relaxed);
   atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
   /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
    * magic sees every field, the mutex and slot 1 written above. */
@@ -74,8 +89,18 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
 
 int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, const void* initial,
                             size_t initial_len, shmstate_segment** out, shmstate_error* err) {
+  return shmstate_segment_create_at(name, capacity, mode, initial, initial_len, 1, out, err);
+}
+
+int shmstate_segment_create_at(const char* name, uint64_t capacity, uint32_t mode,
+                               const void* initial, size_t initial_len, uint64_t initial_version,
+                               shmstate_segment** out, shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
+  if (initial_version == 0) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "initial version is 0; versions start at 1 or later");
+  }
   int rc = shmstate_name_check(name, err);
   if (rc != SHMSTATE_OK) return rc;
   if (mode == 0) mode = SHMSTATE_DEFAULT_MODE;
@@ -110,7 +135,7 @@ int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, 
     seg->base = map;
     seg->size = g.segment_size;
     seg->hdr = map;
-    rc = initialise(seg, capacity, &g, initial, initial_len, err);
+    rc = initialise(seg, capacity, &g, initial, initial_len, initial_version, err);
   }
   close(fd);
   if (rc != SHMSTATE_OK) {

@@ -14,6 +14,8 @@ uint64_t shmstate_segment_version(const shmstate_segment* seg) {
 
 const char* shmstate_segment_name(const shmstate_segment* seg) { return seg->name; }
 
+uint64_t shmstate_segment_store_id(const shmstate_segment* seg) { return seg->store_id; }
+
 void shmstate_segment_set_lock_timeout(shmstate_segment* seg, uint32_t timeout_ms) {
   atomic_store_explicit(&seg->lock_timeout_ms, timeout_ms, memory_order_relaxed);
 }
@@ -34,6 +36,8 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
   out->doorbells = atomic_load_explicit(&hdr->doorbell_count, memory_order_relaxed);
   out->reserved0 = 0;
   out->doorbell_reclaims = atomic_load_explicit(&hdr->doorbell_reclaims, memory_order_relaxed);
+  out->store_id = seg->store_id;
+  out->flags = atomic_load_explicit(&hdr->flags, memory_order_relaxed);
   return shmstate_ok(err);
 }
 

@@ -24,16 +24,41 @@ int shmstate_writer_lock_init(shmstate_header* hdr, shmstate_error* err) {
   return SHMSTATE_OK;
 }
 
+/* Lock held: makes current_slot name the slot that holds the published version. */
+static void repair_slot_index(shmstate_segment* seg) {
+  shmstate_header* hdr = seg->hdr;
+  /* Relaxed loads: we hold the lock, and the dead holder's stores are ordered before our
+   * acquisition of it. */
+  uint64_t version = atomic_load_explicit(&hdr->version, memory_order_relaxed);
+  uint32_t current = atomic_load_explicit(&hdr->current_slot, memory_order_relaxed);
+  if (current <= 1 &&
+      atomic_load_explicit(&shmstate_slot(seg, current)->version, memory_order_relaxed) ==
+          version) {
+    return;
+  }
+  for (unsigned i = 0; i < 2; i++) {
+    shmstate_slot_header* slot = shmstate_slot(seg, i);
+    uint64_t seq = atomic_load_explicit(&slot->seq, memory_order_relaxed);
+    if ((seq & 1) == 0 && atomic_load_explicit(&slot->version, memory_order_relaxed) == version) {
+      /* Release, as in publish(): readers that see this index see the version before it. */
+      atomic_store_explicit(&hdr->current_slot, i, memory_order_release);
+      return;
+    }
+  }
+  /* Neither slot holds the published version: corruption that readers report; the next
+   * commit writes a fresh state and publishes it. */
+}
+
 /* A dead writer held the lock. It only ever wrote the slot that is not current, so the
- * published state is whole; what it may have skipped is the notification after a publish,
- * so bump, wake and ring as if it had. Its half-written slot (odd seq) is repaired by the next
- * write of that slot. */
+ * published state is whole. It may have died between publishing the version and the slot
+ * index: make the index name the version's slot again, or the next commit would write
+ * over the published state. It may also have skipped the notification after a publish,
+ * so bump, wake and ring as if it had. Its half-written slot (odd seq) is repaired by the
+ * next write of that slot. */
 static void recover(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   atomic_fetch_add_explicit(&hdr->stat_lock_recoveries, 1, memory_order_relaxed);
-  /* The current slot's seq is even by the invariant (no writer touches the current slot).
-   * Nothing to repair there: if a bug ever left it odd, readers retry until the commit this
-   * lock was taken for publishes the other slot. */
+  repair_slot_index(seg);
   shmstate_futex_notify(seg);
   shmstate_doorbell_ring_all(seg);
 }

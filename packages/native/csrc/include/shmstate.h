@@ -64,6 +64,8 @@ typedef struct shmstate_stats {
   uint32_t doorbells; /* doorbell entries registered (subscriber processes) */
   uint32_t reserved0;
   uint64_t doorbell_reclaims; /* entries freed after their subscriber died unregistered */
+  uint64_t store_id;          /* random, drawn at creation: tells stores of one name apart */
+  uint64_t flags;             /* the header's flags word (none assigned yet) */
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -78,7 +80,16 @@ int shmstate_name_check(const char* name, shmstate_error* err);
 int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, const void* initial,
                             size_t initial_len, shmstate_segment** out, shmstate_error* err);
 
-/* Opens an existing segment after checking its type, owner, mode, size and header. */
+/* As shmstate_segment_create, but the store starts at `initial_version` (>= 1; 0 is
+ * E_INVALID) instead of 1: a mirror that follows another store starts at its version.
+ * Later ordinary commits still add exactly 1. */
+int shmstate_segment_create_at(const char* name, uint64_t capacity, uint32_t mode,
+                               const void* initial, size_t initial_len, uint64_t initial_version,
+                               shmstate_segment** out, shmstate_error* err);
+
+/* Opens an existing segment after checking its type, owner, mode, size and header. A
+ * segment of another layout, or one that uses an incompatible feature this build does not
+ * know, is E_VERSION with a message saying what to do. */
 int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err);
 
 /* Opens the segment, or creates it as shmstate_segment_create would. `*created` is set
@@ -86,6 +97,13 @@ int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_err
 int shmstate_segment_open_or_create(const char* name, uint64_t capacity, uint32_t mode,
                                     const void* initial, size_t initial_len, shmstate_segment** out,
                                     int* created, shmstate_error* err);
+
+/* shmstate_segment_open_or_create with the initial version of shmstate_segment_create_at
+ * (used only when this call creates the segment). */
+int shmstate_segment_open_or_create_at(const char* name, uint64_t capacity, uint32_t mode,
+                                       const void* initial, size_t initial_len,
+                                       uint64_t initial_version, shmstate_segment** out,
+                                       int* created, shmstate_error* err);
 
 /* Unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
@@ -98,6 +116,10 @@ uint64_t shmstate_segment_capacity(const shmstate_segment* seg);
 
 /* The published version (acquire load): cheap, no copy. */
 uint64_t shmstate_segment_version(const shmstate_segment* seg);
+
+/* The store id: 64 random bits drawn when the segment was created (never 0). A segment
+ * unlinked and created again under the same name has another id. */
+uint64_t shmstate_segment_store_id(const shmstate_segment* seg);
 
 /* The segment's name as given at open/create. */
 const char* shmstate_segment_name(const shmstate_segment* seg);
@@ -124,6 +146,16 @@ int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size
  */
 int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
                             uint64_t expected_version, uint64_t* out_version, shmstate_error* err);
+
+/*
+ * Commits `len` bytes as exactly `version`, which must be above the published version
+ * (else E_CONFLICT: versions never go backwards; 0 is E_INVALID). For a mirror that
+ * follows another store's versions: subscribers count the gap as missed versions.
+ * `expected_version` works as in shmstate_segment_commit.
+ */
+int shmstate_segment_commit_at(shmstate_segment* seg, const void* data, size_t len,
+                               uint64_t expected_version, uint64_t version, uint64_t* out_version,
+                               shmstate_error* err);
 
 /*
  * Blocks until the published version differs from `seen_version`, the timeout passes
