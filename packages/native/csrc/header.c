@@ -36,8 +36,7 @@ static void put_region(shmstate_header_fixed* fixed, uint32_t kind, uint64_t off
 }
 
 void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
-                          const shmstate_geometry* g, uint64_t store_id,
-                          uint64_t initial_version) {
+                          const shmstate_geometry* g, uint64_t store_id, uint64_t initial_version) {
   /* Writers zero every reserved byte (the segment is fresh from ftruncate, but say it). */
   memset((unsigned char*)fixed + 8, 0, sizeof *fixed - 8);
   fixed->layout_version = SHMSTATE_LAYOUT_VERSION;
@@ -120,13 +119,12 @@ static int check_region_table(const shmstate_header_fixed* fixed, const char* na
   for (uint32_t i = 0; i < count; i++) {
     const shmstate_region* r = &fixed->regions[i];
     /* Written as subtractions so that no sum can overflow. */
-    if (r->offset < fixed->header_size || r->offset % SHMSTATE_REGION_ALIGN != 0 ||
-        r->size == 0 || r->offset > fixed->segment_size ||
-        r->size > fixed->segment_size - r->offset) {
+    if (r->offset < fixed->header_size || r->offset % SHMSTATE_REGION_ALIGN != 0 || r->size == 0 ||
+        r->offset > fixed->segment_size || r->size > fixed->segment_size - r->offset) {
       return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
                            "segment \"%s\" has region %" PRIu32 " (kind %" PRIu32
-                           ") at offset %" PRIu64 ", %" PRIu64
-                           " bytes: outside the %" PRIu64 "-byte segment after its header",
+                           ") at offset %" PRIu64 ", %" PRIu64 " bytes: outside the %" PRIu64
+                           "-byte segment after its header",
                            name, i, r->kind, r->offset, r->size, fixed->segment_size);
     }
     for (uint32_t j = 0; j < i; j++) {
@@ -198,8 +196,7 @@ int shmstate_header_validate(const shmstate_header_fixed* fixed, uint64_t file_s
                          seg->name, file_size, fixed->segment_size);
   }
   if (fixed->store_id == 0) {
-    return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0, "segment \"%s\" has store_id 0",
-                         seg->name);
+    return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0, "segment \"%s\" has store_id 0", seg->name);
   }
   if (fixed->initial_version == 0) {
     return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,

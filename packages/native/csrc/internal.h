@@ -23,8 +23,8 @@ struct shmstate_segment {
   shmstate_header* hdr; /* == (shmstate_header *)base */
   uint64_t capacity;
   uint64_t data_stride;
-  uint64_t slot_offset[2];             /* from the region table */
-  uint64_t doorbell_offset;            /* SHMSTATE_DOORBELL_ENTRIES, from the region table */
+  uint64_t slot_offset[2];  /* from the region table */
+  uint64_t doorbell_offset; /* SHMSTATE_DOORBELL_ENTRIES, from the region table */
   uint64_t store_id;
   uint64_t initial_version;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
@@ -71,8 +71,7 @@ typedef struct shmstate_geometry {
 void shmstate_geometry_for(uint64_t capacity, shmstate_geometry* out);
 /* Writes the fixed part of a new header (everything but the magic) for `g`. */
 void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
-                          const shmstate_geometry* g, uint64_t store_id,
-                          uint64_t initial_version);
+                          const shmstate_geometry* g, uint64_t store_id, uint64_t initial_version);
 uint32_t shmstate_header_checksum(const shmstate_header_fixed* fixed);
 
 /* Validates everything but the magic (checked by the caller, which handles the
@@ -129,9 +128,9 @@ typedef enum shmstate_crash_step {
   SHMSTATE_CRASH_AFTER_LOCK,
   SHMSTATE_CRASH_AFTER_SEQ_ODD,
   SHMSTATE_CRASH_MID_COPY,
-  SHMSTATE_CRASH_AFTER_SEQ_EVEN,   /* slot written, nothing published */
-  SHMSTATE_CRASH_AFTER_VERSION,    /* version published, slot index not yet */
-  SHMSTATE_CRASH_AFTER_PUBLISH,    /* version and slot index published */
+  SHMSTATE_CRASH_AFTER_SEQ_EVEN, /* slot written, nothing published */
+  SHMSTATE_CRASH_AFTER_VERSION,  /* version published, slot index not yet */
+  SHMSTATE_CRASH_AFTER_PUBLISH,  /* version and slot index published */
   SHMSTATE_CRASH_BEFORE_WAKE,
   SHMSTATE_CRASH_STEP_COUNT
 } shmstate_crash_step;

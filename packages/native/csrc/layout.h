@@ -67,19 +67,19 @@ typedef struct shmstate_region {
 
 /* Immutable after creation; bytes 8..507 are covered by header_checksum. */
 typedef struct shmstate_header_fixed {
-  _Atomic uint64_t magic;     /*   0: written last at create (release): init is complete */
-  uint32_t layout_version;    /*   8: SHMSTATE_LAYOUT_VERSION */
-  uint32_t header_size;       /*  12: SHMSTATE_HEADER_SIZE */
-  uint64_t capacity;          /*  16: largest payload in bytes */
-  uint64_t data_stride;       /*  24: capacity rounded up to 64 */
-  uint64_t segment_size;      /*  32: total bytes, a multiple of 4096 */
-  uint64_t store_id;          /*  40: random, drawn at creation, never 0 */
-  uint64_t initial_version;   /*  48: the version the store was created at (>= 1) */
-  uint64_t compat_features;   /*  56: bits a reader may ignore */
-  uint64_t incompat_features; /*  64: bits a reader must know */
-  uint32_t region_count;      /*  72: entries used in regions[], at most REGION_MAX */
-  uint32_t reserved0;         /*  76 */
-  unsigned char reserved1[48];                  /*  80 */
+  _Atomic uint64_t magic;      /*   0: written last at create (release): init is complete */
+  uint32_t layout_version;     /*   8: SHMSTATE_LAYOUT_VERSION */
+  uint32_t header_size;        /*  12: SHMSTATE_HEADER_SIZE */
+  uint64_t capacity;           /*  16: largest payload in bytes */
+  uint64_t data_stride;        /*  24: capacity rounded up to 64 */
+  uint64_t segment_size;       /*  32: total bytes, a multiple of 4096 */
+  uint64_t store_id;           /*  40: random, drawn at creation, never 0 */
+  uint64_t initial_version;    /*  48: the version the store was created at (>= 1) */
+  uint64_t compat_features;    /*  56: bits a reader may ignore */
+  uint64_t incompat_features;  /*  64: bits a reader must know */
+  uint32_t region_count;       /*  72: entries used in regions[], at most REGION_MAX */
+  uint32_t reserved0;          /*  76 */
+  unsigned char reserved1[48]; /*  80 */
   shmstate_region regions[SHMSTATE_REGION_MAX]; /* 128: the region table */
   unsigned char reserved2[124];                 /* 384 */
   uint32_t header_checksum;                     /* 508: CRC32C of bytes 8..507 */

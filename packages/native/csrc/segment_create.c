@@ -54,8 +54,8 @@ static uint64_t new_store_id(void) {
   if (getrandom(&id, sizeof id, GRND_NONBLOCK) != (ssize_t)sizeof id) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    id = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
-         ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&ts;
+    id = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 40) ^
+         (uint64_t)(uintptr_t)&ts;
   }
   return id != 0 ? id : 1;
 }

@@ -1,8 +1,8 @@
 /*
  * The double-buffered seqlock ("latch"): commit writes the slot that is not current and
- * then publishes it (the version, then the slot index); read copies the current slot without any lock and keeps the copy
- * only if the slot's sequence did not move. docs/concurrency.md gives the invariant and
- * the argument; every fence below names the fence or access it pairs with.
+ * then publishes it (the version, then the slot index); read copies the current slot without any
+ * lock and keeps the copy only if the slot's sequence did not move. docs/concurrency.md gives the
+ * invariant and the argument; every fence below names the fence or access it pairs with.
  *
  * The payload is copied with relaxed 64-bit atomic loads and stores (Boehm, "Can seqlocks
  * get along with programming language memory models?"): a torn copy is then a well-defined

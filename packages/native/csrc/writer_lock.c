@@ -31,9 +31,8 @@ static void repair_slot_index(shmstate_segment* seg) {
    * acquisition of it. */
   uint64_t version = atomic_load_explicit(&hdr->version, memory_order_relaxed);
   uint32_t current = atomic_load_explicit(&hdr->current_slot, memory_order_relaxed);
-  if (current <= 1 &&
-      atomic_load_explicit(&shmstate_slot(seg, current)->version, memory_order_relaxed) ==
-          version) {
+  if (current <= 1 && atomic_load_explicit(&shmstate_slot(seg, current)->version,
+                                           memory_order_relaxed) == version) {
     return;
   }
   for (unsigned i = 0; i < 2; i++) {
