@@ -93,7 +93,7 @@ const rows: Row[] = [
     code: 'E_VERSION',
     run: (t) => {
       const { name } = created(t, 'layout');
-      poke(name, 8, Buffer.from([2, 0, 0, 0]));
+      poke(name, 8, Buffer.from([1, 0, 0, 0])); // layout_version: 1, an older shmstate's (this is 2)
       SharedStore.open(name);
     },
   },

@@ -53,5 +53,5 @@ test(`no descriptor left under RLIMIT_NOFILE ${LIMIT}: open and create are E_LIM
   t.true(report.open.message?.includes(name), report.open.message);
   t.false(existsSync(segmentPath(fresh)), 'the failed create left no file');
   t.is(report.opened, HANDLES, 'open handles hold no descriptor');
-  t.deepEqual(store.snapshot(), { version: 1, state: { n: 1 } });
+  t.deepEqual(store.snapshot(), { version: 1, state: { n: 1 }, storeId: store.storeId });
 });

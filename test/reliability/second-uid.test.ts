@@ -76,7 +76,7 @@ test('a 0600 segment is E_PERM for another user (open and openOrCreate), E_EXIST
   t.true(open.message?.includes(name), open.message);
   t.is(openOrCreate.code, 'E_PERM', openOrCreate.message);
   t.is(create.code, 'E_EXISTS', create.message);
-  t.deepEqual(store.snapshot(), { version: 1, state: { secret: 1 } });
+  t.deepEqual(store.snapshot(), { version: 1, state: { secret: 1 }, storeId: store.storeId });
   t.is(store.stats().commits, 1, 'nobody else committed');
 });
 
@@ -121,5 +121,5 @@ test('a symlink another user planted under the name is E_PERM for open and openO
     const error = t.throws(attempt, { instanceOf: ShmStateError });
     t.is(error?.code, 'E_PERM', error?.message);
   }
-  t.deepEqual(store.snapshot(), { version: 1, state: { n: 1 } });
+  t.deepEqual(store.snapshot(), { version: 1, state: { n: 1 }, storeId: store.storeId });
 });

@@ -35,7 +35,7 @@ test('a stopped writer blocks writers (E_TIMEOUT) but no reader; SIGCONT complet
   stalled.process.kill('SIGCONT');
   const [code] = await stalled.exited;
   t.is(code, 0);
-  t.deepEqual(store.snapshot(), { version: 3, state: { n: 'stalled' } });
+  t.deepEqual(store.snapshot(), { version: 3, state: { n: 'stalled' }, storeId: store.storeId });
   t.is(store.set({ n: 'node' }), 4);
   const again = spawnPython(t, 'try_set.py', [name, '200']);
   t.is(await again.nextLine(), 'ok 5');

@@ -30,13 +30,13 @@ export function changeStream<T>(
       return undefined;
     }
     let previous = 0;
-    const emit = ({ version, state }: Snapshot<T>): void => {
+    const emit = ({ version, state, storeId }: Snapshot<T>): void => {
       if (version <= previous) return;
       const missed = previous === 0 ? 0 : version - previous - 1;
       // Update our state before we emit: the subscriber may commit, read or unsubscribe
       // re-entrantly, and must not see this version twice.
       previous = version;
-      subscriber.next(Object.freeze({ version, state, missed }));
+      subscriber.next(Object.freeze({ version, state, storeId, missed }));
     };
     // Watch first, then read the current state: a commit that lands between the two is
     // then either in the read or reported by the watcher, never lost. (The reverse order

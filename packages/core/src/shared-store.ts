@@ -44,7 +44,8 @@ const immer = new Immer({ autoFreeze: false });
 export class SharedStore<T = unknown> {
   /** The current state on subscribe, then every newer committed state (latest wins). */
   readonly state$: Observable<T>;
-  /** Like state$, with each state's version and how many versions were skipped. */
+  /** Like state$, with each state's version, the store id and how many versions were
+   * skipped. */
   readonly changes$: Observable<Change<T>>;
 
   private readonly cache: VersionCache<T>;
@@ -59,17 +60,17 @@ export class SharedStore<T = unknown> {
   }
 
   /**
-   * Creates the segment `name` holding `initial` as version 1 (E_EXISTS if it exists).
-   * The state type is the one you name (`create<Robot>(...)`), not inferred from
-   * `initial`, which it must match.
+   * Creates the segment `name` holding `initial` as version `options.version` (default 1;
+   * E_EXISTS if it exists). The state type is the one you name (`create<Robot>(...)`), not
+   * inferred from `initial`, which it must match.
    */
   static create<T = unknown>(
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode } = validateCreateOptions(name, options);
+    const { capacity, mode, version } = validateCreateOptions(name, options);
     const initial = encodeState(options.initial, capacity);
-    return new SharedStore<T>(Segment.create(name, { capacity, mode, initial }));
+    return new SharedStore<T>(Segment.create(name, { capacity, mode, initial, version }));
   }
 
   /** Opens the existing segment `name` (E_NOENT if absent). */
@@ -78,14 +79,19 @@ export class SharedStore<T = unknown> {
     return new SharedStore<T>(Segment.open(name));
   }
 
-  /** Opens `name`, or creates it with `initial` if absent; safe against concurrent callers. */
+  /**
+   * Opens `name`, or creates it with `initial` (as version `options.version`, default 1)
+   * if absent; safe against concurrent callers.
+   */
   static openOrCreate<T = unknown>(
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode } = validateCreateOptions(name, options);
+    const { capacity, mode, version } = validateCreateOptions(name, options);
     const initial = encodeState(options.initial, capacity);
-    return new SharedStore<T>(Segment.openOrCreate(name, { capacity, mode, initial }).segment);
+    return new SharedStore<T>(
+      Segment.openOrCreate(name, { capacity, mode, initial, version }).segment,
+    );
   }
 
   /** Removes the name (E_NOENT if absent); processes that have it open keep using it. */
@@ -104,6 +110,14 @@ export class SharedStore<T = unknown> {
     return this.segment.capacity;
   }
 
+  /**
+   * The store id: 64 random bits drawn when the segment was created, as 16 lowercase hex
+   * digits. A store unlinked and created again under the same name has another id.
+   */
+  get storeId(): string {
+    return this.segment.storeId;
+  }
+
   /** Whether close() was called. */
   get closed(): boolean {
     return this.isClosed;
@@ -119,7 +133,8 @@ export class SharedStore<T = unknown> {
     return this.snapshot().state;
   }
 
-  /** The latest committed state with its version, deep-frozen and cached per version. */
+  /** The latest committed state with its version and the store id, deep-frozen and cached
+   * per version. */
   snapshot(): Snapshot<T> {
     this.live();
     return this.cache.current();
@@ -178,7 +193,7 @@ export class SharedStore<T = unknown> {
   }
 
   /** Writer-side statistics kept in the segment (commits, conflicts, lock recoveries,
-   * waiters) and the current version. */
+   * waiters), the current version, the store id and the flags word. */
   stats(): SegmentStats {
     return this.live().stats();
   }

@@ -12,6 +12,7 @@ import type { SharedStoreCreateOptions, UpdateOptions } from './types';
 const { capacityMin: CAPACITY_MIN, capacityMax: CAPACITY_MAX } = LIMITS;
 const DEFAULT_CAPACITY = 1 << 20;
 const DEFAULT_MAX_RETRIES = 100;
+const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
 export function validateName(name: unknown): asserts name is string {
   if (typeof name !== 'string')
@@ -21,13 +22,13 @@ export function validateName(name: unknown): asserts name is string {
 export function validateCreateOptions<T>(
   name: unknown,
   options: SharedStoreCreateOptions<T>,
-): { capacity: number; mode: number | undefined } {
+): { capacity: number; mode: number | undefined; version: number | undefined } {
   validateName(name);
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('Options must be an object: { initial, capacity?, mode? }');
+    throw new TypeError('Options must be an object: { initial, capacity?, mode?, version? }');
   }
   if (!('initial' in options)) throw new TypeError('Option "initial" is required');
-  const { capacity = DEFAULT_CAPACITY, mode } = options;
+  const { capacity = DEFAULT_CAPACITY, mode, version } = options;
   if (typeof capacity !== 'number' || !Number.isInteger(capacity)) {
     throw new TypeError(
       `Option "capacity" must be an integer number of bytes, got ${String(capacity)}`,
@@ -48,7 +49,15 @@ export function validateCreateOptions<T>(
       );
     }
   }
-  return { capacity, mode };
+  if (version !== undefined) {
+    if (typeof version !== 'number' || !Number.isInteger(version)) {
+      throw new TypeError(`Option "version" must be an integer, got ${String(version)}`);
+    }
+    if (version < 1 || version > MAX_VERSION) {
+      throw new RangeError(`Option "version" must be between 1 and ${MAX_VERSION}, got ${version}`);
+    }
+  }
+  return { capacity, mode, version };
 }
 
 export function validateUpdate(recipe: unknown, options: UpdateOptions | undefined): number {

@@ -33,7 +33,7 @@ export class VersionCache<T> {
     const { version, text } = this.segment.readText();
     if (cached !== undefined && version === cached.version) return cached;
     const state = freezeParsed(parseStateText(text)) as T;
-    const snapshot: Snapshot<T> = Object.freeze({ version, state });
+    const snapshot: Snapshot<T> = Object.freeze({ version, state, storeId: this.segment.storeId });
     this.latest = snapshot;
     return snapshot;
   }

@@ -28,8 +28,8 @@ export function watchVersions<T>(
   cache: VersionCache<T>,
 ): Observable<Snapshot<T>> {
   return new Observable<Snapshot<T>>((subscriber) => {
-    // Versions start at 1, so the first notification always emits; subscribers drop
-    // versions they already have.
+    // Versions start at 1 or later, so the first notification always emits; subscribers
+    // drop versions they already have.
     let lastEmitted = 0;
     const handle = segment.watch((failure?: Error) => {
       if (subscriber.closed) return;

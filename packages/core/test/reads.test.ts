@@ -31,7 +31,11 @@ test('a commit from another handle gives a new snapshot with the new version and
   const version = other.set({ pose: { x: 1, y: 2 }, log: [] });
   const after = store.snapshot();
   t.not(after, before);
-  t.deepEqual(after, { version, state: { pose: { x: 1, y: 2 }, log: [] } });
+  t.deepEqual(after, {
+    version,
+    state: { pose: { x: 1, y: 2 }, log: [] },
+    storeId: store.storeId,
+  });
   t.is(store.version, version);
 });
 
@@ -88,7 +92,11 @@ test('set() returns the committed version and the next read sees the state', (t)
   t.teardown(() => store.close());
   t.is(store.set({ pose: { x: 3, y: 4 }, log: ['a'] }), 2);
   t.is(store.set({ pose: { x: 5, y: 6 }, log: ['b'] }), 3);
-  t.deepEqual(store.snapshot(), { version: 3, state: { pose: { x: 5, y: 6 }, log: ['b'] } });
+  t.deepEqual(store.snapshot(), {
+    version: 3,
+    state: { pose: { x: 5, y: 6 }, log: ['b'] },
+    storeId: store.storeId,
+  });
 });
 
 test('the caller keeps ownership of the object it set: it is neither frozen nor kept', (t) => {

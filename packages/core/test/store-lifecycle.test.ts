@@ -10,7 +10,7 @@ test('create() publishes the initial state as version 1', (t) => {
   const store = SharedStore.create(segmentName(t, 'create'), { initial: { tick: 0 } });
   t.teardown(() => store.close());
   t.is(store.version, 1);
-  t.deepEqual(store.snapshot(), { version: 1, state: { tick: 0 } });
+  t.deepEqual(store.snapshot(), { version: 1, state: { tick: 0 }, storeId: store.storeId });
 });
 
 test('create() uses a capacity of 1 MiB unless told otherwise', (t) => {
@@ -37,7 +37,7 @@ test('open() sees the state another handle committed', (t) => {
   const reader = SharedStore.open<{ n: number }>(name);
   t.teardown(() => reader.close());
   t.is(reader.name, name);
-  t.deepEqual(reader.snapshot(), { version, state: { n: 7 } });
+  t.deepEqual(reader.snapshot(), { version, state: { n: 7 }, storeId: writer.storeId });
 });
 
 test('open() of an absent name throws E_NOENT', (t) => {
@@ -53,7 +53,11 @@ test('openOrCreate() creates an absent store, then opens it without touching its
   t.teardown(() => first.close());
   const second = SharedStore.openOrCreate(name, { initial: { from: 'second' }, capacity: 256 });
   t.teardown(() => second.close());
-  t.deepEqual(second.snapshot(), { version: 1, state: { from: 'first' } });
+  t.deepEqual(second.snapshot(), {
+    version: 1,
+    state: { from: 'first' },
+    storeId: first.storeId,
+  });
 });
 
 test('unlink() removes the name; an open handle keeps working', (t) => {

@@ -78,4 +78,17 @@ export function typeChecks(store: SharedStore<State>): void {
   untyped.set({ anything: ['json'] });
   const _opened = SharedStore.open<State>('n');
   expectType<Equal<typeof _opened, SharedStore<State>>>();
+
+  // A store may start at a given version; snapshots, changes and stats name the store.
+  SharedStore.create<State>('n', { initial: { a: { b: 0, c: [] }, flag: false }, version: 7 });
+  SharedStore.openOrCreate<State>('n', {
+    initial: { a: { b: 0, c: [] }, flag: false },
+    // @ts-expect-error: version is a number
+    version: '7',
+  });
+  expectType<Equal<typeof store.storeId, string>>();
+  expectType<Equal<ReturnType<typeof store.snapshot>['storeId'], string>>();
+  expectType<Equal<Change<State>['storeId'], string>>();
+  expectType<Equal<ReturnType<typeof store.stats>['storeId'], string>>();
+  expectType<Equal<ReturnType<typeof store.stats>['flags'], number>>();
 }

@@ -26,7 +26,11 @@ test('update() applies the recipe to a draft and returns the committed version',
     draft.n += 1;
     draft.tags.push('one');
   });
-  t.deepEqual(store.snapshot(), { version, state: { n: 1, tags: ['one'] } });
+  t.deepEqual(store.snapshot(), {
+    version,
+    state: { n: 1, tags: ['one'] },
+    storeId: store.storeId,
+  });
   t.is(version, 2);
 });
 
@@ -69,7 +73,11 @@ test('losing the compare-and-set re-runs the recipe on the newer state', (t) => 
     draft.n += 1;
   });
   t.deepEqual(seen, [0, 100]);
-  t.deepEqual(store.snapshot(), { version, state: { n: 101, tags: ['other'] } });
+  t.deepEqual(store.snapshot(), {
+    version,
+    state: { n: 101, tags: ['other'] },
+    storeId: store.storeId,
+  });
   t.is(version, 3);
 });
 

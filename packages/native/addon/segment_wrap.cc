@@ -2,7 +2,9 @@
 // call is synchronous (reads and commits take microseconds); only the watcher is async.
 #include "segment_wrap.h"
 
+#include <cinttypes>
 #include <cmath>
+#include <cstdio>
 #include <new>
 #include <string>
 
@@ -43,6 +45,27 @@ Napi::Uint8Array BytesArgument(const Napi::CallbackInfo& info, size_t index, con
   return info[index].As<Napi::Uint8Array>();
 }
 
+// A version argument: 0 (or absent) means "the next version", anything else is passed to
+// the core as is. The TypeScript layer has checked it is a safe integer >= 1.
+uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || info[index].IsUndefined()) return 0;
+  return static_cast<uint64_t>(NumberArgument(info, index, what));
+}
+
+// A store id as 16 lowercase hex digits: ids are 64 random bits, more than a double holds.
+Napi::String StoreIdString(Napi::Env env, uint64_t store_id) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016" PRIx64, store_id);
+  return Napi::String::New(env, text);
+}
+
+// Commits `length` bytes as the next version, or as exactly `version` when it is not 0.
+int CommitBytes(shmstate_segment* segment, const void* data, size_t length, uint64_t expected,
+                uint64_t version, uint64_t* out, shmstate_error* err) {
+  if (version == 0) return shmstate_segment_commit(segment, data, length, expected, out, err);
+  return shmstate_segment_commit_at(segment, data, length, expected, version, out, err);
+}
+
 }  // namespace
 
 Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
@@ -55,6 +78,7 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           StaticMethod("unlink", &SegmentWrap::Unlink),
           InstanceMethod("name", &SegmentWrap::Name),
           InstanceMethod("capacity", &SegmentWrap::Capacity),
+          InstanceMethod("storeId", &SegmentWrap::StoreId),
           InstanceMethod("version", &SegmentWrap::Version),
           InstanceMethod("read", &SegmentWrap::Read),
           InstanceMethod("readText", &SegmentWrap::ReadText),
@@ -104,17 +128,18 @@ shmstate_segment* SegmentWrap::Handle(Napi::Env env) const {
   return segment_;
 }
 
-// create(name, capacity, mode, initial)
+// create(name, capacity, mode, initial, version): the store starts at `version` (>= 1).
 Napi::Value SegmentWrap::Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
   auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
   auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
   Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
+  auto version = static_cast<uint64_t>(NumberArgument(info, 4, "version"));
   shmstate_segment* segment = nullptr;
   shmstate_error err{};
-  if (shmstate_segment_create(name.c_str(), capacity, mode, initial.Data(), initial.ByteLength(),
-                              &segment, &err) != SHMSTATE_OK) {
+  if (shmstate_segment_create_at(name.c_str(), capacity, mode, initial.Data(), initial.ByteLength(),
+                                 version, &segment, &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Wrap(env, segment);
@@ -132,19 +157,21 @@ Napi::Value SegmentWrap::Open(const Napi::CallbackInfo& info) {
   return Wrap(env, segment);
 }
 
-// openOrCreate(name, capacity, mode, initial) -> { segment, created }
+// openOrCreate(name, capacity, mode, initial, version) -> { segment, created }; `version` is
+// where a store this call creates starts.
 Napi::Value SegmentWrap::OpenOrCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
   auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
   auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
   Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
+  auto version = static_cast<uint64_t>(NumberArgument(info, 4, "version"));
   shmstate_segment* segment = nullptr;
   int created = 0;
   shmstate_error err{};
-  if (shmstate_segment_open_or_create(name.c_str(), capacity, mode, initial.Data(),
-                                      initial.ByteLength(), &segment, &created,
-                                      &err) != SHMSTATE_OK) {
+  if (shmstate_segment_open_or_create_at(name.c_str(), capacity, mode, initial.Data(),
+                                         initial.ByteLength(), version, &segment, &created,
+                                         &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   Napi::Object result = Napi::Object::New(env);
@@ -172,8 +199,13 @@ Napi::Value SegmentWrap::Capacity(const Napi::CallbackInfo& info) {
                            static_cast<double>(shmstate_segment_capacity(Handle(info.Env()))));
 }
 
-// Versions start at 1 and grow by one per commit: they stay exact doubles (below 2^53)
-// for longer than any process lives.
+Napi::Value SegmentWrap::StoreId(const Napi::CallbackInfo& info) {
+  return StoreIdString(info.Env(), shmstate_segment_store_id(Handle(info.Env())));
+}
+
+// Versions start at 1 (or the version given at creation, a safe integer) and grow by one
+// per commit, or jump to a safe integer given to commit: they stay exact doubles (below
+// 2^53) for longer than any process lives.
 Napi::Value SegmentWrap::Version(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(),
                            static_cast<double>(shmstate_segment_version(Handle(info.Env()))));
@@ -228,22 +260,26 @@ Napi::Value SegmentWrap::ReadText(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, reinterpret_cast<const char*>(scratch), length);
 }
 
-// commit(bytes, expectedVersion) -> new version; expectedVersion 0 commits unconditionally.
+// commit(bytes, expectedVersion, version?) -> new version; expectedVersion 0 commits
+// unconditionally; a version (absent or 0: the next one) is published exactly, and must
+// be above the published one (else E_CONFLICT).
 Napi::Value SegmentWrap::Commit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   shmstate_segment* segment = Handle(env);
   Napi::Uint8Array bytes = BytesArgument(info, 0, "bytes");
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
+  uint64_t at = VersionArgument(info, 2, "version");
   uint64_t version = 0;
   shmstate_error err{};
-  if (shmstate_segment_commit(segment, bytes.Data(), bytes.ByteLength(), expected, &version,
-                              &err) != SHMSTATE_OK) {
+  if (CommitBytes(segment, bytes.Data(), bytes.ByteLength(), expected, at, &version, &err) !=
+      SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
 }
 
-// commitText(text, expectedVersion) -> new version: commits the UTF-8 encoding of `text`.
+// commitText(text, expectedVersion, version?) -> new version: commits the UTF-8 encoding of
+// `text`; expectedVersion and version as for commit.
 // The text goes straight from the V8 string into the scratch buffer, then into the slot:
 // no Buffer is allocated in JS (Buffer.from(text) costs about as much as the commit).
 Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
@@ -254,6 +290,7 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   }
   napi_value text = info[0];
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
+  uint64_t at = VersionArgument(info, 2, "version");
   uint64_t capacity = shmstate_segment_capacity(segment);
   // One byte more than the capacity for the NUL napi writes after the text.
   uint8_t* scratch = Scratch(env, capacity + 1);
@@ -276,7 +313,7 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   }
   uint64_t version = 0;
   shmstate_error err{};
-  if (shmstate_segment_commit(segment, scratch, length, expected, &version, &err) != SHMSTATE_OK) {
+  if (CommitBytes(segment, scratch, length, expected, at, &version, &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
@@ -315,6 +352,10 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   result.Set("doorbellReclaims",
              Napi::Number::New(env, static_cast<double>(stats.doorbell_reclaims)));
   result.Set("layoutVersion", Napi::Number::New(env, stats.layout_version));
+  result.Set("storeId", StoreIdString(env, stats.store_id));
+  // No flag is assigned yet; the word is a number like the other counters (exact while
+  // only the low 53 bits are used).
+  result.Set("flags", Napi::Number::New(env, static_cast<double>(stats.flags)));
   return result;
 }
 

@@ -3,7 +3,13 @@
  * one versioned payload, committed by any process and read whole by every other.
  */
 export { Segment } from './segment';
-export type { SegmentCreateOptions, SegmentStats, WatchHandle, WatchListener } from './segment';
+export type {
+  CommitOptions,
+  SegmentCreateOptions,
+  SegmentStats,
+  WatchHandle,
+  WatchListener,
+} from './segment';
 export { ShmStateError } from './shm-state-error';
 export { ERROR_CODES } from './error-codes';
 export type { ShmStateErrorCode } from './error-codes';

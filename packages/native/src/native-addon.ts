@@ -17,6 +17,10 @@ export interface NativeStats {
   doorbells: number;
   /** Doorbell entries freed after their subscriber died without unregistering. */
   doorbellReclaims: number;
+  /** The store id drawn at creation, as 16 lowercase hex digits (see `Segment#storeId`). */
+  storeId: string;
+  /** The header's flags word: marks on the store a reader may ignore (none assigned yet). */
+  flags: number;
 }
 
 /**
@@ -26,14 +30,20 @@ export interface NativeStats {
 export interface NativeSegment {
   name(): string;
   capacity(): number;
+  /** The store id, 64 random bits drawn at creation, as 16 lowercase hex digits. */
+  storeId(): string;
   version(): number;
   read(): { version: number; bytes: Buffer };
   /** The payload as strict UTF-8 text (else E_CORRUPT); its version goes to versionOut[0]. */
   readText(versionOut: Float64Array): string;
-  /** `expectedVersion` 0 commits unconditionally. */
-  commit(bytes: Uint8Array, expectedVersion: number): number;
-  /** Commits the UTF-8 encoding of `text`; `expectedVersion` as for commit. */
-  commitText(text: string, expectedVersion: number): number;
+  /**
+   * `expectedVersion` 0 commits unconditionally. `version` 0 commits the next version;
+   * any other value is published exactly and must be above the published version (else
+   * E_CONFLICT).
+   */
+  commit(bytes: Uint8Array, expectedVersion: number, version: number): number;
+  /** Commits the UTF-8 encoding of `text`; `expectedVersion` and `version` as for commit. */
+  commitText(text: string, expectedVersion: number, version: number): number;
   stats(): NativeStats;
   setLockTimeout(ms: number): void;
   /**
@@ -55,13 +65,22 @@ export interface NativeSegment {
 export interface NativeAddon {
   initialize(errorClass: typeof ShmStateError): void;
   NativeSegment: {
-    create(name: string, capacity: number, mode: number, initial: Uint8Array): NativeSegment;
+    /** `version` (>= 1) is the version `initial` is published as. */
+    create(
+      name: string,
+      capacity: number,
+      mode: number,
+      initial: Uint8Array,
+      version: number,
+    ): NativeSegment;
     open(name: string): NativeSegment;
+    /** `version` as for create, used only when this call creates the segment. */
     openOrCreate(
       name: string,
       capacity: number,
       mode: number,
       initial: Uint8Array,
+      version: number,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

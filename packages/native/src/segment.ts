@@ -19,8 +19,27 @@ export interface SegmentCreateOptions {
   capacity: number;
   /** Permission bits of the new segment (default 0o600); the umask does not apply. */
   mode?: number;
-  /** The payload published as version 1. */
+  /** The payload published as the first version. */
   initial: Uint8Array;
+  /**
+   * The version `initial` is published as, a safe integer >= 1 (default 1): a mirror of
+   * another store starts at that store's version. Later commits add 1 as usual.
+   * `openOrCreate` uses it only when it creates the segment.
+   */
+  version?: number;
+}
+
+/** Options of `Segment#commit` and `Segment#commitText`. */
+export interface CommitOptions {
+  /** Commit only if this is still the published version (else `E_CONFLICT`). */
+  expectedVersion?: number;
+  /**
+   * Publish exactly this version instead of the next one (the mirror path: a store that
+   * follows another store's versions). It must be above the published version, else
+   * `E_CONFLICT`: versions never go backwards. Subscribers count the versions jumped
+   * over as missed.
+   */
+  version?: number;
 }
 
 /** Writer-side statistics kept in the segment header, plus the current waiter count. */
@@ -31,7 +50,8 @@ const MAX_LOCK_TIMEOUT_MS = 0xffffffff;
 
 /**
  * One open shared-memory segment `/shmstate.<name>`: opaque byte payloads committed as
- * numbered versions (1, 2, 3, ...) and read back whole, without locks, by any process.
+ * numbered versions (1, 2, 3, ..., or from the version given at creation) and read back
+ * whole, without locks, by any process.
  * Every call is synchronous; `watch()` is the only asynchronous path.
  *
  * @example
@@ -49,6 +69,11 @@ export class Segment {
   readonly name: string;
   /** Largest payload in bytes. */
   readonly capacity: number;
+  /**
+   * The store id: 64 random bits drawn when the segment was created, as 16 lowercase hex
+   * digits. A segment unlinked and created again under the same name has another id.
+   */
+  readonly storeId: string;
   #native: NativeSegment | null;
   readonly #notifier: ChangeNotifier;
   // Where the addon writes the version of a readText(): reused, so a read allocates only
@@ -59,14 +84,18 @@ export class Segment {
     this.#native = native;
     this.name = native.name();
     this.capacity = native.capacity();
+    this.storeId = native.storeId();
     this.#notifier = new ChangeNotifier(native);
   }
 
-  /** Creates the segment exclusively (`E_EXISTS` if the name is taken) and publishes `initial`. */
+  /**
+   * Creates the segment exclusively (`E_EXISTS` if the name is taken) and publishes
+   * `initial` as version `options.version` (default 1).
+   */
   static create(name: string, options: SegmentCreateOptions): Segment {
     checkString('Argument "name"', name);
-    const { capacity, mode, initial } = checkCreateOptions(options);
-    return new Segment(loadAddon().NativeSegment.create(name, capacity, mode, initial));
+    const { capacity, mode, initial, version } = checkCreateOptions(options);
+    return new Segment(loadAddon().NativeSegment.create(name, capacity, mode, initial, version));
   }
 
   /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
@@ -84,8 +113,8 @@ export class Segment {
     options: SegmentCreateOptions,
   ): { segment: Segment; created: boolean } {
     checkString('Argument "name"', name);
-    const { capacity, mode, initial } = checkCreateOptions(options);
-    const result = loadAddon().NativeSegment.openOrCreate(name, capacity, mode, initial);
+    const { capacity, mode, initial, version } = checkCreateOptions(options);
+    const result = loadAddon().NativeSegment.openOrCreate(name, capacity, mode, initial, version);
     return { segment: new Segment(result.segment), created: result.created };
   }
 
@@ -120,25 +149,29 @@ export class Segment {
 
   /**
    * Commits `bytes` as the next version and returns it. With `expectedVersion`, commits
-   * only if that is still the published version (else `E_CONFLICT`). `E_CAPACITY` if
-   * `bytes` is larger than the capacity, `E_TIMEOUT` if the writer lock stays taken.
+   * only if that is still the published version (else `E_CONFLICT`). With `version`,
+   * publishes exactly that version, which must be above the published one (else
+   * `E_CONFLICT`). `E_CAPACITY` if `bytes` is larger than the capacity, `E_TIMEOUT` if
+   * the writer lock stays taken.
    */
-  commit(bytes: Uint8Array, options?: { expectedVersion?: number }): number {
+  commit(bytes: Uint8Array, options?: CommitOptions): number {
     const native = this.#open();
     checkBytes('Argument "bytes"', bytes);
-    return native.commit(bytes, expectedVersionOf(options));
+    const { expectedVersion, version } = checkCommitOptions(options);
+    return native.commit(bytes, expectedVersion, version);
   }
 
   /**
    * Commits the UTF-8 encoding of `text`, like `commit(Buffer.from(text))` (a lone
    * surrogate becomes U+FFFD, as there) without the Buffer: the text is encoded natively,
    * straight into place. The counterpart of `readText()`; `E_CAPACITY` names the encoded
-   * size.
+   * size. `options` as for `commit()`.
    */
-  commitText(text: string, options?: { expectedVersion?: number }): number {
+  commitText(text: string, options?: CommitOptions): number {
     const native = this.#open();
     checkString('Argument "text"', text);
-    return native.commitText(text, expectedVersionOf(options));
+    const { expectedVersion, version } = checkCommitOptions(options);
+    return native.commitText(text, expectedVersion, version);
   }
 
   stats(): SegmentStats {
@@ -195,13 +228,27 @@ function checkCreateOptions(options: SegmentCreateOptions): Required<SegmentCrea
       ? LIMITS.defaultMode
       : checkInteger('Option "mode"', options.mode, 1, 0o777);
   const initial = checkBytes('Option "initial"', options.initial);
-  return { capacity, mode, initial };
+  const version =
+    options.version === undefined
+      ? 1
+      : checkInteger('Option "version"', options.version, 1, MAX_VERSION);
+  return { capacity, mode, initial, version };
 }
 
-/** The expected version of a commit's options; 0 (commit unconditionally) if none. */
-function expectedVersionOf(options: { expectedVersion?: number } | undefined): number {
-  if (options === undefined) return 0;
+/**
+ * A commit's options as the addon takes them: `expectedVersion` 0 commits unconditionally,
+ * `version` 0 commits the next version.
+ */
+function checkCommitOptions(options: CommitOptions | undefined): Required<CommitOptions> {
+  if (options === undefined) return { expectedVersion: 0, version: 0 };
   checkObject('Argument "options"', options);
-  if (options.expectedVersion === undefined) return 0;
-  return checkInteger('Option "expectedVersion"', options.expectedVersion, 1, MAX_VERSION);
+  const expectedVersion =
+    options.expectedVersion === undefined
+      ? 0
+      : checkInteger('Option "expectedVersion"', options.expectedVersion, 1, MAX_VERSION);
+  const version =
+    options.version === undefined
+      ? 0
+      : checkInteger('Option "version"', options.version, 1, MAX_VERSION);
+  return { expectedVersion, version };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import test from 'ava';
 import { Segment, ShmStateError } from '../src/index';
 import { segmentFor, segmentPath } from './helpers/segment-names';
@@ -65,4 +65,17 @@ test('unlink of an absent name throws E_NOENT', (t) => {
 
 test('unlink of an invalid name throws E_NAME', (t) => {
   t.is(t.throws(() => Segment.unlink('../etc'), { instanceOf: ShmStateError })?.code, 'E_NAME');
+});
+
+test('a layout-1 segment is E_VERSION with a message that says to recreate it', (t) => {
+  const name = segmentFor(t, 'layout-1');
+  Segment.create(name, { capacity: 64, initial }).close();
+  // layout_version is the u32 at byte 8 in every layout; this build reads layout 2.
+  const fd = openSync(segmentPath(name), 'r+');
+  writeSync(fd, Buffer.from([1, 0, 0, 0]), 0, 4, 8);
+  closeSync(fd);
+  const error = t.throws(() => Segment.open(name), { instanceOf: ShmStateError });
+  t.is(error?.code, 'E_VERSION');
+  t.regex(error?.message ?? '', /layout_version 1/);
+  t.regex(error?.message ?? '', /Recreate it/);
 });

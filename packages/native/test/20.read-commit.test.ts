@@ -113,7 +113,7 @@ test('stats count commits and report the layout', (t) => {
   t.is(stats.conflicts, 0);
   t.is(stats.lockRecoveries, 0);
   t.is(stats.waiters, 0);
-  t.is(stats.layoutVersion, 1);
+  t.is(stats.layoutVersion, 2);
   t.is(stats.doorbells, 0);
   t.is(stats.doorbellReclaims, 0);
 });
