@@ -8,12 +8,14 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from shmstate import ShmStateNotFound, Store
+from shmstate import ShmStateNotFound, Store, _native
 
 WORKERS = Path(__file__).parent / "workers"
 _counter = itertools.count()
@@ -51,3 +53,20 @@ def start_worker(script: str, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def commit_at_later(name: str, version: int, data: bytes, delay: float = 0.05) -> threading.Thread:
+    """After ``delay`` seconds, commits ``data`` as exactly ``version`` through a raw segment
+    of its own, as a mirror jumping ahead would; join the returned thread."""
+
+    def run() -> None:
+        time.sleep(delay)
+        segment = _native.Segment.open(name)
+        try:
+            segment.commit(data, version=version)
+        finally:
+            segment.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

@@ -1,8 +1,10 @@
-"""Segments: create, open, open_or_create, unlink, names, modes, close."""
+"""Segments: create, open, open_or_create, unlink, names, modes, start versions, store ids,
+layouts, close."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
@@ -14,6 +16,7 @@ from shmstate import (
     ShmStateInvalid,
     ShmStateNameError,
     ShmStateNotFound,
+    ShmStateVersionError,
     Store,
     _native,
 )
@@ -138,3 +141,70 @@ def test_capacity_below_the_minimum_is_invalid(name):
         Store.create(name, capacity=_native.CAPACITY_MIN - 1)
     assert caught.value.code == "E_INVALID"
     assert not shm_path(name).exists()
+
+
+def test_create_at_a_version_publishes_it_and_the_next_commit_adds_1(name):
+    with Store.create(name, initial={"n": 0}, version=41) as store:
+        assert store.version == 41
+        assert store.snapshot() == (41, {"n": 0})
+        assert store.set({"n": 1}) == 42
+
+
+def test_open_or_create_at_a_version_starts_there_when_it_creates(name):
+    with (
+        Store.open_or_create(name, initial={"n": 0}, version=7) as first,
+        Store.open_or_create(name, initial={"n": 1}, version=99) as second,
+    ):
+        assert first.created is True
+        assert second.created is False
+        assert second.snapshot() == (7, {"n": 0})
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.0, "1", None, 2**53])
+def test_a_start_version_below_1_beyond_2_53_or_not_an_int_is_invalid(name, bad):
+    with pytest.raises(ShmStateInvalid) as caught:
+        Store.create(name, version=bad)
+    assert caught.value.code == "E_INVALID"
+    assert f"version is {bad!r}" in str(caught.value)
+    assert not shm_path(name).exists()
+
+
+def test_open_or_create_refuses_a_bad_start_version_too(name):
+    with pytest.raises(ShmStateInvalid):
+        Store.open_or_create(name, version=0)
+    assert not shm_path(name).exists()
+
+
+def test_store_id_is_16_lowercase_hex_digits(store):
+    assert re.fullmatch(r"[0-9a-f]{16}", store.store_id)
+    assert int(store.store_id, 16) == store._seg.store_id != 0
+
+
+def test_every_handle_on_a_store_reads_the_same_store_id(store):
+    with Store.open(store.name) as other:
+        assert other.store_id == store.store_id
+
+
+def test_a_name_unlinked_and_created_again_holds_another_store_id(name):
+    with Store.create(name) as first:
+        old_id = first.store_id
+    Store.unlink(name)
+    with Store.create(name), Store.open(name) as reopened:
+        assert reopened.store_id != old_id
+
+
+def test_store_id_stays_readable_after_close(store):
+    store_id = store.store_id
+    store.close()
+    assert store.store_id == store_id
+
+
+def test_a_layout_1_segment_raises_version_error_saying_recreate_it(name):
+    Store.create(name).close()
+    with open(shm_path(name), "r+b") as f:
+        f.seek(8)  # layout_version
+        f.write(bytes([1, 0, 0, 0]))
+    with pytest.raises(ShmStateVersionError) as caught:
+        Store.open(name)
+    assert caught.value.code == "E_VERSION"
+    assert "Recreate it" in str(caught.value)

@@ -93,3 +93,44 @@ def test_stats_count_commits_and_conflicts(store):
     assert stats["commits"] == 2
     assert stats["conflicts"] == 1
     assert stats["capacity"] == store.capacity
+
+
+def test_a_snapshot_still_unpacks_as_version_and_state(store):
+    version, state = store.snapshot()
+    assert (version, state) == (1, {"n": 0})
+
+
+def test_a_raw_commit_at_a_version_publishes_exactly_that_version(store):
+    assert store._seg.commit(b'{"n":1}', version=10) == 10
+    assert store.snapshot() == (10, {"n": 1})
+    assert store.set({"n": 2}) == 11
+
+
+@pytest.mark.parametrize("behind", [0, 1])
+def test_a_raw_commit_at_a_version_not_above_the_current_one_is_conflict(store, behind):
+    store.set({"n": 1})
+    with pytest.raises(ShmStateConflict) as caught:
+        store._seg.commit(b'{"n":9}', version=2 - behind)
+    assert caught.value.code == "E_CONFLICT"
+    assert store.snapshot() == (2, {"n": 1})
+
+
+def test_a_raw_commit_at_a_version_still_checks_the_expected_version(store):
+    with pytest.raises(ShmStateConflict):
+        store._seg.commit(b'{"n":9}', expected_version=5, version=10)
+    assert store.version == 1
+
+
+def test_snapshot_change_and_stats_carry_the_same_store_id(store):
+    changes = store.watch(timeout=5)
+    store.set({"n": 1})
+    change = next(changes)
+    assert change.store_id == store.store_id
+    assert store.snapshot().store_id == store.store_id
+    assert store.stats()["store_id"] == store.store_id
+
+
+def test_stats_report_layout_2_and_the_flags_word(store):
+    stats = store.stats()
+    assert stats["layout_version"] == 2
+    assert stats["flags"] == 0

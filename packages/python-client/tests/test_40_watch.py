@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from conftest import commit_at_later
 
 from shmstate import Change, ShmStateTimeout, Store
 
@@ -34,6 +35,13 @@ def test_watch_counts_the_versions_it_skipped(store):
     for n in (2, 3, 4):
         store.set({"n": n})
     assert next(changes) == Change(5, {"n": 4}, 2)
+
+
+def test_watch_counts_the_versions_a_mirror_jumped_over_as_missed(store):
+    jumper = commit_at_later(store.name, 10, b'{"n":1}')
+    change = next(store.watch(timeout=5))
+    jumper.join()
+    assert change == Change(10, {"n": 1}, 8)
 
 
 def test_watch_blocks_until_another_thread_commits(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from conftest import start_worker
+from conftest import commit_at_later, start_worker
 
 from shmstate import Change, Store
 
@@ -38,6 +38,20 @@ def test_a_burst_ends_with_the_final_version_and_missed_adds_up(store):
             assert change.version == previous + change.missed + 1
             previous = change.version
         assert change.state == {"n": 500}
+
+
+def test_subscribe_counts_the_versions_a_mirror_jumped_over_as_missed(store):
+    received: queue.Queue[Change] = queue.Queue()
+    with store.subscribe(received.put, replay=False):
+        jumper = commit_at_later(store.name, 10, b'{"n":1}')
+        assert received.get(timeout=5) == Change(10, {"n": 1}, 8)
+        jumper.join()
+
+
+def test_subscribe_changes_carry_the_store_id(store):
+    received: queue.Queue[Change] = queue.Queue()
+    with store.subscribe(received.put):
+        assert received.get(timeout=5).store_id == store.store_id
 
 
 def test_stop_ends_the_thread_and_no_callback_follows(store):

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from conftest import commit_at_later
 
 from shmstate import Change, Store
 
@@ -70,6 +71,26 @@ def test_changes_sees_commits_from_a_thread_and_counts_missed(store):
             return change
 
     assert asyncio.run(main()).state == {"n": 100}
+
+
+def test_changes_counts_the_versions_a_mirror_jumped_over_as_missed(store):
+    async def main() -> Change:
+        async with store.changes() as changes:
+            jumper = commit_at_later(store.name, 10, b'{"n":1}')
+            change = await changes.__anext__()
+        await asyncio.to_thread(jumper.join)
+        return change
+
+    assert asyncio.run(main()) == Change(10, {"n": 1}, 8)
+    assert wait_until_no_relay()
+
+
+def test_changes_carry_the_store_id(store):
+    async def main() -> Change:
+        async with store.changes(replay=True) as changes:
+            return await changes.__anext__()
+
+    assert asyncio.run(main()).store_id == store.store_id
 
 
 def test_cancelling_the_consumer_stops_the_relay_thread(store):

@@ -88,7 +88,8 @@ void segment_stop_waiters(SegmentObject* self);
 /* ---- _segment_io.c: reading, committing, waiting ---- */
 
 PyObject* segment_read(SegmentObject* self, PyObject* unused);
-PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs);
+PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames);
 PyObject* segment_wait(SegmentObject* self, PyObject* args, PyObject* kwargs);
 PyObject* segment_wake(SegmentObject* self, PyObject* unused);
 

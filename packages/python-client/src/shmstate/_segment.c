@@ -92,13 +92,14 @@ typedef struct {
   uint32_t mode;
   const char* initial;
   Py_ssize_t initial_len;
+  uint64_t version; /* the version the store starts at (>= 1; the core refuses 0) */
 } create_args;
 
 static int do_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   create_args* a = p;
   *created = 1;
-  return shmstate_segment_create(a->name, a->capacity, a->mode, a->initial, (size_t)a->initial_len,
-                                 out, err);
+  return shmstate_segment_create_at(a->name, a->capacity, a->mode, a->initial,
+                                    (size_t)a->initial_len, a->version, out, err);
 }
 
 static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
@@ -108,22 +109,26 @@ static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error
 
 static int do_open_or_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   create_args* a = p;
-  return shmstate_segment_open_or_create(a->name, a->capacity, a->mode, a->initial,
-                                         (size_t)a->initial_len, out, created, err);
+  return shmstate_segment_open_or_create_at(a->name, a->capacity, a->mode, a->initial,
+                                            (size_t)a->initial_len, a->version, out, created, err);
 }
 
-/* Parses (name, capacity, mode, initial) for create and open_or_create. */
+/* Parses (name, capacity, mode, initial, version=1) for create and open_or_create. A
+ * version of 0 goes through to the core, which refuses it (E_INVALID). */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name", "capacity", "mode", "initial", NULL};
+  static char* keywords[] = {"name", "capacity", "mode", "initial", "version", NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
+  PyObject* version = NULL;
   int mode;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOiy#", keywords, name, &capacity, &mode,
-                                   &a->initial, &a->initial_len))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOiy#|O", keywords, name, &capacity, &mode,
+                                   &a->initial, &a->initial_len, &version))
     return -1;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   if (native_arg_u64(st, capacity, "capacity", &a->capacity) < 0) return -1;
+  a->version = 1;
+  if (version != NULL && native_arg_u64(st, version, "version", &a->version) < 0) return -1;
   if (mode < 0 || mode > 07777) {
     char message[96];
     snprintf(message, sizeof message, "mode is %o; it must be between 0 and 07777", mode);
@@ -201,11 +206,12 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   int rc = shmstate_segment_stats(self->seg, &s, &err);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
-  return Py_BuildValue("{sKsKsKsKsKsIsI}", "version", (unsigned long long)s.version, "capacity",
+  return Py_BuildValue("{sKsKsKsKsKsIsIsKsK}", "version", (unsigned long long)s.version, "capacity",
                        (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
                        "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
                        (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters,
-                       "layout_version", (unsigned int)s.layout_version);
+                       "layout_version", (unsigned int)s.layout_version, "store_id",
+                       (unsigned long long)s.store_id, "flags", (unsigned long long)s.flags);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {
@@ -222,6 +228,14 @@ static PyObject* segment_get_capacity(SegmentObject* self, void* unused) {
   uint64_t capacity = shmstate_segment_capacity(self->seg);
   segment_leave(self);
   return PyLong_FromUnsignedLongLong(capacity);
+}
+
+static PyObject* segment_get_store_id(SegmentObject* self, void* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  uint64_t store_id = shmstate_segment_store_id(self->seg);
+  segment_leave(self);
+  return PyLong_FromUnsignedLongLong(store_id);
 }
 
 static PyObject* segment_get_name(SegmentObject* self, void* unused) {
@@ -258,15 +272,17 @@ static void segment_dealloc(SegmentObject* self) {
 
 static PyMethodDef segment_methods[] = {
     {"create", (PyCFunction)(void (*)(void))segment_create,
-     METH_VARARGS | METH_KEYWORDS | METH_CLASS, "create(name, capacity, mode, initial) -> Segment"},
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "create(name, capacity, mode, initial, version=1) -> Segment"},
     {"open", (PyCFunction)segment_open, METH_O | METH_CLASS, "open(name) -> Segment"},
     {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "open_or_create(name, capacity, mode, initial) -> (Segment, created)"},
+     "open_or_create(name, capacity, mode, initial, version=1) -> (Segment, created)"},
     {"unlink", (PyCFunction)segment_unlink, METH_O | METH_CLASS, "unlink(name) -> None"},
     {"read", (PyCFunction)segment_read, METH_NOARGS, "read() -> (version, bytes)"},
-    {"commit", (PyCFunction)(void (*)(void))segment_commit, METH_FASTCALL,
-     "commit(data, expected_version=0, /) -> version"},
+    {"commit", (PyCFunction)(void (*)(void))segment_commit, METH_FASTCALL | METH_KEYWORDS,
+     "commit(data, /, expected_version=0, version=0) -> version; a version above 0 is "
+     "published as exactly that version (it must be above the current one)"},
     {"wait", (PyCFunction)(void (*)(void))segment_wait, METH_VARARGS | METH_KEYWORDS,
      "wait(seen_version, timeout=None, wake_epoch=None) -> version"},
     {"wake", (PyCFunction)segment_wake, METH_NOARGS, "wake() -> None"},
@@ -280,6 +296,7 @@ static PyMethodDef segment_methods[] = {
 static PyGetSetDef segment_getset[] = {
     {"version", (getter)segment_get_version, NULL, "the published version", NULL},
     {"capacity", (getter)segment_get_capacity, NULL, "largest payload in bytes", NULL},
+    {"store_id", (getter)segment_get_store_id, NULL, "64 random bits drawn at creation", NULL},
     {"name", (getter)segment_get_name, NULL, "the segment name", NULL},
     {"closed", (getter)segment_get_closed, NULL, "whether close() was called", NULL},
     {"wake_epoch", (getter)segment_get_wake_epoch, NULL, "wake() calls on this handle", NULL},

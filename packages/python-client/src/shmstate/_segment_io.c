@@ -60,19 +60,52 @@ PyObject* segment_read(SegmentObject* self, PyObject* unused) {
   return result;
 }
 
-/* commit(data, expected_version=0, /): positional only, the hot path of every set(). */
-PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs) {
+/* The optional arguments of commit(), by position after `data` and by keyword. */
+static const char* const commit_keywords[] = {"expected_version", "version"};
+#define COMMIT_OPTIONS 2
+
+/*
+ * commit(data, /, expected_version=0, version=0) -> version: the hot path of every set().
+ * A version above 0 is published as exactly that version (shmstate_segment_commit_at: the
+ * mirror path, E_CONFLICT unless it is above the current version); 0 commits the next one.
+ */
+PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) {
   module_state* st = segment_module_state(self);
-  if (nargs < 1 || nargs > 2) {
-    PyErr_SetString(PyExc_TypeError, "commit(data, expected_version=0) takes 1 or 2 arguments");
+  if (nargs < 1 || nargs > 1 + COMMIT_OPTIONS) {
+    PyErr_SetString(PyExc_TypeError,
+                    "commit(data, expected_version=0, version=0) takes 1 to 3 arguments");
     return NULL;
+  }
+  PyObject* options[COMMIT_OPTIONS] = {NULL, NULL};
+  for (Py_ssize_t i = 1; i < nargs; i++) options[i - 1] = args[i];
+  Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_Size(kwnames);
+  for (Py_ssize_t k = 0; k < nkw; k++) {
+    PyObject* key = PyTuple_GetItem(kwnames, k);
+    if (key == NULL) return NULL;
+    int slot = -1;
+    for (int o = 0; o < COMMIT_OPTIONS && slot < 0; o++) {
+      if (PyUnicode_CompareWithASCIIString(key, commit_keywords[o]) == 0) slot = o;
+    }
+    if (slot < 0) {
+      PyErr_Format(PyExc_TypeError, "commit() got an unexpected keyword argument %R", key);
+      return NULL;
+    }
+    if (options[slot] != NULL) {
+      PyErr_Format(PyExc_TypeError, "commit() got multiple values for argument '%s'",
+                   commit_keywords[slot]);
+      return NULL;
+    }
+    options[slot] = args[nargs + k];
   }
   if (!PyBytes_Check(args[0])) {
     PyErr_SetString(PyExc_TypeError, "data must be bytes");
     return NULL;
   }
-  uint64_t expected = 0;
-  if (nargs == 2 && native_arg_u64(st, args[1], "expected_version", &expected) < 0) return NULL;
+  uint64_t expected = 0, at = 0;
+  if (options[0] != NULL && native_arg_u64(st, options[0], "expected_version", &expected) < 0)
+    return NULL;
+  if (options[1] != NULL && native_arg_u64(st, options[1], "version", &at) < 0) return NULL;
   char* data;
   Py_ssize_t len;
   if (PyBytes_AsStringAndSize(args[0], &data, &len) < 0) return NULL;
@@ -81,7 +114,9 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
   shmstate_error err = {0};
   /* `data` stays valid without the GIL: args[0] is an immutable bytes we hold. */
   PyThreadState* ts = PyEval_SaveThread();
-  int rc = shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err);
+  int rc = at == 0 ? shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err)
+                   : shmstate_segment_commit_at(self->seg, data, (size_t)len, expected, at,
+                                                &version, &err);
   PyEval_RestoreThread(ts);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(st, &err);

@@ -91,7 +91,7 @@ class Changes:
             if self._last is None:
                 snap = store.snapshot()
                 self._last = snap.version
-                return Change(snap.version, snap.state, 0)
+                return Change(snap.version, snap.state, 0, snap.store_id)
             relay = self._relay
             if relay is None:
                 relay = self._relay = _Relay(store, asyncio.get_running_loop(), self._last)
@@ -106,7 +106,7 @@ class Changes:
                 if snap.version != self._last:
                     missed = snap.version - self._last - 1
                     self._last = snap.version
-                    return Change(snap.version, snap.state, missed)
+                    return Change(snap.version, snap.state, missed, snap.store_id)
         except ShmStateClosed:
             self._stop()
             if store.closed:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import _native
 from .aio import Changes
-from .codec import decode, encode
+from .codec import MAX_SAFE_INTEGER, decode, encode
 from .errors import ShmStateClosed, ShmStateConflict, ShmStateTimeout, error_for
 from .subscription import Subscription
 from .values import Change, Snapshot
@@ -52,6 +52,20 @@ def _seconds(timeout: float | None, what: str = "timeout") -> float | None:
     return float(timeout)
 
 
+def _first_version(version: int) -> int:
+    # At most 2^53-1, the largest integer a JavaScript number holds exactly (the bound the
+    # dialect puts on integers), so a Node reader sees the same version.
+    is_int = isinstance(version, int) and not isinstance(version, bool)
+    if not (is_int and 1 <= version <= MAX_SAFE_INTEGER):
+        raise error_for("E_INVALID", f"version is {version!r}; it must be an int from 1 to 2^53-1")
+    return version
+
+
+def _hex_id(store_id: int) -> str:
+    """The store id as Node writes it too: 16 lowercase hex digits."""
+    return f"{store_id:016x}"
+
+
 class Store:
     """A live JSON state shared through the segment ``/shmstate.<name>``.
 
@@ -61,6 +75,7 @@ class Store:
 
     def __init__(self, segment: _native.Segment, created: bool = False) -> None:
         self._seg = segment
+        self._store_id = _hex_id(segment.store_id)  # fixed at creation: read once
         self._entry: _Entry | None = None
         self._subscriptions: list[Subscription] = []
         #: True if this handle created the segment (always for create(), maybe for
@@ -77,11 +92,15 @@ class Store:
         *,
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
+        version: int = 1,
     ) -> Store:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
-        empty dict by default) as version 1. ``mode`` is exact: umask does not apply."""
+        empty dict by default) as ``version`` (1 by default; a mirror of another store
+        starts at that store's version). Later commits add 1 each. ``mode`` is exact:
+        umask does not apply."""
+        first = _first_version(version)
         data = encode({} if initial is _UNSET else initial)
-        return cls(_native.Segment.create(name, capacity, mode, data), True)
+        return cls(_native.Segment.create(name, capacity, mode, data, first), True)
 
     @classmethod
     def open(cls, name: str) -> Store:
@@ -96,11 +115,14 @@ class Store:
         *,
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
+        version: int = 1,
     ) -> Store:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
-        which. Safe when several processes race to create the same name."""
+        which (``initial`` and ``version`` only matter if it creates). Safe when several
+        processes race to create the same name."""
+        first = _first_version(version)
         data = encode({} if initial is _UNSET else initial)
-        segment, created = _native.Segment.open_or_create(name, capacity, mode, data)
+        segment, created = _native.Segment.open_or_create(name, capacity, mode, data, first)
         return cls(segment, created)
 
     @staticmethod
@@ -135,6 +157,13 @@ class Store:
         return self._seg.name
 
     @property
+    def store_id(self) -> str:
+        """The store's id: 64 random bits drawn when the segment was created, as 16
+        lowercase hex digits. A name unlinked and created again holds another store, with
+        another id. Fixed for the store's life, so it stays readable after close()."""
+        return self._store_id
+
+    @property
     def closed(self) -> bool:
         return self._seg.closed
 
@@ -148,9 +177,12 @@ class Store:
         """The published version: one atomic load, no copy."""
         return self._seg.version
 
-    def stats(self) -> dict[str, int]:
-        """Writer-side statistics kept in the segment, plus the current waiter count."""
-        return self._seg.stats()
+    def stats(self) -> dict[str, int | str]:
+        """Writer-side statistics kept in the segment, plus the current waiter count,
+        the layout version, the store id (as in ``store_id``) and the header's flags."""
+        stats: dict[str, int | str] = dict(self._seg.stats())
+        stats["store_id"] = self._store_id
+        return stats
 
     def set_lock_timeout(self, seconds: float) -> None:
         """How long set()/update() wait for the writer lock before E_TIMEOUT (default 5 s);
@@ -175,7 +207,7 @@ class Store:
         state = entry.state
         if state is _UNSET:
             state = entry.state = decode(entry.raw, entry.version)
-        return Snapshot(entry.version, state)
+        return Snapshot(entry.version, state, self._store_id)
 
     def get(self) -> Any:
         """The current state. Shared with later calls: do not mutate it."""
@@ -233,7 +265,7 @@ class Store:
             if replay:
                 snap = self.snapshot()
                 seen = snap.version
-                yield Change(snap.version, snap.state, 0)
+                yield Change(snap.version, snap.state, 0, snap.store_id)
             while True:
                 try:
                     version = self._seg.wait(seen, timeout)
@@ -242,7 +274,8 @@ class Store:
                 if version == seen:
                     continue  # cut short by wake(): nothing new
                 snap = self.snapshot()
-                yield Change(snap.version, snap.state, snap.version - seen - 1)
+                # Versions a watcher did not see: skipped, or never made (a mirror's jump).
+                yield Change(snap.version, snap.state, snap.version - seen - 1, snap.store_id)
                 seen = snap.version
         except ShmStateClosed:
             if not self.closed:

@@ -122,7 +122,7 @@ class Subscription:
             missed = 0 if seen is None else snap.version - seen - 1
             seen = snap.version
             try:
-                self._callback(Change(snap.version, snap.state, missed))
+                self._callback(Change(snap.version, snap.state, missed, snap.store_id))
             except Exception as error:
                 self._on_error(error)
 

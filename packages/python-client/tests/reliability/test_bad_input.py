@@ -81,7 +81,7 @@ def shorter_than_header(name, made):
 
 def other_layout_version(name, made):
     made()
-    poke(name, 8, bytes([2, 0, 0, 0]))
+    poke(name, 8, bytes([1, 0, 0, 0]))  # layout_version: 1, an older shmstate's (this is 2)
     Store.open(name)
 
 
