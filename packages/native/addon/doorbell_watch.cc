@@ -1,9 +1,10 @@
 // uv_poll_t on a doorbell's socket behind DoorbellWatch (see doorbell_watch.h).
 //
 // One delivery, on the JS thread:
-//   libuv reports the socket readable -> mark (note the futex word) -> call JS (the
-//   listener reads the version and the state), again at once while newer versions keep
-//   landing (bounded) -> discard the pending bytes -> re-arm, which re-checks the word
+//   libuv reports the socket readable -> begin a delivery turn (note the futex word) ->
+//   call JS (the listener reads the version and the state), again at once while newer
+//   versions keep landing (the core bounds it) -> discard the pending bytes -> re-arm
+//   (the turn's end), which re-checks the word
 //   against the mark and rings the doorbell itself if a commit slipped in meanwhile, so
 //   libuv reports it readable again on its next turn: a flood of commits never keeps the
 //   JS thread here.
@@ -31,7 +32,6 @@ struct DoorbellRun {
   uv_poll_t poll;  // poll.data points back here
   napi_env env = nullptr;
   shmstate_doorbell* bell = nullptr;
-  shmstate_segment* segment = nullptr;
   Napi::FunctionReference callback;
   std::unique_ptr<Napi::AsyncContext> context;
   bool stopped = false;
@@ -48,9 +48,6 @@ struct DoorbellRun {
 };
 
 namespace {
-
-// At most this many listener calls per readable event (see OnReadable).
-constexpr int kDeliveriesPerTurn = 16;
 
 // Calls JS with a callback scope (microtasks and nextTicks run after it, as after any
 // event). An exception escaping the listener wrapper becomes an uncaught exception, the
@@ -80,25 +77,16 @@ void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
     Dispatch(run, {MakeShmStateError(Napi::Env(run->env), err).Value()});
     return;
   }
-  // Mark, deliver, then empty the socket: the listener reads the state without waiting
-  // for a recvmmsg first (shmstate.h, "the two halves of drain").
-  shmstate_doorbell_mark(run->bell);
-  // Under a stream of commits, a newer version is often published while JS runs. Calling
-  // JS again at once delivers it for the price of a version load, where re-arming would
-  // cost a send, a wake-up and a receive per delivery (measured: it doubles the flood
-  // delivery rate). Bounded, so a flood still yields the loop every few deliveries; the
-  // listener reads the latest version itself, so an extra call finds at most nothing new.
-  uint64_t before = shmstate_segment_version(run->segment);
-  for (int round = 1;; round++) {
+  // Mark, deliver (again while newer versions land, bounded: the core's delivery turn),
+  // then empty the socket and re-arm: the listener reads the state without waiting for a
+  // recvmmsg first (shmstate.h, "a delivery turn").
+  shmstate_doorbell_turn_begin(run->bell);
+  do {
     Dispatch(run, {});
     if (run->stopped) return;  // the listener stopped (and maybe restarted) the watch
-    uint64_t after = shmstate_segment_version(run->segment);
-    if (after == before || round == kDeliveriesPerTurn) break;
-    before = after;
-  }
-  shmstate_doorbell_discard(run->bell);
+  } while (shmstate_doorbell_turn_again(run->bell));
   shmstate_error err{};
-  if (shmstate_doorbell_arm(run->bell, nullptr, &err) != SHMSTATE_OK) {
+  if (shmstate_doorbell_turn_end(run->bell, nullptr, &err) != SHMSTATE_OK) {
     // The entry was taken away: this doorbell will not ring again. Say so once.
     uv_poll_stop(handle);
     Dispatch(run, {MakeShmStateError(Napi::Env(run->env), err).Value()});
@@ -130,7 +118,6 @@ bool DoorbellWatch::Start(Napi::Env env, Napi::Function callback, shmstate_error
   auto run = std::make_unique<DoorbellRun>();
   run->env = env;
   run->bell = bell;
-  run->segment = segment_;
   int rc = uv_poll_init(loop, &run->poll, shmstate_doorbell_fd(bell));
   if (rc != 0) {
     shmstate_doorbell_close(bell);

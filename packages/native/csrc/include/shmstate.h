@@ -223,6 +223,24 @@ void shmstate_doorbell_drain(shmstate_doorbell* bell);
 void shmstate_doorbell_mark(shmstate_doorbell* bell);
 void shmstate_doorbell_discard(shmstate_doorbell* bell);
 
+/*
+ * A delivery turn, the loop an event-loop binding runs when the fd is readable (the Node
+ * addon and Python's asyncio both use it, so they share one re-delivery policy):
+ *
+ *   shmstate_doorbell_turn_begin(bell);            // mark, note the version
+ *   do { ... read the latest state and deliver it ... }
+ *   while (shmstate_doorbell_turn_again(bell));    // a newer version landed meanwhile?
+ *   shmstate_doorbell_turn_end(bell, &rang, &err); // discard, then arm (re-checks the mark)
+ *
+ * turn_again returns 1 while the published version moved during the last delivery, at
+ * most SHMSTATE_DOORBELL_DELIVERIES_PER_TURN deliveries per turn, so a flood of commits
+ * never keeps the caller from its loop. turn_end returns what shmstate_doorbell_arm does.
+ */
+#define SHMSTATE_DOORBELL_DELIVERIES_PER_TURN 16
+void shmstate_doorbell_turn_begin(shmstate_doorbell* bell);
+int shmstate_doorbell_turn_again(shmstate_doorbell* bell);
+int shmstate_doorbell_turn_end(shmstate_doorbell* bell, int* rang, shmstate_error* err);
+
 /* Arms the doorbell again, then re-checks the notification word: if a commit happened
  * since the last mark or drain (or the open) it rings its own socket, so the fd is readable again
  * and nothing is missed (*rang, may be NULL, is set to 1 then). E_CLOSED if the entry was
