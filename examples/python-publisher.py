@@ -4,7 +4,9 @@ Run:  .venv/bin/python examples/python-publisher.py --name fleet --hz 200 --seco
 
 Creates the store, publishes the whole fleet `--hz` times a second, and ends by
 publishing `{"done": true, ...}`. Each state carries `published_ns`, the CLOCK_MONOTONIC
-time just before the commit, so a subscriber on the same host can measure latency.
+time just before the commit, so a subscriber on the same host can measure latency. It is a
+decimal string: nanoseconds of uptime pass 2^53 after about 104 days, and the JSON dialect
+only carries integers up to 2^53 - 1 (a reader parses it with BigInt or int()).
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def main() -> int:
                     "tick": tick,
                     "robots": fleet,
                     "done": False,
-                    "published_ns": time.clock_gettime_ns(time.CLOCK_MONOTONIC),
+                    "published_ns": str(time.clock_gettime_ns(time.CLOCK_MONOTONIC)),
                 }
             )
             next_at += period

@@ -42,9 +42,16 @@
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "_GNU_SOURCE"
       ],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
-      "cflags_c": ["-std=c11"],
-      "cflags_cc": ["-std=c++17"],
+      # The C warning flags are csrc/warnings.flags, the one list the Makefile and the
+      # Python extension read too; the C++ glue gets -Wall -Wextra (node-addon-api's own
+      # headers trip -Wshadow). SHMSTATE_WERROR=1 (the test command sets it) makes every
+      # warning an error.
+      "cflags": ["-O2"],
+      "cflags_c": ["-std=c11", "<!@(cat csrc/warnings.flags)", "-Wstrict-prototypes"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "conditions": [
+        ["'<!(node -p \"process.env.SHMSTATE_WERROR || 0\")' == '1'", {"cflags": ["-Werror"]}]
+      ],
       "libraries": ["-lpthread"]
     }
   ]

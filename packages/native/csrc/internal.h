@@ -113,7 +113,7 @@ void shmstate_writer_unlock(shmstate_segment* seg);
 /* After a publish (lock held): bump the futex word, wake only if someone waits. */
 void shmstate_futex_notify(shmstate_segment* seg);
 
-/* ---- doorbell.c ---- */
+/* ---- doorbell_ring.c ---- */
 
 /* After a publish and the futex bump (lock held): ring every armed doorbell once. */
 void shmstate_doorbell_ring_all(shmstate_segment* seg);
