@@ -72,7 +72,7 @@ static int check_features(const shmstate_header_fixed* fixed, const char* name,
   if (unknown != 0) {
     int bit = lowest_bit(unknown);
     return shmstate_fail(err, SHMSTATE_E_VERSION, 0,
-                         "segment \"%s\" uses incompatible feature bit %d (0x%" PRIx64
+                         "segment \"%s\" uses incompatible feature bit %d (unknown bits 0x%" PRIx64
                          "), which this build does not know; upgrade shmstate to open it",
                          name, bit, unknown);
   }
@@ -118,9 +118,16 @@ static int check_region_table(const shmstate_header_fixed* fixed, const char* na
   }
   for (uint32_t i = 0; i < count; i++) {
     const shmstate_region* r = &fixed->regions[i];
+    if (r->offset % SHMSTATE_REGION_ALIGN != 0 || r->size == 0) {
+      return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                           "segment \"%s\" has region %" PRIu32 " (kind %" PRIu32
+                           ") at offset %" PRIu64 ", %" PRIu64
+                           " bytes: regions start on a multiple of %u and are not empty",
+                           name, i, r->kind, r->offset, r->size, SHMSTATE_REGION_ALIGN);
+    }
     /* Written as subtractions so that no sum can overflow. */
-    if (r->offset < fixed->header_size || r->offset % SHMSTATE_REGION_ALIGN != 0 || r->size == 0 ||
-        r->offset > fixed->segment_size || r->size > fixed->segment_size - r->offset) {
+    if (r->offset < fixed->header_size || r->offset > fixed->segment_size ||
+        r->size > fixed->segment_size - r->offset) {
       return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
                            "segment \"%s\" has region %" PRIu32 " (kind %" PRIu32
                            ") at offset %" PRIu64 ", %" PRIu64 " bytes: outside the %" PRIu64

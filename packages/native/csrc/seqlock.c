@@ -115,6 +115,7 @@ static int commit(shmstate_segment* seg, const void* data, size_t len, uint64_t 
   if (version == 0) {
     next = current + 1;
   } else if (version <= current) {
+    atomic_fetch_add_explicit(&hdr->stat_conflicts, 1, memory_order_relaxed);
     shmstate_writer_unlock(seg);
     return shmstate_fail(err, SHMSTATE_E_CONFLICT, 0,
                          "version %" PRIu64 " does not follow the current version %" PRIu64

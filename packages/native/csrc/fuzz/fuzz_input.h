@@ -1,7 +1,8 @@
 /*
  * What the fuzz targets share: a per-process segment name (each run unlinks it before it
- * returns, so nothing outlives an iteration), writing bytes into that segment's file, and
- * the checks every successful read must pass.
+ * returns, so nothing outlives an iteration), writing bytes into that segment's file,
+ * resealing the header checksum after an edit, and the checks every successful read must
+ * pass.
  */
 #ifndef SHMSTATE_FUZZ_INPUT_H
 #define SHMSTATE_FUZZ_INPUT_H
@@ -14,7 +15,20 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "layout.h"
 #include "shmstate.h"
+
+/* Where the header checksum sits and what it covers (layout.h): bytes 8..507 at 508. */
+#define FUZZ_CHECKSUM_AT offsetof(shmstate_header_fixed, header_checksum)
+
+/* Makes the header checksum of `bytes` (a segment file or mapping of `len` bytes) agree
+ * with the fields, so that an edited header gets past the checksum to the checks behind
+ * it. Too short a file is left alone. */
+static inline void fuzz_reseal_header(unsigned char* bytes, size_t len) {
+  if (len < SHMSTATE_FIXED_SIZE) return;
+  uint32_t sum = shmstate_crc32c(bytes + 8, FUZZ_CHECKSUM_AT - 8);
+  memcpy(bytes + FUZZ_CHECKSUM_AT, &sum, 4);
+}
 
 /* One name per fuzzing process: libFuzzer runs inputs one after another in a process,
  * and every run removes the name before it returns. Fork mode and -jobs get their own

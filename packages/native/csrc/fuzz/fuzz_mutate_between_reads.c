@@ -4,21 +4,29 @@
  * pointer would), read, commit, reopen, wait. Mutations land between the reader's steps.
  *
  * Input: byte 0 picks the capacity (64 + 16 * b), then steps of an opcode byte and its
- * operands:
- *   0 off16 val8     store one byte at off (never in the writer lock's bytes 64..127)
+ * operands (the opcode taken modulo 8):
+ *   0 off16 val8     store one byte at off (never in the writer lock's bytes 512..575)
  *   1 off16 val64    store 8 bytes at off rounded down to 8 (same exclusion)
  *   2                read through the reader handle
  *   3 len8           commit len * 17 bytes (clamped to the capacity) through the writer
- *   4                open a third handle by name, read through it, close it
+ *   4                open a third handle by name, read through it, close it (skipped while
+ *                    the magic is 0: the opener would wait out a creator's 500 ms)
  *   5                wait with a zero timeout through the reader handle
+ *   6 jump8 len8     commit len * 17 bytes at the published version + 1 + jump
+ *                    (shmstate_segment_commit_at; saturating at 2^64-1)
+ *   7                reseal the header checksum over whatever the pokes left in bytes
+ *                    8..507, so that a reopen gets to the feature and region table checks
+ * Offsets cover the whole segment: the header's fixed part and region table, the published
+ * version and slot index (576, 584), the doorbell table and both slots.
  * The writer lock is left alone because writers are trusted (docs/reliability.md): a
  * scribbled pthread mutex is undefined behaviour in libc, not something a reader meets.
  *
  * Properties: reads give OK, E_CORRUPT or E_BUSY, never a crash, UB or a hang; a commit
- * succeeds and repairs what it writes: a read right after it returns exactly the
- * committed bytes under the new version (unless the published version is 2^64-1, when the
- * commit is refused with E_LIMIT: versions never wrap);
- * reopening gives OK, E_CORRUPT or E_VERSION.
+ * succeeds and repairs what it writes (a scribbled or lagging slot index included): a read
+ * right after it returns exactly the committed bytes under the new version (unless the
+ * published version is 2^64-1, when a commit is refused with E_LIMIT and a commit at a
+ * version with E_CONFLICT: versions never wrap nor go backwards); reopening gives OK,
+ * E_CORRUPT or E_VERSION.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +35,12 @@
 #include "fuzz_input.h"
 #include "internal.h"
 
-#define MAX_READS 4 /* a scribbled odd seq makes each read spin to its retry cap */
+/* A scribbled odd seq in the current slot makes each read wait out its patience (yielding)
+ * before it says E_CORRUPT: a few reads per input keep inputs fast. */
+#define MAX_READS 4
+/* The writer lock's bytes, which no poke touches. */
+#define LOCK_AT offsetof(shmstate_header, writer_lock)
+#define LOCK_END (LOCK_AT + sizeof(((shmstate_header*)0)->writer_lock))
 
 typedef struct cursor {
   const uint8_t* data;
@@ -41,22 +54,33 @@ static int take(cursor* c, void* out, size_t n) {
   return 1;
 }
 
-/* Offsets land in the header and slots; the writer lock's cache line is skipped. */
+/* Offsets land anywhere in the segment but the writer lock's cache line. */
 static size_t poke_offset(uint16_t raw, size_t size, size_t width) {
   size_t at = raw % (size - width + 1);
-  if (at + width > 64 && at < 128) at = 128 + (at % 64);
+  if (at + width > LOCK_AT && at < LOCK_END) at = LOCK_END + (at % 64);
   return at;
 }
 
+/* Commits `len` bytes (as the next version, or at the published version + `jump` when
+ * `jump` is not 0) and reads them back through the other handle. */
 static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* reader, size_t len,
-                                 unsigned char* payload, unsigned char* buf, size_t cap) {
+                                 uint64_t jump, unsigned char* payload, unsigned char* buf,
+                                 size_t cap) {
   static uint32_t serial;
   serial++;
   for (size_t i = 0; i < len; i++) payload[i] = (unsigned char)('a' + (i + serial) % 26);
   shmstate_error err;
-  uint64_t version = 0;
-  int rc = shmstate_segment_commit(writer, payload, len, 0, &version, &err);
-  if (rc == SHMSTATE_E_LIMIT && shmstate_segment_version(writer) == UINT64_MAX) return;
+  uint64_t version = 0, current = shmstate_segment_version(writer);
+  int rc;
+  if (jump == 0) {
+    rc = shmstate_segment_commit(writer, payload, len, 0, &version, &err);
+    if (rc == SHMSTATE_E_LIMIT && current == UINT64_MAX) return;
+  } else {
+    uint64_t target = current > UINT64_MAX - jump ? UINT64_MAX : current + jump;
+    rc = shmstate_segment_commit_at(writer, payload, len, 0, target, &version, &err);
+    if (rc == SHMSTATE_E_CONFLICT && current == UINT64_MAX) return;
+    if (rc == SHMSTATE_OK && version != target) abort();
+  }
   if (rc != SHMSTATE_OK) {
     fprintf(stderr, "commit gave %s: %s\n", shmstate_code_name(rc), err.message);
     abort();
@@ -73,13 +97,19 @@ static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* rea
   }
 }
 
-static void reopen_and_read(const char* name, unsigned char* buf, size_t cap) {
+/* A reopen reads the header afresh: after a poke and a reseal (op 7) it may find another
+ * capacity than the writer's, consistent with the stride and regions. It must still fit
+ * the file, which bounds the buffer. */
+static void reopen_and_read(const char* name, size_t seg_size) {
   shmstate_error err;
   shmstate_segment* third = NULL;
   int rc = shmstate_segment_open(name, &third, &err);
   if (rc == SHMSTATE_OK) {
-    if (shmstate_segment_capacity(third) > cap) abort();
-    fuzz_check_read(third, buf, cap);
+    size_t cap = (size_t)shmstate_segment_capacity(third);
+    if (cap > seg_size) abort();
+    unsigned char* buf = malloc(cap);
+    if (buf != NULL) fuzz_check_read(third, buf, cap);
+    free(buf);
     shmstate_segment_close(third);
   } else if (rc != SHMSTATE_E_CORRUPT && rc != SHMSTATE_E_VERSION) {
     fprintf(stderr, "reopen gave %s: %s\n", shmstate_code_name(rc), err.message);
@@ -105,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int reads = 0;
   uint8_t op;
   while (take(&c, &op, 1)) {
-    switch (op % 6) {
+    switch (op % 8) {
       case 0: {
         uint16_t off;
         uint8_t val;
@@ -118,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         uint64_t val;
         if (!take(&c, &off, 2) || !take(&c, &val, 8)) break;
         size_t at = poke_offset(off, seg_size, 8) & ~(size_t)7;
-        if (at >= 64 && at < 128) at = 128;
+        if (at >= LOCK_AT && at < LOCK_END) at = LOCK_END;
         memcpy(bytes + at, &val, 8);
         break;
       }
@@ -130,18 +160,34 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!take(&c, &n, 1)) break;
         size_t len = (size_t)n * 17;
         if (len > capacity) len = capacity;
-        commit_and_read_back(writer, reader, len, payload, buf, capacity);
+        commit_and_read_back(writer, reader, len, 0, payload, buf, capacity);
         break;
       }
-      case 4:
-        if (reads++ < MAX_READS) reopen_and_read(name, buf, capacity);
+      case 4: {
+        /* With the magic poked to 0 an opener waits 500 ms for a creator that never comes
+         * (test_segment covers it): skipped, as in the segment-bytes target. */
+        uint64_t magic;
+        memcpy(&magic, bytes, 8);
+        if (magic != 0 && reads++ < MAX_READS) reopen_and_read(name, seg_size);
         break;
+      }
       case 5: {
         uint64_t seen = shmstate_segment_version(reader), now = 0;
         int rc = shmstate_segment_wait(reader, seen, 0, NULL, &now, &err);
         if (rc != SHMSTATE_OK && rc != SHMSTATE_E_TIMEOUT) abort();
         break;
       }
+      case 6: {
+        uint8_t jump, n;
+        if (!take(&c, &jump, 1) || !take(&c, &n, 1)) break;
+        size_t len = (size_t)n * 17;
+        if (len > capacity) len = capacity;
+        commit_and_read_back(writer, reader, len, 1 + (uint64_t)jump, payload, buf, capacity);
+        break;
+      }
+      case 7:
+        fuzz_reseal_header(bytes, seg_size);
+        break;
     }
   }
   free(buf);

@@ -1,14 +1,18 @@
 /*
- * Writes the seed corpus: real segments of a few shapes (as the segment-bytes target
- * reads them: a flags byte, then the file) and a few step programs for the mutation
- * target. Run by `make fuzz-seeds`; the output is committed under fuzz/corpus/.
+ * Writes the seed corpus: real layout-2 segments of a few shapes (as the segment-bytes
+ * target reads them: a flags byte, an optional edit list, then the file), some with edits
+ * that reach each check of the header and region table, and step programs for the
+ * mutation target. Offsets come from layout.h, so a layout change regenerates meaningful
+ * seeds. Run by `make fuzz-seeds`; the output is committed under fuzz/corpus/.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "layout.h"
 #include "shmstate.h"
 
 static void write_seed(const char* dir, const char* file, const unsigned char* head,
@@ -21,13 +25,15 @@ static void write_seed(const char* dir, const char* file, const unsigned char* h
     exit(1);
   }
   fwrite(head, 1, head_len, f);
-  fwrite(body, 1, body_len, f);
+  if (body_len > 0) fwrite(body, 1, body_len, f);
   fclose(f);
 }
 
-/* A segment of `capacity` after `commits` commits of `len`-byte payloads, saved as a seed. */
-static void segment_seed(const char* dir, uint64_t capacity, size_t len, int commits) {
-  char name[64], path[128], file[64];
+/* ---- segment-bytes seeds ---- */
+
+/* The bytes of a segment of `capacity` after `commits` commits of `len`-byte payloads. */
+static unsigned char* segment_bytes(uint64_t capacity, size_t len, int commits, size_t* size) {
+  char name[64], path[128];
   snprintf(name, sizeof name, "seed_%d_%llu", (int)getpid(), (unsigned long long)capacity);
   shmstate_error err;
   shmstate_segment* seg = NULL;
@@ -37,7 +43,7 @@ static void segment_seed(const char* dir, uint64_t capacity, size_t len, int com
   }
   unsigned char* payload = malloc(len + 1);
   for (int i = 0; i < commits; i++) {
-    size_t n = snprintf((char*)payload, len + 1, "{\"n\":%d,\"pad\":\"", i);
+    size_t n = (size_t)snprintf((char*)payload, len + 1, "{\"n\":%d,\"pad\":\"", i);
     while (n + 2 < len) payload[n++] = (unsigned char)('a' + i % 26);
     payload[n++] = '"';
     payload[n++] = '}';
@@ -47,18 +53,265 @@ static void segment_seed(const char* dir, uint64_t capacity, size_t len, int com
   snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
   FILE* f = fopen(path, "rb");
   struct stat st;
-  stat(path, &st);
+  if (f == NULL || stat(path, &st) != 0) exit(1);
   unsigned char* bytes = malloc((size_t)st.st_size);
   if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) exit(1);
   fclose(f);
   shmstate_segment_close(seg);
   shmstate_segment_unlink(name, NULL);
+  *size = (size_t)st.st_size;
+  return bytes;
+}
+
+/* A segment of `capacity` after `commits` commits of `len`-byte payloads, saved as is
+ * (flags 0) and with every reseal on (flags 7). */
+static void segment_seed(const char* dir, uint64_t capacity, size_t len, int commits) {
+  size_t size;
+  unsigned char* bytes = segment_bytes(capacity, len, commits, &size);
+  char file[64];
   for (unsigned char flags = 0; flags < 8; flags += 7) {
     snprintf(file, sizeof file, "cap%llu_len%zu_v%d_f%u", (unsigned long long)capacity, len,
              commits + 1, flags);
-    write_seed(dir, file, &flags, 1, bytes, (size_t)st.st_size);
+    write_seed(dir, file, &flags, 1, bytes, size);
   }
   free(bytes);
+}
+
+/* Edit fields of the segment-bytes target (fuzz_segment_bytes.c, apply_edit). */
+enum {
+  E_LAYOUT = 0,
+  E_COMPAT = 7,
+  E_INCOMPAT = 8,
+  E_REGION_COUNT = 9,
+  E_KIND = 10,
+  E_OFFSET = 11,
+  E_SIZE = 12,
+  E_VERSION_FIELD = 13,
+  E_CURRENT_SLOT = 14,
+  E_SLOT = 15
+};
+#define REGION(entry) ((entry) << 4) /* the entry of a region edit */
+#define SLOT_SEQ(slot) (E_SLOT | (slot) << 4)
+
+typedef struct edit {
+  unsigned char field;
+  uint64_t value;
+} edit;
+
+/* A seed of a 1000-byte-capacity segment after two commits (slot 0 holds version 2, slot 1
+ * version 3, the current one), the given edits and flags 15: edit, then reseal. */
+static void edited_seed(const char* dir, const char* file, const edit* edits, size_t count) {
+  size_t size;
+  unsigned char* bytes = segment_bytes(1000, 900, 2, &size);
+  unsigned char head[2 + 16 * 9];
+  head[0] = 15;
+  head[1] = (unsigned char)count;
+  for (size_t i = 0; i < count; i++) {
+    head[2 + i * 9] = edits[i].field;
+    memcpy(head + 3 + i * 9, &edits[i].value, 8);
+  }
+  write_seed(dir, file, head, 2 + count * 9, bytes, size);
+  free(bytes);
+}
+
+#define EDITED(dir, file, ...)                                     \
+  do {                                                             \
+    static const edit list_[] = {__VA_ARGS__};                     \
+    edited_seed(dir, file, list_, sizeof list_ / sizeof list_[0]); \
+  } while (0)
+
+static void segment_bytes_seeds(const char* dir) {
+  segment_seed(dir, 64, 0, 0);
+  segment_seed(dir, 64, 64, 3);
+  segment_seed(dir, 1000, 900, 2);
+  segment_seed(dir, 4096, 3000, 5);
+  /* In a 1000-byte segment the slots end at 4096 + 2 * 1088 = 6272 of 8192 bytes. */
+  EDITED(dir, "edit_compat_bit", {E_COMPAT, 17});
+  EDITED(dir, "edit_incompat_bit", {E_INCOMPAT, 5});
+  EDITED(dir, "edit_layout_1", {E_LAYOUT, 1});
+  EDITED(dir, "edit_region_count_9", {E_REGION_COUNT, 9});
+  EDITED(dir, "edit_no_slot1", {E_REGION_COUNT, 2});
+  EDITED(dir, "edit_unknown_kind", {E_KIND | REGION(3), 42}, {E_OFFSET | REGION(3), 6336},
+         {E_SIZE | REGION(3), 1024}, {E_REGION_COUNT, 4});
+  EDITED(dir, "edit_overlap", {E_OFFSET | REGION(2), 4096 + 64});
+  EDITED(dir, "edit_outside", {E_OFFSET | REGION(2), 8192 - 64});
+  EDITED(dir, "edit_duplicate_slot0", {E_KIND | REGION(2), SHMSTATE_REGION_SLOT0});
+  EDITED(dir, "edit_current_slot_7", {E_CURRENT_SLOT, 7});
+  EDITED(dir, "edit_current_slot_lags", {E_CURRENT_SLOT, 0});
+  EDITED(dir, "edit_current_seq_odd", {SLOT_SEQ(1), 7});
+  EDITED(dir, "edit_version_max", {E_VERSION_FIELD, UINT64_MAX});
+}
+
+/* ---- mutation-target seeds: step programs (fuzz_mutate_between_reads.c) ---- */
+
+typedef struct program {
+  unsigned char bytes[256];
+  size_t len;
+} program;
+
+static void emit(program* p, const void* bytes, size_t n) {
+  if (p->len + n > sizeof p->bytes) exit(1);
+  memcpy(p->bytes + p->len, bytes, n);
+  p->len += n;
+}
+static void op(program* p, unsigned char code) { emit(p, &code, 1); }
+static void poke8(program* p, uint16_t at, unsigned char value) {
+  op(p, 0);
+  emit(p, &at, 2);
+  emit(p, &value, 1);
+}
+static void poke64(program* p, uint16_t at, uint64_t value) {
+  op(p, 1);
+  emit(p, &at, 2);
+  emit(p, &value, 8);
+}
+static void read_step(program* p) { op(p, 2); }
+static void commit_step(program* p, unsigned char len17) {
+  op(p, 3);
+  emit(p, &len17, 1);
+}
+static void reopen_step(program* p) { op(p, 4); }
+static void wait_step(program* p) { op(p, 5); }
+static void commit_at_step(program* p, unsigned char jump, unsigned char len17) {
+  op(p, 6);
+  emit(p, &jump, 1);
+  emit(p, &len17, 1);
+}
+static void reseal_step(program* p) { op(p, 7); }
+
+#define VERSION_AT ((uint16_t)offsetof(shmstate_header, version))
+#define CURRENT_SLOT_AT ((uint16_t)offsetof(shmstate_header, current_slot))
+#define REGION_AT(i) ((uint16_t)(offsetof(shmstate_header_fixed, regions) + 32 * (i)))
+#define REGION_COUNT_AT ((uint16_t)offsetof(shmstate_header_fixed, region_count))
+#define COMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, compat_features))
+#define INCOMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, incompat_features))
+
+/* Where a creator puts slot `index` of a segment made for capacity byte `b` (64 + 16 * b
+ * bytes): after the 2048-byte header and the 2048-byte doorbell table, slot 0 at 4096,
+ * slot 1 after its 64-byte header and the capacity rounded up to 64 (header.c). */
+static uint16_t slot_at(unsigned b, unsigned index) {
+  uint64_t stride = (64 + 16 * (uint64_t)b + 63) / 64 * 64;
+  return (uint16_t)(4096 + index * (SHMSTATE_SLOT_HEADER_SIZE + stride));
+}
+
+/* Starts a program for capacity byte `b`. */
+static void start(program* p, unsigned char b) {
+  p->len = 0;
+  emit(p, &b, 1);
+}
+
+static void save(const char* dir, const char* file, const program* p) {
+  write_seed(dir, file, p->bytes, p->len, NULL, 0);
+}
+
+static void mutate_seeds(const char* dir) {
+  program p;
+  start(&p, 0); /* capacity 64 */
+  read_step(&p);
+  commit_step(&p, 3);
+  read_step(&p);
+  reopen_step(&p);
+  wait_step(&p);
+  save(dir, "read_commit_read", &p);
+
+  start(&p, 4);
+  poke64(&p, slot_at(4, 0), 1); /* slot 0's seq odd: the slot the next commit writes */
+  read_step(&p);
+  commit_step(&p, 9);
+  read_step(&p);
+  save(dir, "poke_seq_odd", &p);
+
+  start(&p, 4);
+  commit_step(&p, 1);
+  poke64(&p, slot_at(4, 0), 3); /* now the current slot's seq: readers say E_CORRUPT */
+  read_step(&p);
+  commit_step(&p, 2);
+  read_step(&p);
+  save(dir, "poke_current_seq_odd", &p);
+
+  start(&p, 10);
+  poke64(&p, VERSION_AT, UINT64_MAX);
+  read_step(&p);
+  commit_step(&p, 1);
+  commit_step(&p, 2);
+  read_step(&p);
+  read_step(&p);
+  reopen_step(&p);
+  save(dir, "regress-commit-after-last-version", &p);
+
+  start(&p, 10);
+  poke64(&p, VERSION_AT, UINT64_MAX - 3);
+  commit_at_step(&p, 9, 1);
+  read_step(&p);
+  commit_at_step(&p, 0, 1);
+  commit_step(&p, 1);
+  save(dir, "jump_to_last_version", &p);
+
+  start(&p, 2);
+  commit_at_step(&p, 9, 2);
+  read_step(&p);
+  commit_step(&p, 3);
+  commit_at_step(&p, 0, 4);
+  commit_at_step(&p, 200, 0);
+  reopen_step(&p);
+  wait_step(&p);
+  save(dir, "jump_commits", &p);
+
+  start(&p, 2);
+  commit_step(&p, 3);
+  poke64(&p, slot_at(2, 0) + 16, 0xffff); /* the current slot's length */
+  read_step(&p);
+  reopen_step(&p);
+  commit_step(&p, 40);
+  read_step(&p);
+  save(dir, "poke_length", &p);
+
+  start(&p, 3);
+  poke64(&p, CURRENT_SLOT_AT, 7);
+  read_step(&p);
+  commit_step(&p, 1);
+  read_step(&p);
+  save(dir, "poke_current_slot_7", &p);
+
+  start(&p, 3);
+  commit_step(&p, 1);
+  poke64(&p, CURRENT_SLOT_AT, 1); /* back to the older state's slot: the index lags */
+  read_step(&p);
+  reopen_step(&p);
+  commit_at_step(&p, 4, 2);
+  read_step(&p);
+  save(dir, "poke_current_slot_lags", &p);
+
+  start(&p, 1);
+  poke8(&p, (uint16_t)offsetof(shmstate_header_fixed, capacity), 7); /* checksum disagrees */
+  reopen_step(&p);
+  reseal_step(&p);
+  reopen_step(&p);
+  commit_step(&p, 1);
+  read_step(&p);
+  save(dir, "poke_header", &p);
+
+  start(&p, 1);
+  poke64(&p, REGION_AT(2) + 8, slot_at(1, 0) + 64); /* SLOT1 over SLOT0 */
+  reseal_step(&p);
+  reopen_step(&p);
+  read_step(&p);
+  commit_step(&p, 2);
+  read_step(&p);
+  save(dir, "poke_region_overlap_reseal", &p);
+
+  start(&p, 1);
+  poke64(&p, REGION_COUNT_AT, 9);
+  reseal_step(&p);
+  reopen_step(&p);
+  poke64(&p, COMPAT_AT, 1ull << 9); /* a compatible feature bit */
+  poke64(&p, REGION_COUNT_AT, 3);
+  reseal_step(&p);
+  reopen_step(&p);
+  poke64(&p, INCOMPAT_AT, 1ull << 3); /* an incompatible one */
+  reseal_step(&p);
+  reopen_step(&p);
+  save(dir, "poke_features_reseal", &p);
 }
 
 int main(int argc, char** argv) {
@@ -66,23 +319,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s <segment_bytes corpus dir> <mutate corpus dir>\n", argv[0]);
     return 2;
   }
-  segment_seed(argv[1], 64, 0, 0);
-  segment_seed(argv[1], 64, 64, 3);
-  segment_seed(argv[1], 1000, 900, 2);
-  segment_seed(argv[1], 4096, 3000, 5);
-  /* Step programs: capacity byte, then opcodes (see fuzz_mutate_between_reads.c). */
-  static const unsigned char read_commit_read[] = {0, 2, 3, 3, 2, 4, 5};
-  static const unsigned char poke_seq_odd[] = {4, 1, 0x00, 0x10, 1, 0, 0, 0,
-                                               0, 0, 0,    0,    2, 3, 9, 2};
-  static const unsigned char poke_version[] = {
-      10, 1, 0x80, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 3, 1, 3, 2, 2, 4};
-  static const unsigned char poke_length[] = {2, 3, 5, 1, 0x50, 0x11, 0xff, 0xff, 0, 0,
-                                              0, 0, 0, 0, 2,    4,    3,    40,   2};
-  static const unsigned char poke_header[] = {1, 0, 16, 0, 7, 4, 0, 8, 0, 9, 4, 2, 3, 1, 2};
-  write_seed(argv[2], "read_commit_read", read_commit_read, sizeof read_commit_read, NULL, 0);
-  write_seed(argv[2], "poke_seq_odd", poke_seq_odd, sizeof poke_seq_odd, NULL, 0);
-  write_seed(argv[2], "poke_version", poke_version, sizeof poke_version, NULL, 0);
-  write_seed(argv[2], "poke_length", poke_length, sizeof poke_length, NULL, 0);
-  write_seed(argv[2], "poke_header", poke_header, sizeof poke_header, NULL, 0);
+  segment_bytes_seeds(argv[1]);
+  mutate_seeds(argv[2]);
   return 0;
 }

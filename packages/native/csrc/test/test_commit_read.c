@@ -153,6 +153,90 @@ static void lock_timeout_is_e_timeout_and_never_steals(void) {
   shmstate_segment_close(seg);
 }
 
+/* The published version and payload of `seg` are `version` and `want`. */
+static int reads_as(shmstate_segment* seg, uint64_t version, const char* want) {
+  shmstate_error err;
+  char buf[64];
+  size_t len = 0;
+  uint64_t v = 0;
+  int rc = shmstate_segment_read(seg, buf, sizeof buf, &len, &v, &err);
+  return CHECKF(
+      rc == SHMSTATE_OK && v == version && len == strlen(want) && memcmp(buf, want, len) == 0,
+      "read %s v%llu (%zu bytes), wanted v%llu \"%s\": %s", shmstate_code_name(rc),
+      (unsigned long long)v, len, (unsigned long long)version, want, err.message);
+}
+
+static void commit_at_jumps_to_the_given_version(void) {
+  shmstate_segment* seg = make("jump", 64);
+  if (seg == NULL) return;
+  shmstate_error err;
+  uint64_t v = 0;
+  CHECK_OK(shmstate_segment_commit(seg, "a", 1, 0, &v, &err), &err);
+  CHECK(v == 2);
+  CHECK_OK(shmstate_segment_commit_at(seg, "b", 1, 0, 12, &v, &err), &err);
+  CHECK(v == 12 && shmstate_segment_version(seg) == 12);
+  CHECK(reads_as(seg, 12, "b"));
+  /* Twice in a row: each jump writes the slot the previous one did not. */
+  CHECK_OK(shmstate_segment_commit_at(seg, "c", 1, 12, 22, &v, &err), &err);
+  CHECK(v == 22 && reads_as(seg, 22, "c"));
+  /* Ordinary commits carry on from the jump, adding 1; a jump of one is a commit too. */
+  CHECK_OK(shmstate_segment_commit(seg, "d", 1, 0, &v, &err), &err);
+  CHECK(v == 23 && reads_as(seg, 23, "d"));
+  CHECK_OK(shmstate_segment_commit_at(seg, "e", 1, 0, 24, &v, &err), &err);
+  CHECK(v == 24 && reads_as(seg, 24, "e"));
+  shmstate_stats st;
+  CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
+  CHECK(st.commits == 6 && st.version == 24);
+  shmstate_segment_close(seg);
+}
+
+static void commit_at_refuses_a_version_not_above_the_current_one(void) {
+  shmstate_segment* seg = make("jumpback", 64);
+  if (seg == NULL) return;
+  shmstate_error err;
+  uint64_t v = 0;
+  CHECK_OK(shmstate_segment_commit_at(seg, "a", 1, 0, 10, &v, &err), &err);
+  static const uint64_t refused[] = {10, 9, 1};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    v = 0;
+    CHECK_CODE(shmstate_segment_commit_at(seg, "x", 1, 0, refused[i], &v, &err),
+               SHMSTATE_E_CONFLICT, &err);
+    CHECK(v == 0);
+    CHECKF(harness_contains(err.message, "current version 10") &&
+               harness_contains(err.message, "never go backwards"),
+           "%s", err.message);
+  }
+  CHECK(reads_as(seg, 10, "a"));
+  shmstate_segment_close(seg);
+}
+
+static void commit_at_version_0_is_e_invalid(void) {
+  shmstate_segment* seg = make("jump0", 64);
+  if (seg == NULL) return;
+  shmstate_error err;
+  uint64_t v = 7;
+  CHECK_CODE(shmstate_segment_commit_at(seg, "x", 1, 0, 0, &v, &err), SHMSTATE_E_INVALID, &err);
+  CHECK(v == 7);
+  CHECKF(harness_contains(err.message, "version is 0"), "%s", err.message);
+  CHECK(reads_as(seg, 1, "{}"));
+  shmstate_segment_close(seg);
+}
+
+static void commit_at_honours_the_expected_version(void) {
+  shmstate_segment* seg = make("jumpcas", 64);
+  if (seg == NULL) return;
+  shmstate_error err;
+  uint64_t v = 0;
+  CHECK_CODE(shmstate_segment_commit_at(seg, "x", 1, 5, 50, &v, &err), SHMSTATE_E_CONFLICT, &err);
+  CHECKF(harness_contains(err.message, "expected version 5"), "%s", err.message);
+  CHECK_OK(shmstate_segment_commit_at(seg, "y", 1, 1, 50, &v, &err), &err);
+  CHECK(v == 50 && reads_as(seg, 50, "y"));
+  shmstate_stats st;
+  CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
+  CHECK(st.conflicts == 1);
+  shmstate_segment_close(seg);
+}
+
 int main(void) {
   static const test_case cases[] = {
       {"commit then read round-trips every length", commit_then_read_round_trips},
@@ -164,6 +248,12 @@ int main(void) {
       {"commits from two handles interleave", commits_from_two_handles_interleave},
       {"a held writer lock gives E_TIMEOUT, never stolen",
        lock_timeout_is_e_timeout_and_never_steals},
+      {"commit_at jumps to the given version; commits carry on from it",
+       commit_at_jumps_to_the_given_version},
+      {"commit_at a version not above the current one is E_CONFLICT",
+       commit_at_refuses_a_version_not_above_the_current_one},
+      {"commit_at version 0 is E_INVALID", commit_at_version_0_is_e_invalid},
+      {"commit_at honours the expected version", commit_at_honours_the_expected_version},
   };
   return harness_run("commit_read", cases, sizeof cases / sizeof cases[0]);
 }

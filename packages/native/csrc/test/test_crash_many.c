@@ -1,12 +1,14 @@
 /*
  * The long crash run of the reliability suite: SHMSTATE_CRASH_ITERATIONS writers (default
  * 900) killed with SIGKILL while they hold the writer lock, cycling through every crash
- * point of a commit (test hooks) with every seventh kill an external one at a random
- * time. A reader process validates every state it sees throughout: committed versions
- * only, never backwards, each payload self-verifying and the one committed under its
- * version. After each kill the next writer commits within 100 ms (the recovery figure).
- * With test_crash (250) and the Node and Python kill tests (50 each) the suite kills
- * writers well over 1,000 times.
+ * point of a commit (test hooks) with one kill in SHMSTATE_CRASH_STEP_COUNT an external
+ * one at a random time. Every other cycle the writers commit at a given version
+ * (shmstate_segment_commit_at, jumping 1 to 8 ahead), so every crash point is hit by both
+ * kinds of commit. Two reader processes validate every state they see throughout:
+ * committed versions only, never backwards, each payload self-verifying and the one
+ * committed under its version. After each kill the next writer commits the version it
+ * asks for within 100 ms (the recovery figure). With test_crash (550) and the Node and
+ * Python kill tests (50 each) the suite kills writers well over 1,000 times.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,12 +21,14 @@
 #include "internal.h"
 
 #define CAPACITY 2048u
-#define MAX_VERSIONS (1u << 20)
+#define MAX_VERSIONS (1u << 23) /* jumps use versions fast: room for ~40000 iterations */
 #define RECOVERY_BUDGET_NS (100 * 1000000LL)
+#define READERS 2
+#define MAX_JUMP 8
 
 typedef struct shared_log {
   uint32_t committed[MAX_VERSIONS]; /* token whose commit of v returned OK, or tried v */
-  volatile int stop_reader;
+  volatile int stop_readers;
   uint64_t reads, violations;
   char first_violation[160];
 } shared_log;
@@ -40,19 +44,27 @@ static size_t build(unsigned char* buf, uint64_t version, uint32_t token) {
   return len;
 }
 
-static int commit_as(shmstate_segment* seg, shared_log* log, uint32_t token, uint64_t* out,
-                     shmstate_error* err) {
+/* The version a writer asks for after `current`: the next one, or (jump) 1 to MAX_JUMP
+ * ahead, varied by writer and version. */
+static uint64_t next_version(uint64_t current, uint32_t token, int jump) {
+  if (!jump) return current + 1;
+  return current + 1 + (current * 2654435761u + token) % MAX_JUMP;
+}
+
+static int commit_as(shmstate_segment* seg, shared_log* log, uint32_t token, int jump,
+                     uint64_t* out, shmstate_error* err) {
   unsigned char buf[CAPACITY];
   uint64_t current = shmstate_segment_version(seg);
-  if (current + 1 >= MAX_VERSIONS)
-    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out of versions");
-  size_t len = build(buf, current + 1, token);
-  __atomic_store_n(&log->committed[current + 1], token, __ATOMIC_SEQ_CST);
+  uint64_t next = next_version(current, token, jump);
+  if (next >= MAX_VERSIONS) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out of versions");
+  size_t len = build(buf, next, token);
+  __atomic_store_n(&log->committed[next], token, __ATOMIC_SEQ_CST);
+  if (jump) return shmstate_segment_commit_at(seg, buf, len, current, next, out, err);
   return shmstate_segment_commit(seg, buf, len, current, out, err);
 }
 
 static void violation(shared_log* log, const char* what, uint64_t version) {
-  if (log->violations++ == 0) {
+  if (__atomic_fetch_add(&log->violations, 1, __ATOMIC_SEQ_CST) == 0) {
     snprintf(log->first_violation, sizeof log->first_violation, "%s (version %llu)", what,
              (unsigned long long)version);
   }
@@ -64,7 +76,7 @@ static void reader_main(const char* name, shared_log* log) {
   if (shmstate_segment_open(name, &seg, &err) != SHMSTATE_OK) _exit(1);
   unsigned char buf[CAPACITY], want[CAPACITY];
   uint64_t last = 0;
-  while (!__atomic_load_n(&log->stop_reader, __ATOMIC_SEQ_CST)) {
+  while (!__atomic_load_n(&log->stop_readers, __ATOMIC_SEQ_CST)) {
     size_t len = 0;
     uint64_t version = 0;
     int rc = shmstate_segment_read(seg, buf, sizeof buf, &len, &version, &err);
@@ -73,7 +85,7 @@ static void reader_main(const char* name, shared_log* log) {
       violation(log, err.message, version);
       continue;
     }
-    log->reads++;
+    __atomic_fetch_add(&log->reads, 1, __ATOMIC_RELAXED);
     if (version < last) violation(log, "version went backwards", version);
     last = version;
     if (version == 1) continue;
@@ -106,11 +118,14 @@ static void writers_killed_holding_the_lock_many_times(void) {
   if (seg == NULL) return;
   shared_log* log =
       mmap(NULL, sizeof *log, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  int reader = fork();
-  if (reader == 0) reader_main(name, log);
+  if (!CHECK(log != MAP_FAILED)) return;
+  int readers[READERS];
+  for (int r = 0; r < READERS; r++) {
+    if ((readers[r] = fork()) == 0) reader_main(name, log);
+  }
 
   long total = iterations();
-  long kills_at_steps[SHMSTATE_CRASH_STEP_COUNT] = {0}, random_kills = 0;
+  long kills_at_steps[SHMSTATE_CRASH_STEP_COUNT] = {0}, random_kills = 0, jump_kills = 0;
   int64_t worst_ns = 0, sum_ns = 0;
   uint32_t token = 1;
   int ok = 1;
@@ -118,20 +133,22 @@ static void writers_killed_holding_the_lock_many_times(void) {
   int64_t started = harness_now_ns();
   for (long i = 0; ok && i < total; i++) {
     uint32_t child_token = ++token;
-    int step = (int)(i % 7); /* 0: an external kill at a random time; 1..6: crash points */
+    /* 0: an external kill at a random time; 1..STEP_COUNT-1: the crash points. */
+    int step = (int)(i % SHMSTATE_CRASH_STEP_COUNT);
+    int jump = (int)(i / SHMSTATE_CRASH_STEP_COUNT % 2);
     int pid = fork();
     if (pid == 0) {
       uint64_t v;
       if (step == 0) {
         for (;;) {
-          if (commit_as(seg, log, child_token, &v, &err) != SHMSTATE_OK) _exit(2);
+          if (commit_as(seg, log, child_token, jump, &v, &err) != SHMSTATE_OK) _exit(2);
         }
       }
       for (long k = 0; k < i % 3; k++) {
-        if (commit_as(seg, log, child_token, &v, &err) != SHMSTATE_OK) _exit(2);
+        if (commit_as(seg, log, child_token, jump, &v, &err) != SHMSTATE_OK) _exit(2);
       }
       shmstate_test_set_crash_step(seg, step);
-      commit_as(seg, log, child_token, &v, &err);
+      commit_as(seg, log, child_token, jump, &v, &err);
       _exit(3); /* the crash point did not fire */
     }
     if (step == 0) {
@@ -143,33 +160,41 @@ static void writers_killed_holding_the_lock_many_times(void) {
       random_kills++;
     else
       kills_at_steps[step]++;
+    jump_kills += jump;
     uint64_t before = shmstate_segment_version(seg), got = 0;
+    uint32_t recovery_token = ++token;
+    uint64_t want = next_version(before, recovery_token, jump);
     int64_t t0 = harness_now_ns();
-    int rc = commit_as(seg, log, ++token, &got, &err);
+    int rc = commit_as(seg, log, recovery_token, jump, &got, &err);
     int64_t took = harness_now_ns() - t0;
     sum_ns += took;
     if (took > worst_ns) worst_ns = took;
-    ok &= CHECKF(rc == SHMSTATE_OK && got == before + 1, "recovery after iteration %ld: %s", i,
-                 err.message);
+    ok &= CHECKF(rc == SHMSTATE_OK && got == want, "recovery after iteration %ld: %s", i,
+                 rc == SHMSTATE_OK ? "not the version asked for" : err.message);
     ok &= CHECKF(took < RECOVERY_BUDGET_NS, "recovery took %lld us", (long long)(took / 1000));
   }
   double seconds = (double)(harness_now_ns() - started) / 1e9;
-  __atomic_store_n(&log->stop_reader, 1, __ATOMIC_SEQ_CST);
-  CHECK(harness_wait_child(reader) == 0);
+  __atomic_store_n(&log->stop_readers, 1, __ATOMIC_SEQ_CST);
+  for (int r = 0; r < READERS; r++) CHECK(harness_wait_child(readers[r]) == 0);
   CHECKF(log->violations == 0, "%llu violations, first: %s", (unsigned long long)log->violations,
          log->first_violation);
   CHECKF(log->reads > 0, "the reader made no progress");
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
   long at_steps = 0;
-  for (int s = 1; s < SHMSTATE_CRASH_STEP_COUNT; s++) at_steps += kills_at_steps[s];
+  for (int s = 1; s < SHMSTATE_CRASH_STEP_COUNT; s++) {
+    at_steps += kills_at_steps[s];
+    CHECKF(kills_at_steps[s] > 0 || total < SHMSTATE_CRASH_STEP_COUNT, "no kill at step %d", s);
+  }
   CHECKF((long)st.lock_recoveries >= at_steps, "%llu recoveries for %ld kills at crash points",
          (unsigned long long)st.lock_recoveries, at_steps);
   printf(
-      "    %ld kills: %ld at crash points (%ld per point), %ld random; %llu lock recoveries; "
-      "%llu reads validated, 0 torn; recovery mean %.2f ms, worst %.2f ms; %.1f s\n",
-      at_steps + random_kills, at_steps, kills_at_steps[1], random_kills,
-      (unsigned long long)st.lock_recoveries, (unsigned long long)log->reads,
+      "    %ld kills: %ld at crash points (%ld per point, %d points), %ld random, %ld of them "
+      "in commit_at; %llu lock recoveries; %llu reads validated, 0 torn; final version %llu; "
+      "recovery mean %.2f ms, worst %.2f ms; %.1f s\n",
+      at_steps + random_kills, at_steps, kills_at_steps[1], SHMSTATE_CRASH_STEP_COUNT - 1,
+      random_kills, jump_kills, (unsigned long long)st.lock_recoveries,
+      (unsigned long long)log->reads, (unsigned long long)st.version,
       (double)sum_ns / (double)(at_steps + random_kills) / 1e6, (double)worst_ns / 1e6, seconds);
   munmap(log, sizeof *log);
   shmstate_segment_close(seg);

@@ -52,7 +52,7 @@ static shmstate_doorbell* open_bell(shmstate_segment* seg) {
 }
 
 static unsigned state_of(shmstate_segment* seg, unsigned index) {
-  return (unsigned)(atomic_load(&seg->hdr->doorbells[index].control) & 3u);
+  return (unsigned)(atomic_load(&shmstate_doorbell_table(seg)[index].control) & 3u);
 }
 
 static void open_registers_and_arms(void) {
@@ -62,7 +62,8 @@ static void open_registers_and_arms(void) {
   if (bell == NULL) return;
   CHECK(stats_of(seg).doorbells == 1);
   CHECK(state_of(seg, 0) == SHMSTATE_DOORBELL_ARMED);
-  CHECK((uint32_t)(atomic_load(&seg->hdr->doorbells[0].control) >> 32) == (uint32_t)getpid());
+  CHECK((uint32_t)(atomic_load(&shmstate_doorbell_table(seg)[0].control) >> 32) ==
+        (uint32_t)getpid());
   CHECK(!readable(shmstate_doorbell_fd(bell), 0));
   shmstate_doorbell_close(bell);
   CHECK(stats_of(seg).doorbells == 0);
@@ -80,7 +81,7 @@ static void commits_ring_once_until_rearmed(void) {
   for (int i = 0; i < 5; i++) commit(seg);
   CHECK(readable(fd, 0));
   CHECK(state_of(seg, 0) == SHMSTATE_DOORBELL_DISARMED);
-  CHECK(atomic_load(&seg->hdr->doorbells[0].rings) == 1);
+  CHECK(atomic_load(&shmstate_doorbell_table(seg)[0].rings) == 1);
   shmstate_doorbell_drain(bell);
   CHECK(!readable(fd, 0));
   int rang = -1;
@@ -278,13 +279,13 @@ static void arm_reports_a_lost_entry(void) {
   commit(seg);
   /* What a writer in another network namespace does: it cannot reach the socket, so it
    * frees the entry (here by hand, with the next generation as a claim would leave). */
-  uint64_t control = atomic_load(&seg->hdr->doorbells[0].control);
-  atomic_store(&seg->hdr->doorbells[0].control, (control & 0xFFFFFFFCull) + 4);
+  uint64_t control = atomic_load(&shmstate_doorbell_table(seg)[0].control);
+  atomic_store(&shmstate_doorbell_table(seg)[0].control, (control & 0xFFFFFFFCull) + 4);
   shmstate_doorbell_drain(bell);
   CHECK_CODE(shmstate_doorbell_arm(bell, NULL, &err), SHMSTATE_E_CLOSED, &err);
   CHECK(harness_contains(err.message, "lost its entry"));
   shmstate_doorbell_close(bell); /* must not free the new tenant's entry */
-  CHECK((atomic_load(&seg->hdr->doorbells[0].control) & 0xFFFFFFFCull) ==
+  CHECK((atomic_load(&shmstate_doorbell_table(seg)[0].control) & 0xFFFFFFFCull) ==
         (control & 0xFFFFFFFCull) + 4);
   atomic_fetch_sub(&seg->hdr->doorbell_count, 1); /* undo the hand-made free's missing step */
   shmstate_segment_close(seg);

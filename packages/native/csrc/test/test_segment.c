@@ -62,7 +62,7 @@ static void create_then_open_reads_initial_as_version_1(void) {
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(b, &st, &err), &err);
   CHECK(st.version == 1 && st.commits == 1 && st.capacity == 100 && st.conflicts == 0);
-  CHECK(st.lock_recoveries == 0 && st.waiters == 0 && st.layout_version == 1);
+  CHECK(st.lock_recoveries == 0 && st.waiters == 0 && st.layout_version == 2);
   shmstate_segment_close(a);
   shmstate_segment_close(b);
 }
@@ -199,6 +199,125 @@ static void a_name_removed_during_the_init_wait_is_e_noent(void) {
   CHECK(harness_wait_child(pid) == 0);
 }
 
+static void create_at_starts_at_the_given_version(void) {
+  shmstate_error err;
+  shmstate_segment *a = NULL, *b = NULL;
+  const char* name = harness_name("createat");
+  const uint64_t start = 1000000007;
+  CHECK_OK(shmstate_segment_create_at(name, 64, 0, "s", 1, start, &a, &err), &err);
+  if (a == NULL) return;
+  CHECK(shmstate_segment_version(a) == start);
+  CHECK_OK(shmstate_segment_open(name, &b, &err), &err);
+  if (b == NULL) return;
+  char buf[64];
+  size_t len = 0;
+  uint64_t v = 0;
+  CHECK_OK(shmstate_segment_read(b, buf, sizeof buf, &len, &v, &err), &err);
+  CHECK(v == start && len == 1 && buf[0] == 's');
+  /* Ordinary commits still add exactly 1. */
+  CHECK_OK(shmstate_segment_commit(a, "t", 1, start, &v, &err), &err);
+  CHECK(v == start + 1);
+  CHECK_OK(shmstate_segment_read(b, buf, sizeof buf, &len, &v, &err), &err);
+  CHECK(v == start + 1 && len == 1 && buf[0] == 't');
+  shmstate_segment_close(a);
+  shmstate_segment_close(b);
+}
+
+static void create_at_version_0_is_e_invalid(void) {
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  const char* name = harness_name("createat0");
+  CHECK_CODE(shmstate_segment_create_at(name, 64, 0, NULL, 0, 0, &seg, &err), SHMSTATE_E_INVALID,
+             &err);
+  CHECK(seg == NULL);
+  CHECKF(harness_contains(err.message, "initial version is 0"), "%s", err.message);
+  CHECK_CODE(shmstate_segment_open(name, &seg, &err), SHMSTATE_E_NOENT, &err);
+}
+
+static void open_or_create_at_uses_the_version_only_when_it_creates(void) {
+  shmstate_error err;
+  shmstate_segment *a = NULL, *b = NULL;
+  int created = -1;
+  const char* name = harness_name("oocat");
+  CHECK_OK(shmstate_segment_open_or_create_at(name, 64, 0, "1", 1, 500, &a, &created, &err), &err);
+  CHECK(created == 1);
+  if (a == NULL) return;
+  CHECK(shmstate_segment_version(a) == 500);
+  CHECK_OK(shmstate_segment_open_or_create_at(name, 64, 0, "2", 1, 9000, &b, &created, &err), &err);
+  CHECK(created == 0);
+  if (b == NULL) return;
+  char buf[64];
+  size_t len = 0;
+  uint64_t v = 0;
+  CHECK_OK(shmstate_segment_read(b, buf, sizeof buf, &len, &v, &err), &err);
+  CHECK(v == 500 && len == 1 && buf[0] == '1');
+  shmstate_segment_close(a);
+  shmstate_segment_close(b);
+}
+
+/* A child process opens `name` and writes its store id into *out (0 on failure). */
+static void store_id_seen_by_another_process(const char* name, uint64_t* out) {
+  *out = 0;
+  int pid = fork();
+  if (pid == 0) {
+    shmstate_error err;
+    shmstate_segment* seg = NULL;
+    if (shmstate_segment_open(name, &seg, &err) != SHMSTATE_OK) _exit(1);
+    __atomic_store_n(out, shmstate_segment_store_id(seg), __ATOMIC_SEQ_CST);
+    shmstate_segment_close(seg);
+    _exit(0);
+  }
+  CHECK(harness_wait_child(pid) == 0);
+}
+
+static void a_recreated_name_has_another_store_id(void) {
+  shmstate_error err;
+  shmstate_segment *first = NULL, *second = NULL;
+  const char* name = harness_name("storeid");
+  uint64_t* seen = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (!CHECK(seen != MAP_FAILED)) return;
+  CHECK_OK(shmstate_segment_create(name, 64, 0, NULL, 0, &first, &err), &err);
+  if (first == NULL) return;
+  uint64_t id1 = shmstate_segment_store_id(first);
+  CHECK(id1 != 0);
+  store_id_seen_by_another_process(name, &seen[0]);
+  CHECK(seen[0] == id1);
+  CHECK_OK(shmstate_segment_unlink(name, &err), &err);
+  CHECK_OK(shmstate_segment_create(name, 64, 0, NULL, 0, &second, &err), &err);
+  if (second == NULL) return;
+  uint64_t id2 = shmstate_segment_store_id(second);
+  CHECKF(id2 != 0 && id2 != id1, "store ids %llx then %llx", (unsigned long long)id1,
+         (unsigned long long)id2);
+  store_id_seen_by_another_process(name, &seen[1]);
+  CHECK(seen[1] == id2);
+  /* The first handle still maps the unlinked store, and keeps its id. */
+  CHECK(shmstate_segment_store_id(first) == id1);
+  munmap(seen, 4096);
+  shmstate_segment_close(first);
+  shmstate_segment_close(second);
+}
+
+static void stats_report_the_store_id_and_flags(void) {
+  shmstate_error err;
+  shmstate_segment *a = NULL, *b = NULL;
+  const char* name = harness_name("statsid");
+  CHECK_OK(shmstate_segment_create(name, 64, 0, NULL, 0, &a, &err), &err);
+  CHECK_OK(shmstate_segment_open(name, &b, &err), &err);
+  if (a == NULL || b == NULL) {
+    shmstate_segment_close(a);
+    shmstate_segment_close(b);
+    return;
+  }
+  shmstate_stats st;
+  CHECK_OK(shmstate_segment_stats(b, &st, &err), &err);
+  CHECK(st.store_id != 0);
+  CHECK(st.store_id == shmstate_segment_store_id(b));
+  CHECK(st.store_id == shmstate_segment_store_id(a));
+  CHECK(st.flags == 0); /* none assigned yet */
+  shmstate_segment_close(a);
+  shmstate_segment_close(b);
+}
+
 static void close_of_null_is_fine(void) {
   shmstate_segment_close(NULL);
   CHECK(1);
@@ -217,6 +336,15 @@ int main(void) {
       {"create: checks capacity, size, mode and name", create_checks_its_arguments},
       {"open: a name removed during the init wait is E_NOENT",
        a_name_removed_during_the_init_wait_is_e_noent},
+      {"create_at: reads give the given version, the next commit adds 1",
+       create_at_starts_at_the_given_version},
+      {"create_at: version 0 is E_INVALID", create_at_version_0_is_e_invalid},
+      {"open_or_create_at: the version applies only when it creates",
+       open_or_create_at_uses_the_version_only_when_it_creates},
+      {"store id: unlinked and created again, another id, seen by a new opener",
+       a_recreated_name_has_another_store_id},
+      {"stats: store_id equals shmstate_segment_store_id; flags 0",
+       stats_report_the_store_id_and_flags},
       {"close: NULL is fine", close_of_null_is_fine},
   };
   return harness_run("segment", cases, sizeof cases / sizeof cases[0]);

@@ -5,8 +5,9 @@
  * Every payload is self-verifying: its length and every byte follow from its version and
  * the id of the writer that committed it, so a reader detects any mix of two payloads, a
  * wrong length or a version whose payload is not its own. Writers commit with
- * compare-and-set against the version they built the payload for. Readers also check that
- * versions never go backwards. A violation is any of those, or a read error.
+ * compare-and-set against the version they built the payload for; one commit in JUMP_EVERY
+ * is a commit at a given version (shmstate_segment_commit_at) 2 to 5 ahead. Readers also
+ * check that versions never go backwards. A violation is any of those, or a read error.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +20,12 @@
 
 #define WRITERS 2
 #define READERS 2
+#define JUMP_EVERY 4
 
 typedef struct counters {
   uint64_t commits[WRITERS];
+  uint64_t jumps[WRITERS];    /* commits made with commit_at */
+  uint64_t advanced[WRITERS]; /* versions the writer's commits moved the store on by */
   uint64_t conflicts[WRITERS];
   uint64_t reads[READERS];
   uint64_t distinct[READERS]; /* reads that saw a newer version than the reader's last */
@@ -88,14 +92,20 @@ static void writer_main(const char* name, int id, size_t size, int64_t deadline,
     _exit(1);
   }
   unsigned char* buf = malloc(size);
-  while (harness_now_ns() < deadline) {
+  for (uint64_t attempt = 0; harness_now_ns() < deadline; attempt++) {
+    /* The version this attempt asks for: the next one, or a jump 2 to 5 ahead. */
+    int jump = attempt % JUMP_EVERY == JUMP_EVERY - 1;
     uint64_t current = shmstate_segment_version(seg), got = 0;
-    size_t len = length_for(current + 1, size);
-    build(buf, current + 1, (uint64_t)id, len);
-    int rc = shmstate_segment_commit(seg, buf, len, current, &got, &err);
+    uint64_t next = current + (jump ? 2 + attempt / JUMP_EVERY % 4 : 1);
+    size_t len = length_for(next, size);
+    build(buf, next, (uint64_t)id, len);
+    int rc = jump ? shmstate_segment_commit_at(seg, buf, len, current, next, &got, &err)
+                  : shmstate_segment_commit(seg, buf, len, current, &got, &err);
     if (rc == SHMSTATE_OK) {
       c->commits[id]++;
-      if (got != current + 1) note(c, READERS + id, "commit returned a skipped version", got);
+      c->jumps[id] += jump;
+      c->advanced[id] += got - current;
+      if (got != next) note(c, READERS + id, "commit returned another version", got);
     } else if (rc == SHMSTATE_E_CONFLICT) {
       c->conflicts[id]++;
     } else {
@@ -159,12 +169,15 @@ static void stress(size_t size, const char* tag) {
   }
   for (int i = 0; i < WRITERS + READERS; i++) CHECK(harness_wait_child(pids[i]) == 0);
 
-  uint64_t commits = 0;
+  uint64_t commits = 0, advanced = 0;
   for (int i = 0; i < WRITERS; i++) {
-    printf("    %s writer %d: %llu commits, %llu conflicts\n", tag, i,
-           (unsigned long long)c->commits[i], (unsigned long long)c->conflicts[i]);
+    printf("    %s writer %d: %llu commits (%llu with commit_at), %llu conflicts\n", tag, i,
+           (unsigned long long)c->commits[i], (unsigned long long)c->jumps[i],
+           (unsigned long long)c->conflicts[i]);
     commits += c->commits[i];
+    advanced += c->advanced[i];
     CHECK(c->commits[i] > 0);
+    CHECK(c->jumps[i] > 0);
   }
   for (int i = 0; i < READERS; i++) {
     printf("    %s reader %d: %llu reads (%llu newer versions), %llu E_BUSY\n", tag, i,
@@ -178,11 +191,13 @@ static void stress(size_t size, const char* tag) {
            i < READERS ? "reader" : "writer", i < READERS ? i : i - READERS,
            (unsigned long long)c->violations[i], c->first_violation[i]);
   }
-  /* No holes: every version from 2 to the last was committed by exactly one commit. */
+  /* No holes: the store moved on by exactly what the successful commits asked for, each
+   * counted once. */
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
-  CHECKF(st.version == 1 + commits, "version %llu after %llu commits",
-         (unsigned long long)st.version, (unsigned long long)commits);
+  CHECKF(st.version == 1 + advanced && st.commits == 1 + commits,
+         "version %llu after %llu commits that moved it on by %llu", (unsigned long long)st.version,
+         (unsigned long long)commits, (unsigned long long)advanced);
   printf("    %s: %.1f s, %llu violations\n", tag, seconds,
          (unsigned long long)(c->violations[0] + c->violations[1] + c->violations[2] +
                               c->violations[3]));

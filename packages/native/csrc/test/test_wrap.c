@@ -15,8 +15,8 @@
 #include "raw_segment.h"
 
 #define CAPACITY 64u
-#define VERSION_AT 128u
-#define FUTEX_AT 192u
+#define VERSION_AT 576u
+#define FUTEX_AT 640u
 #define SLOT0 4096u
 #define SLOT1 (4096u + 64u + 64u)
 #define SLOT_AT(i) ((i) ? SLOT1 : SLOT0)
@@ -42,7 +42,7 @@ static void versions_count_up_to_the_last_u64(void) {
   CHECK_OK(shmstate_segment_commit(seg, "b", 1, 0, NULL, &err), &err); /* v2 in slot 0 */
   raw_segment raw;
   if (!CHECK(raw_open(name, &raw) == 0)) return;
-  const uint64_t start = UINT64_MAX - 5; /* even: slot 0 */
+  const uint64_t start = UINT64_MAX - 5; /* into slot 0, which holds v2 and is current */
   raw_put_u64(&raw, SLOT0 + 8, start);
   raw_put_u64(&raw, VERSION_AT, start);
   CHECK_OK(shmstate_segment_open(name, &reader, &err), &err);
@@ -67,6 +67,28 @@ static void versions_count_up_to_the_last_u64(void) {
   CHECK(read_back(reader, UINT64_MAX, payload));
   raw_close(&raw);
   shmstate_segment_close(reader);
+  shmstate_segment_close(seg);
+}
+
+static void a_jump_to_the_last_u64_leaves_plain_commits_refused(void) {
+  const char* name = harness_name("jumpwrap");
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  CHECK_OK(shmstate_segment_create(name, CAPACITY, 0, "a", 1, &seg, &err), &err);
+  if (seg == NULL) return;
+  uint64_t got = 0;
+  CHECK_OK(shmstate_segment_commit_at(seg, "z", 1, 1, UINT64_MAX, &got, &err), &err);
+  CHECK(got == UINT64_MAX && read_back(seg, UINT64_MAX, "z"));
+  /* A plain commit after 2^64-1 is E_LIMIT exactly as when counted up to it; a jump to the
+   * same version is E_CONFLICT (not above the current one). Neither changes the state. */
+  got = 1;
+  CHECK_CODE(shmstate_segment_commit(seg, "w", 1, 0, &got, &err), SHMSTATE_E_LIMIT, &err);
+  CHECKF(harness_contains(err.message, "2^64-1"), "%s", err.message);
+  CHECK(got == 1);
+  CHECK_CODE(shmstate_segment_commit_at(seg, "w", 1, 0, UINT64_MAX, &got, &err),
+             SHMSTATE_E_CONFLICT, &err);
+  CHECK(got == 1);
+  CHECK(read_back(seg, UINT64_MAX, "z"));
   shmstate_segment_close(seg);
 }
 
@@ -178,6 +200,8 @@ int main(void) {
   static const test_case cases[] = {
       {"versions count up to 2^64-1; one more commit is refused (E_LIMIT)",
        versions_count_up_to_the_last_u64},
+      {"a jump to 2^64-1 leaves plain commits refused (E_LIMIT) and jumps E_CONFLICT",
+       a_jump_to_the_last_u64_leaves_plain_commits_refused},
       {"slot seqs wrap past 2^64-1 without a torn read", slot_seq_wraps_without_a_torn_read},
       {"the futex word wraps past 2^32-1 and waiters still wake",
        futex_word_wraps_and_waiters_still_wake},
