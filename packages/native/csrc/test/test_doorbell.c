@@ -291,6 +291,39 @@ static void arm_reports_a_lost_entry(void) {
   shmstate_segment_close(seg);
 }
 
+/* A delivery turn delivers again while commits land during a delivery, at most
+ * SHMSTATE_DOORBELL_DELIVERIES_PER_TURN times, and stops at once when nothing new landed. */
+static void a_turn_delivers_again_while_commits_land_bounded(void) {
+  shmstate_segment* seg = make("turn");
+  if (seg == NULL) return;
+  shmstate_error err;
+  shmstate_doorbell* bell = open_bell(seg);
+  if (bell == NULL) return;
+  commit(seg);
+  CHECK(readable(shmstate_doorbell_fd(bell), 0));
+  shmstate_doorbell_turn_begin(bell);
+  int deliveries = 1;
+  /* Every "delivery" is followed by a commit, as if one landed while JS ran. */
+  for (;;) {
+    commit(seg);
+    if (!shmstate_doorbell_turn_again(bell)) break;
+    deliveries++;
+  }
+  CHECK(deliveries == SHMSTATE_DOORBELL_DELIVERIES_PER_TURN);
+  int rang = -1;
+  CHECK_OK(shmstate_doorbell_turn_end(bell, &rang, &err), &err);
+  CHECK(rang == 1); /* the last commit came after the mark: the turn's end rings again */
+  CHECK(readable(shmstate_doorbell_fd(bell), 0));
+  /* A quiet turn: one delivery, nothing new, no ring. */
+  shmstate_doorbell_turn_begin(bell);
+  CHECK(!shmstate_doorbell_turn_again(bell));
+  CHECK_OK(shmstate_doorbell_turn_end(bell, &rang, &err), &err);
+  CHECK(rang == 0);
+  CHECK(!readable(shmstate_doorbell_fd(bell), 0));
+  shmstate_doorbell_close(bell);
+  shmstate_segment_close(seg);
+}
+
 int main(void) {
   static const test_case cases[] = {
       {"open registers and arms one entry; close frees it", open_registers_and_arms},
@@ -310,6 +343,8 @@ int main(void) {
       {"a full table reclaims dead entries, then refuses with E_LIMIT",
        a_full_table_reclaims_the_dead_then_refuses},
       {"arm reports an entry that was taken away", arm_reports_a_lost_entry},
+      {"a delivery turn delivers again while commits land, bounded",
+       a_turn_delivers_again_while_commits_land_bounded},
   };
   return harness_run("doorbell", cases, sizeof cases / sizeof cases[0]);
 }
