@@ -7,6 +7,7 @@ Used by bench/throughput_python.py and bench/scaling_python.py."""
 
 from benchlib import time_interleaved, time_loop
 from payload import make_state
+
 from shmstate import Store, _native
 from shmstate.codec import decode, encode
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
 from payload import make_state
+
 from shmstate import Store, _native, encode
 
 ACK_TIMEOUT = 10.0

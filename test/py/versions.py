@@ -1,11 +1,11 @@
 """Version and store-id steps of test/versions.any-to-any.test.ts, one per invocation:
 
-  create-at NAME VERSION   creates NAME at VERSION ({"n": 0}), prints {"version", "storeId"}
-  jump NAME VERSION        commits {"n": VERSION} at exactly VERSION (the mirror path),
-                           prints {"version", "storeId"}
-  snapshot NAME            prints {"version", "state", "storeId"}
-  watch NAME FINAL         prints "ready", then {"version", "missed", "storeId"} per change
-                           until FINAL
+create-at NAME VERSION   creates NAME at VERSION ({"n": 0}), prints {"version", "storeId"}
+jump NAME VERSION        commits {"n": VERSION} at exactly VERSION (the mirror path),
+                         prints {"version", "storeId"}
+snapshot NAME            prints {"version", "state", "storeId"}
+watch NAME FINAL         prints "ready", then {"version", "missed", "storeId"} per change
+                         until FINAL
 """
 
 import json

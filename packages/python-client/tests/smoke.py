@@ -7,12 +7,12 @@ Used where pytest is not installed (Python 3.10): `python tests/smoke.py`.
 
 from __future__ import annotations
 
-import os
 import queue
 import sys
 import threading
 import time
 
+from helpers import shm_path, unique_name
 from shmstate import (
     Change,
     ShmStateClosed,
@@ -31,7 +31,7 @@ def check(condition: object, what: str) -> None:
 
 
 def main() -> None:
-    name = f"smoke-{os.getpid()}-{time.monotonic_ns()}"
+    name = unique_name("smoke")
     store = Store.create(name, initial={"n": 0})
     try:
         check(store.snapshot() == (1, {"n": 0}), "initial snapshot")
@@ -84,7 +84,7 @@ def main() -> None:
         pass
     else:
         raise AssertionError("get() after close must raise ShmStateClosed")
-    check(not os.path.exists(f"/dev/shm/shmstate.{name}"), "unlinked")
+    check(not shm_path(name).exists(), "unlinked")
     print("smoke ok")
 
 

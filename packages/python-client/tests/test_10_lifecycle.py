@@ -8,9 +8,10 @@ import re
 import stat
 
 import pytest
-from conftest import shm_path, unique_name
 
+from helpers import shm_path, unique_name
 from shmstate import (
+    DEFAULT_CAPACITY,
     ShmStateClosed,
     ShmStateExists,
     ShmStateInvalid,
@@ -136,6 +137,16 @@ def test_raw_segment_close_is_idempotent_and_later_calls_raise_closed(name):
             call()
 
 
+def test_the_default_capacity_is_1_mib_as_in_node(name):
+    assert DEFAULT_CAPACITY == 1 << 20
+    with Store.create(name) as store:
+        assert store.capacity == 1 << 20
+        assert store.stats()["capacity"] == 1 << 20
+    Store.unlink(name)
+    with Store.open_or_create(name) as store:
+        assert store.capacity == 1 << 20
+
+
 def test_capacity_below_the_minimum_is_invalid(name):
     with pytest.raises(ShmStateInvalid) as caught:
         Store.create(name, capacity=_native.CAPACITY_MIN - 1)
@@ -160,12 +171,23 @@ def test_open_or_create_at_a_version_starts_there_when_it_creates(name):
         assert second.snapshot() == (7, {"n": 0})
 
 
-@pytest.mark.parametrize("bad", [0, -1, True, 1.0, "1", None, 2**53])
-def test_a_start_version_below_1_beyond_2_53_or_not_an_int_is_invalid(name, bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (0, "initial version is 0; versions start at 1 or later (E_INVALID)"),  # the core's
+        (-1, "version must be an int >= 0, got -1 (E_INVALID)"),
+        (True, "version must be an int, got True (E_INVALID)"),
+        (1.0, "version must be an int, got 1.0 (E_INVALID)"),
+        ("1", "version must be an int, got '1' (E_INVALID)"),
+        (None, "version must be an int, got None (E_INVALID)"),
+        (2**53, "version is 9007199254740992; it must be in [1, 9007199254740991] (E_INVALID)"),
+    ],
+)
+def test_a_start_version_below_1_beyond_2_53_or_not_an_int_is_invalid(name, bad, message):
     with pytest.raises(ShmStateInvalid) as caught:
         Store.create(name, version=bad)
     assert caught.value.code == "E_INVALID"
-    assert f"version is {bad!r}" in str(caught.value)
+    assert str(caught.value) == message
     assert not shm_path(name).exists()
 
 

@@ -134,3 +134,73 @@ def test_stats_report_layout_2_and_the_flags_word(store):
     stats = store.stats()
     assert stats["layout_version"] == 2
     assert stats["flags"] == 0
+
+
+def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
+    # Node: version, capacity, commits, conflicts, lockRecoveries, waiters, layoutVersion,
+    # doorbells, doorbellReclaims, storeId, flags.
+    assert set(store.stats()) == {
+        "version",
+        "capacity",
+        "commits",
+        "conflicts",
+        "lock_recoveries",
+        "waiters",
+        "layout_version",
+        "doorbells",
+        "doorbell_reclaims",
+        "store_id",
+        "flags",
+    }
+    assert store.stats()["doorbells"] == 0
+    assert store.stats()["doorbell_reclaims"] == 0
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda s: s,  # the copy it got
+        lambda s: None,  # the copy, unchanged in place
+        lambda s: {"n": 0},  # an equal state
+        lambda s: s.update(n=1) or s.update(n=0),  # changed in place, then changed back
+    ],
+    ids=["returns its copy", "returns None", "returns an equal state", "changes it back"],
+)
+def test_an_update_that_changes_nothing_commits_nothing_and_returns_the_version_read(store, fn):
+    assert store.update(fn) == 1
+    assert store.version == 1
+    assert store.stats()["commits"] == 1
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [({"n": 0}, {"n": 0.0}), ({"n": True}, {"n": 1}), ({"n": 0.0}, {"n": -0.0}), ([1], [True])],
+)
+def test_equal_in_python_but_another_json_value_is_a_change(store, before, after):
+    store.set(before)
+    assert store.update(lambda s: after) == 3
+    assert store.get() == after
+    assert type(store.get()) is type(after)
+
+
+def test_a_state_another_writer_wrote_differently_is_still_unchanged(store):
+    # Node writes 1.5e-7 where Python writes 1.5e-07, and may write lone surrogates, which
+    # Python reads but cannot write: neither is a change, so nothing is encoded or committed.
+    store._seg.commit(b'{"f":1.5e-7,"s":"\\ud800"}')
+    assert store.update(lambda s: s) == 2
+    assert store.stats()["commits"] == 2
+
+
+def test_a_no_op_on_a_retry_returns_the_version_it_read(store):
+    calls = []
+
+    def set_n_to_5(state):
+        calls.append(state["n"])
+        if len(calls) == 1:
+            with Store.open(store.name) as rival:
+                rival.set({"n": 5})  # lands between our read and our commit
+        return {"n": 5}
+
+    assert store.update(set_n_to_5) == 2  # the rival's version: ours would change nothing
+    assert calls == [0, 5]
+    assert store.stats()["commits"] == 2

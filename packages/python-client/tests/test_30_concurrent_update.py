@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import start_worker
-
+from helpers import start_worker
 from shmstate import Store
 
 PROCESSES = 4

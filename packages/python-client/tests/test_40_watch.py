@@ -6,8 +6,8 @@ import threading
 import time
 
 import pytest
-from conftest import commit_at_later
 
+from helpers import commit_at_later
 from shmstate import Change, ShmStateTimeout, Store
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from conftest import commit_at_later, start_worker
-
+from helpers import commit_at_later, start_worker
 from shmstate import Change, Store
 
 

@@ -1,4 +1,6 @@
-"""asyncio: store.changes()."""
+"""asyncio: store.changes(), woken by a doorbell the loop polls (the default) or by a relay
+thread (SHMSTATE_NOTIFY=thread, and the fallbacks): every test of the iterator runs with
+both."""
 
 from __future__ import annotations
 
@@ -7,9 +9,16 @@ import threading
 import time
 
 import pytest
-from conftest import commit_at_later
 
+from helpers import commit_at_later
 from shmstate import Change, Store
+
+
+@pytest.fixture(autouse=True, params=["doorbell", "thread"])
+def mechanism(request, monkeypatch) -> str:
+    """The mechanism the iterators of the test use, as Node picks it: SHMSTATE_NOTIFY."""
+    monkeypatch.setenv("SHMSTATE_NOTIFY", request.param)
+    return request.param
 
 
 def relay_threads() -> list[threading.Thread]:
@@ -93,7 +102,7 @@ def test_changes_carry_the_store_id(store):
     assert asyncio.run(main()).store_id == store.store_id
 
 
-def test_cancelling_the_consumer_stops_the_relay_thread(store):
+def test_cancelling_the_consumer_stops_the_relay_thread(store, mechanism):
     async def main() -> None:
         async def consume() -> None:
             async for _ in store.changes():
@@ -101,10 +110,15 @@ def test_cancelling_the_consumer_stops_the_relay_thread(store):
 
         task = asyncio.create_task(consume())
         await asyncio.sleep(0.1)
-        assert relay_threads()
+        if mechanism == "thread":
+            assert relay_threads()
+        else:
+            assert not relay_threads()
+            assert store.stats()["doorbells"] == 1
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        assert store.stats()["doorbells"] == 0
 
     asyncio.run(main())
     assert wait_until_no_relay()

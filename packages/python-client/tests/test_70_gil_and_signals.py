@@ -6,7 +6,9 @@ import signal
 import threading
 import time
 
-from conftest import start_worker
+import pytest
+
+from helpers import start_worker
 
 COUNT_SECONDS = 0.3
 
@@ -32,8 +34,9 @@ def test_a_thread_blocked_in_watch_does_not_hold_the_gil(store):
     assert beside_a_waiter > alone * 0.2, (alone, beside_a_waiter)
 
 
-def test_ctrl_c_interrupts_a_blocked_watch_promptly(store):
-    worker = start_worker("watch_forever.py", store.name)
+@pytest.mark.parametrize("how", ["watch", "wait_for"])
+def test_ctrl_c_interrupts_a_blocked_watch_promptly(store, how):
+    worker = start_worker("watch_forever.py", store.name, how)
     assert worker.stdout is not None
     assert worker.stdout.readline().strip() == "watching"
     time.sleep(0.2)  # well inside the wait by now

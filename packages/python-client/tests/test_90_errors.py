@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import shmstate
 from shmstate import CLASS_FOR_CODE, ShmStateError, _native, code_meaning, error_codes
 from shmstate.errors import error_for
 
@@ -66,3 +67,40 @@ def test_the_errno_behind_a_failure_is_kept():
     error = error_for("E_SYSTEM", "mmap failed", 12)
     assert error.sys_errno == 12
     assert isinstance(error, OSError) and error.errno == 12
+
+
+def test_every_class_has_a_pep_8_name_ending_in_error():
+    for cls in CLASS_FOR_CODE.values():
+        assert cls.__name__.startswith("ShmState") and cls.__name__.endswith("Error")
+        assert getattr(shmstate, cls.__name__) is cls
+        assert cls.__name__ in shmstate.__all__
+
+
+OLD_NAMES = {
+    "ShmStateCorrupt": "ShmStateCorruptError",
+    "ShmStateConflict": "ShmStateConflictError",
+    "ShmStateBusy": "ShmStateBusyError",
+    "ShmStateTimeout": "ShmStateTimeoutError",
+    "ShmStateExists": "ShmStateExistsError",
+    "ShmStateNotFound": "ShmStateNotFoundError",
+    "ShmStatePermission": "ShmStatePermissionError",
+    "ShmStateClosed": "ShmStateClosedError",
+    "ShmStateNoSpace": "ShmStateNoSpaceError",
+    "ShmStateInterrupted": "ShmStateInterruptedError",
+    "ShmStateInvalid": "ShmStateInvalidError",
+    "ShmStateNoMemory": "ShmStateNoMemoryError",
+    "ShmStateLimit": "ShmStateLimitError",
+}
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(OLD_NAMES.items()))
+def test_the_old_names_are_aliases_of_the_new_classes(old, new):
+    assert getattr(shmstate, old) is getattr(shmstate, new)
+    assert old in shmstate.__all__
+    with pytest.raises(getattr(shmstate, old)):
+        raise error_for(getattr(shmstate, new).code, "caught by the old name")
+
+
+def test_invalid_is_also_a_type_error():
+    error = error_for("E_INVALID", "capacity must be an int, got '1'")
+    assert isinstance(error, ValueError) and isinstance(error, TypeError)

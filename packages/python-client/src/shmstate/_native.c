@@ -4,37 +4,19 @@
  * Thin by design: it converts arguments, releases the GIL around every call that may
  * block or copy much, turns core failures into the shmstate.errors classes, and keeps
  * one C segment alive while any call on it is in flight. Every protocol step lives in
- * the core; the policy (JSON, retries, watching) lives in the Python modules. One
- * exception, for speed: _dialect.c answers whether a state is inside the JSON dialect
- * (a Python walk costs more than json.dumps itself); the error messages stay in codec.py.
+ * the core; the policy (retries, watching) lives in the Python modules. The JSON encoder
+ * is C as well, for speed, but it is no glue: it lives in _codec/ and is registered here
+ * as encode() (shmstate.codec decodes, with orjson or the standard library).
  *
  * Limited API 3.10 (one abi3 build): a heap type from a spec, per-module state.
- * This file: the module, the code table and the error/argument helpers; the Segment
- * type is in _segment.c (lifecycle) and _segment_io.c (read, commit, wait).
+ * This file: the module and the error/argument helpers (code names and meanings come
+ * from the core, shmstate_code_name and shmstate_code_meaning); the Segment type is in
+ * _segment.c (lifecycle) and _segment_io.c (read, commit, wait).
  */
 #include "_native.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* The table of codes, straight from errors.def (the same X-macro the core uses). */
-static const struct {
-  const char* name;
-  int number;
-  const char* meaning;
-} code_table[] = {
-#define X(symbol, number, meaning) {#symbol, number, meaning},
-#include "errors.def"
-#undef X
-};
-#define CODE_TABLE_LEN ((int)(sizeof(code_table) / sizeof(code_table[0])))
-
-static const char* code_name(int code) {
-  for (int i = 0; i < CODE_TABLE_LEN; i++) {
-    if (code_table[i].number == code) return code_table[i].name;
-  }
-  return "E_UNKNOWN";
-}
 
 /* ---- errors ---- */
 
@@ -61,7 +43,7 @@ PyObject* native_raise_code(module_state* st, const char* code, const char* mess
 }
 
 PyObject* native_raise_core(module_state* st, const shmstate_error* err) {
-  return native_raise_code(st, code_name(err->code), err->message, err->sys_errno);
+  return native_raise_code(st, shmstate_code_name(err->code), err->message, err->sys_errno);
 }
 
 PyObject* native_raise_invalid(module_state* st, const char* message) {
@@ -107,9 +89,9 @@ const char* native_arg_name(module_state* st, PyObject* obj) {
 static PyObject* module_codes(PyObject* module, PyObject* unused) {
   (void)module, (void)unused;
   PyObject* list = PyList_New(0);
-  for (int i = 0; list != NULL && i < CODE_TABLE_LEN; i++) {
-    if (code_table[i].number == SHMSTATE_OK) continue; /* not an error */
-    PyObject* name = PyUnicode_FromString(code_table[i].name);
+  /* errors.def numbers its rows 0, 1, 2, ... in order (tests/test_90_errors.py). */
+  for (int code = SHMSTATE_OK + 1; list != NULL && code < SHMSTATE_CODE_COUNT; code++) {
+    PyObject* name = PyUnicode_FromString(shmstate_code_name(code));
     if (name == NULL || PyList_Append(list, name) < 0) Py_CLEAR(list);
     Py_XDECREF(name);
   }
@@ -123,8 +105,10 @@ static PyObject* module_code_meaning(PyObject* module, PyObject* name) {
     if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "code must be a str");
     return NULL;
   }
-  for (int i = 0; i < CODE_TABLE_LEN; i++) {
-    if (strcmp(code_table[i].name, wanted) == 0) return PyUnicode_FromString(code_table[i].meaning);
+  for (int code = SHMSTATE_OK; code < SHMSTATE_CODE_COUNT; code++) {
+    if (strcmp(shmstate_code_name(code), wanted) == 0) {
+      return PyUnicode_FromString(shmstate_code_meaning(code));
+    }
   }
   PyErr_Format(PyExc_ValueError, "unknown shmstate code %R", name);
   return NULL;
@@ -146,13 +130,10 @@ static PyObject* module_set_error_factory(PyObject* module, PyObject* factory) {
 static PyMethodDef module_methods[] = {
     {"codes", module_codes, METH_NOARGS, "codes() -> list of the error code names"},
     {"code_meaning", module_code_meaning, METH_O, "code_meaning(name) -> str"},
-    {"dialect_ok", dialect_ok, METH_O,
-     "dialect_ok(value) -> bool: True only if the state is inside the JSON dialect; False "
-     "if it is not or the check is unsure (shmstate.codec then walks it in Python)"},
-    {"encode_plain", encode_plain, METH_O,
-     "encode_plain(value) -> bytes | None: the state's UTF-8 JSON if it is made of exact "
-     "built-in types inside the dialect; None otherwise (shmstate.codec then takes the "
-     "stdlib path)"},
+    {"encode", codec_encode, METH_O,
+     "encode(value) -> bytes: the state's UTF-8 JSON (what json.dumps writes, compact, "
+     "ensure_ascii=False); ShmStateEncodeError naming the path of a value outside the "
+     "JSON dialect"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},
@@ -175,6 +156,7 @@ static int module_exec(PyObject* module) {
   rc = safe_max ? PyModule_AddObjectRef(module, "DIALECT_MAX_SAFE_INTEGER", safe_max) : -1;
   Py_XDECREF(safe_max);
   if (rc < 0) return -1;
+  if (doorbell_add_type(module) < 0) return -1;
   return PyModule_AddIntConstant(module, "DEFAULT_LOCK_TIMEOUT_MS",
                                  SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
 }

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "_codec/_codec.h" /* the JSON codec: encode and the dialect's limits */
 #include "shmstate.h"
 
 typedef struct {
@@ -29,29 +30,6 @@ PyObject* native_raise_invalid(module_state* st, const char* message);
 int native_arg_u64(module_state* st, PyObject* obj, const char* what, uint64_t* out);
 /* A segment name as UTF-8 (owned by `obj`), refusing embedded NULs. */
 const char* native_arg_name(module_state* st, PyObject* obj);
-
-/* ---- _dialect.c: the fast dialect check ---- */
-
-/* The limits of codec.MAX_DEPTH and codec.MAX_SAFE_INTEGER, exported to Python so a
- * test keeps the two sides equal. */
-#define DIALECT_MAX_DEPTH 64
-#define DIALECT_MAX_SAFE_INTEGER 9007199254740991LL /* 2^53 - 1 */
-
-/* dialect_ok(value) -> bool: True only if codec.py's walk would accept `value`. */
-PyObject* dialect_ok(PyObject* module, PyObject* value);
-
-/* ---- _short_float.c: repr of the common floats ---- */
-
-#define SHORT_FLOAT_MAX 32
-/* float.__repr__(x) into `out` for doubles with a short decimal form in repr's fixed
- * notation range; returns the length (no terminator), or 0 for any other double. */
-int short_float_repr(double x, char out[SHORT_FLOAT_MAX]);
-
-/* ---- _encode.c: the one-pass encoder ---- */
-
-/* encode_plain(value) -> bytes | None: the UTF-8 JSON codec.py's stdlib path would write,
- * for values of exact built-in types inside the dialect; None for anything else. */
-PyObject* encode_plain(PyObject* module, PyObject* value);
 
 /* ---- _segment.c: the Segment object ---- */
 
@@ -92,5 +70,10 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
                          PyObject* kwnames);
 PyObject* segment_wait(SegmentObject* self, PyObject* args, PyObject* kwargs);
 PyObject* segment_wake(SegmentObject* self, PyObject* unused);
+
+/* ---- _doorbell.c: the Doorbell object ---- */
+
+/* Adds the Doorbell type and its constants to the module (from module_exec). */
+int doorbell_add_type(PyObject* module);
 
 #endif /* SHMSTATE_PY_NATIVE_H */

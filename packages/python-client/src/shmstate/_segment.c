@@ -120,22 +120,27 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
   static char* keywords[] = {"name", "capacity", "mode", "initial", "version", NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
+  PyObject* mode;
   PyObject* version = NULL;
-  int mode;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOiy#|O", keywords, name, &capacity, &mode,
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|O", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version))
     return -1;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   if (native_arg_u64(st, capacity, "capacity", &a->capacity) < 0) return -1;
   a->version = 1;
   if (version != NULL && native_arg_u64(st, version, "version", &a->version) < 0) return -1;
-  if (mode < 0 || mode > 07777) {
+  /* The mode's range is the core's (check_create_args): only a value too large for its
+   * integer is refused here, in the words the core uses for any mode outside 0777. */
+  uint64_t mode_bits;
+  if (native_arg_u64(st, mode, "mode", &mode_bits) < 0) return -1;
+  if (mode_bits > UINT32_MAX) {
     char message[96];
-    snprintf(message, sizeof message, "mode is %o; it must be between 0 and 07777", mode);
+    snprintf(message, sizeof message, "mode is 0%llo; only permission bits 0777 are allowed",
+             (unsigned long long)mode_bits);
     native_raise_invalid(st, message);
     return -1;
   }
-  a->mode = (uint32_t)mode;
+  a->mode = (uint32_t)mode_bits;
   return 0;
 }
 
@@ -206,11 +211,14 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   int rc = shmstate_segment_stats(self->seg, &s, &err);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
-  return Py_BuildValue("{sKsKsKsKsKsIsIsKsK}", "version", (unsigned long long)s.version, "capacity",
-                       (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
-                       "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
-                       (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters,
-                       "layout_version", (unsigned int)s.layout_version, "store_id",
+  /* The fields of Node's stats(), in snake_case (the store id as an int here). */
+  return Py_BuildValue("{sKsKsKsKsKsIsIsIsKsKsK}", "version", (unsigned long long)s.version,
+                       "capacity", (unsigned long long)s.capacity, "commits",
+                       (unsigned long long)s.commits, "conflicts", (unsigned long long)s.conflicts,
+                       "lock_recoveries", (unsigned long long)s.lock_recoveries, "waiters",
+                       (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
+                       "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
+                       (unsigned long long)s.doorbell_reclaims, "store_id",
                        (unsigned long long)s.store_id, "flags", (unsigned long long)s.flags);
 }
 

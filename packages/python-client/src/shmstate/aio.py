@@ -1,134 +1,389 @@
-"""asyncio support: ``async for change in store.changes()``.
+"""asyncio support: ``async for change in store.changes()`` and awaitable writes.
 
-The blocking wait runs in a dedicated daemon thread (a relay) that never touches the
-event loop except through ``loop.call_soon_threadsafe(event.set)``. The event is a
-conflated doorbell: however many versions land before the consumer runs, it reads the
-latest snapshot once and reports the skipped ones in ``missed``. Cancelling the
-consumer, closing the iterator or dropping it stops the relay (flag, then wake()).
+Waiting. A :class:`Changes` iterator is woken by one of two sources, chosen the first time
+it waits:
+
+- **doorbell** (the default): a doorbell registered on the segment (docs/protocol.md,
+  "Doorbells"), whose socket the event loop polls with ``loop.add_reader``; no thread at
+  all. When the socket is readable the loop runs one delivery turn, the policy the Node
+  binding uses too: ``turn_begin()``, deliver the latest change to the waiting consumer,
+  again while ``turn_again()`` says a newer version landed meanwhile (bounded by the
+  core), then ``turn_end()``, which empties the socket and re-arms (ringing itself if a
+  commit slipped in, so nothing is missed).
+- **thread**: a relay thread blocked in the package's one wait loop
+  (:mod:`shmstate.waitloop`) that rings the loop with ``call_soon_threadsafe``. It is used
+  when no doorbell can be had (``E_LIMIT``: a segment has 64, for all processes; a
+  failure to make a socket), when the doorbell's entry is taken away (``E_CLOSED`` from
+  its arm: a writer in another network namespace could not reach it), in an event loop
+  without ``add_reader``, and when the environment variable ``SHMSTATE_NOTIFY`` is
+  ``thread`` (as in Node).
+
+A doorbell belongs to the process that opened it: an iterator made before ``fork()`` and
+used in the child opens the child's own, and leaves the parent's registered. Doorbells
+still open when the interpreter exits are unregistered then (a process that dies without
+doing so has its entry freed by the next commit that finds its socket gone).
+
+Either way the consumer is conflated: however many versions land before it runs, it
+reads the latest snapshot once and reports the skipped ones in ``missed``. Cancelling the
+consumer, closing the iterator, dropping it or closing the store stops the source.
+
+Writing. :func:`aset` and :func:`aupdate` (``Store.aset``/``Store.aupdate``) never block
+the event loop: the commit, which may wait up to the lock timeout for the writer lock,
+runs in the loop's default executor, and ``aupdate`` sleeps between retries with
+``asyncio.sleep``. Encoding, and ``aupdate``'s function, run on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
-import threading
-from typing import TYPE_CHECKING
+import os
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from . import subscription
-from .errors import ShmStateClosed, ShmStateError
-from .values import Change
+from . import _native
+from .codec import encode
+from .errors import ShmStateClosedError, ShmStateConflictError, ShmStateError, error_for
+from .threads import WaitingThread
+from .values import Change, Snapshot, change_since
 
 if TYPE_CHECKING:
     from .store import Store
 
+T = TypeVar("T")
 
-class _Relay:
-    """The waiter thread behind one Changes iterator."""
+#: How a Changes iterator is woken (see the module docstring).
+NotifyMechanism = Literal["doorbell", "thread"]
 
-    def __init__(self, store: Store, loop: asyncio.AbstractEventLoop, seen: int) -> None:
-        self._seg = store._seg
+
+def requested_mechanism() -> NotifyMechanism:
+    """``SHMSTATE_NOTIFY``, read each time a source starts (as Node does): "doorbell" (the
+    default, also when unset or empty) or "thread"."""
+    value = os.environ.get("SHMSTATE_NOTIFY", "")
+    if value in ("", "doorbell"):
+        return "doorbell"
+    if value == "thread":
+        return "thread"
+    raise error_for("E_INVALID", f'SHMSTATE_NOTIFY must be "doorbell" or "thread", got {value!r}')
+
+
+def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class _Mailbox(Generic[T]):
+    """Where a source hands the consumer a ring, on the loop thread: the future the
+    consumer awaits while it waits. A ring while nobody waits is dropped: the consumer
+    looks at the version before it waits again."""
+
+    __slots__ = ("waiting",)
+
+    def __init__(self) -> None:
+        self.waiting: asyncio.Future[Snapshot[T] | None] | None = None
+
+    def is_waiting(self) -> bool:
+        return self.waiting is not None and not self.waiting.done()
+
+    def ring(self, snapshot: Snapshot[T] | None = None, error: BaseException | None = None) -> None:
+        future = self.waiting
+        if future is None or future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(snapshot)
+
+
+class _ThreadSource(WaitingThread, Generic[T]):
+    """A relay thread: the one wait loop, ringing the event loop for each new version."""
+
+    mechanism: NotifyMechanism = "thread"
+
+    def __init__(
+        self,
+        segment: _native.Segment,
+        seen: int,
+        loop: asyncio.AbstractEventLoop,
+        mailbox: _Mailbox[T],
+    ) -> None:
+        super().__init__(segment, seen, f"shmstate-changes:{segment.name}")
+        self.pid = os.getpid()
         self._loop = loop
-        self._seen = seen
-        self._stopping = False
-        self.changed = asyncio.Event()
-        self.error: ShmStateError | None = None
-        self._thread = threading.Thread(
-            target=self._run, name=f"shmstate-changes:{self._seg.name}", daemon=True
-        )
-        subscription.register(self)
-        self._thread.start()
+        self._mailbox = mailbox
+        self.start()
 
-    def _run(self) -> None:
-        seg, seen = self._seg, self._seen
+    def run(self) -> None:
         try:
-            while not self._stopping:
-                epoch = seg.wake_epoch  # before the flag check, as in Subscription
-                if self._stopping:
-                    break
-                version = seg.wait(seen, None, epoch)
-                if version != seen and not self._stopping:
-                    seen = version
-                    self._loop.call_soon_threadsafe(self.changed.set)
-        except ShmStateError as error:  # closed, or a core failure: let the consumer see it
-            self.error = error
-            self._ring()
-        except RuntimeError:
-            pass  # the event loop is closed: nobody is listening any more
-        finally:
-            subscription.unregister(self)
+            for _ in self.waiter.versions():
+                self._post(None)
+        except ShmStateClosedError:
+            self._post(None)  # the consumer finds the store closed
+        except ShmStateError as error:  # a core failure: let the consumer see it
+            self._post(error)
 
-    def _ring(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the event loop is closed
-            self._loop.call_soon_threadsafe(self.changed.set)
+    def _post(self, error: ShmStateError | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody listens
+            self._loop.call_soon_threadsafe(self._mailbox.ring, None, error)
 
-    def _signal_stop(self) -> None:
-        self._stopping = True
-        with contextlib.suppress(ShmStateClosed):  # closing already ended the wait
-            self._seg.wake()
-
-    def _join(self, timeout: float | None) -> None:
-        self._thread.join(timeout)
+    def stop(self) -> None:
+        """From any thread; does not wait for the thread."""
+        self.signal_stop()
 
 
-class Changes:
-    """Async iterator of :class:`Change` (see Store.changes); also an async context
-    manager whose exit stops the relay thread."""
+class _DoorbellSource(Generic[T]):
+    """A doorbell polled by the event loop (``loop.add_reader``)."""
 
-    def __init__(self, store: Store, *, replay: bool = False) -> None:
+    mechanism: NotifyMechanism = "doorbell"
+
+    def __init__(
+        self,
+        store: Store[T],
+        loop: asyncio.AbstractEventLoop,
+        mailbox: _Mailbox[T],
+        on_lost: Callable[[], None],
+    ) -> None:
         self._store = store
-        self._relay: _Relay | None = None
+        self._loop = loop
+        self._mailbox = mailbox
+        self._on_lost = on_lost
+        self._stopping = False
+        self.pid = os.getpid()
+        bell = _native.Doorbell(store._seg)  # E_LIMIT and the like: the caller falls back
+        try:
+            self._fd = bell.fileno()
+            loop.add_reader(self._fd, self._on_readable)
+        except BaseException:
+            bell.close()
+            raise
+        self._bell: _native.Doorbell | None = bell
+        _open_doorbells.add(self)
+
+    def _on_readable(self) -> None:
+        bell = self._bell
+        if bell is None or self._stopping:
+            return
+        try:
+            bell.turn_begin()
+            self._deliver()
+            while bell.turn_again():
+                self._deliver()
+            bell.turn_end()
+        except ShmStateClosedError:
+            # The entry was taken away (the arm said so): this doorbell will not ring again.
+            self._close()
+            self._on_lost()
+
+    def _deliver(self) -> None:
+        mailbox = self._mailbox
+        if not mailbox.is_waiting():
+            return  # the consumer is busy: it reads the latest itself before it waits again
+        try:
+            snapshot = self._store.snapshot()
+        except ShmStateError as error:  # closed, corrupt: the consumer sees it
+            mailbox.ring(None, error)
+        else:
+            mailbox.ring(snapshot)
+
+    def stop(self) -> None:
+        """From any thread: the socket leaves the loop on the loop's own thread."""
+        self._stopping = True
+        loop = self._loop
+        if _on_loop_thread(loop) or loop.is_closed() or self.pid != os.getpid():
+            self._close()
+            return
+        try:
+            loop.call_soon_threadsafe(self._close)
+        except RuntimeError:  # the loop closed meanwhile
+            self._close()
+
+    def _close(self) -> None:
+        bell, self._bell = self._bell, None
+        if bell is None:
+            return
+        if self.pid == os.getpid() and not self._loop.is_closed():
+            self._loop.remove_reader(self._fd)
+        bell.close()  # in a forked child: only the child's copy of the socket
+
+    def close_at_exit(self) -> None:
+        """Unregisters the doorbell, leaving the (stopped) event loop alone."""
+        self._stopping = True
+        bell, self._bell = self._bell, None
+        if bell is not None:
+            bell.close()
+
+
+_open_doorbells: weakref.WeakSet[_DoorbellSource[Any]] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_doorbells_at_exit() -> None:
+    for source in list(_open_doorbells):
+        source.close_at_exit()
+
+
+class Changes(Generic[T]):
+    """Async iterator of :class:`Change` (see Store.changes); also an async context
+    manager whose exit stops its source. ``mechanism`` says how it is woken."""
+
+    def __init__(self, store: Store[T], *, replay: bool = False) -> None:
+        self._store = store
+        self._source: _ThreadSource[T] | _DoorbellSource[T] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._mailbox: _Mailbox[T] = _Mailbox()
         # The first change is the one after the version current now (or, with replay,
         # the current state itself).
-        current = store._seg.version  # raises ShmStateClosed here, not at the first await
+        current = store._seg.version  # raises ShmStateClosedError here, not at the first await
         self._last: int | None = None if replay else current
+        store._track(self)
 
-    def __aiter__(self) -> Changes:
+    @property
+    def mechanism(self) -> NotifyMechanism | None:
+        """How the iterator is woken: "doorbell" or "thread" once it has waited; None
+        before its first wait and after it stopped."""
+        source = self._source
+        return None if source is None else source.mechanism
+
+    def __aiter__(self) -> Changes[T]:
         return self
 
-    async def __anext__(self) -> Change:
+    async def __anext__(self) -> Change[T]:
         store = self._store
         try:
-            if self._last is None:
-                snap = store.snapshot()
-                self._last = snap.version
-                return Change(snap.version, snap.state, 0, snap.store_id)
-            relay = self._relay
-            if relay is None:
-                relay = self._relay = _Relay(store, asyncio.get_running_loop(), self._last)
+            last = self._last
+            if last is None:
+                return self._take(store.snapshot())
+            loop = asyncio.get_running_loop()
+            mailbox = self._mailbox
             while True:
-                # A version may have landed before the relay started waiting: look first.
-                if store.version == self._last:
-                    await relay.changed.wait()
-                    relay.changed.clear()  # before the read, so no later ring is lost
-                if relay.error is not None and not isinstance(relay.error, ShmStateClosed):
-                    raise relay.error
-                snap = store.snapshot()
-                if snap.version != self._last:
-                    missed = snap.version - self._last - 1
-                    self._last = snap.version
-                    return Change(snap.version, snap.state, missed, snap.store_id)
-        except ShmStateClosed:
+                # Before the look: a commit after the look must find a source ready. (It
+                # is there already but after a stop: then the store is closed, and opening
+                # one says so.)
+                self._ensure_source(loop, last)
+                # Look first: a version may have landed before the source started, or while
+                # the consumer was busy (a ring then found nobody waiting).
+                if store.version != last:
+                    return self._take(store.snapshot())
+                future: asyncio.Future[Snapshot[T] | None] = loop.create_future()
+                mailbox.waiting = future
+                try:
+                    snapshot = await future
+                finally:
+                    mailbox.waiting = None
+                if snapshot is not None and snapshot.version > last:
+                    return self._take(snapshot)
+        except ShmStateClosedError:
             self._stop()
             if store.closed:
                 raise StopAsyncIteration from None
             raise
-        except BaseException:  # cancelled or failed: the relay must not outlive the consumer
+        except BaseException:  # cancelled or failed: the source must not outlive the consumer
             self._stop()
             raise
 
+    def _take(self, snapshot: Snapshot[T]) -> Change[T]:
+        change = change_since(snapshot, self._last)
+        self._last = snapshot.version
+        return change
+
+    def _ensure_source(self, loop: asyncio.AbstractEventLoop, last: int) -> None:
+        source = self._source
+        if source is not None:
+            if source.pid == os.getpid() and self._loop is loop:
+                return
+            self._stop()  # made in the parent of this forked child, or for another loop
+        self._loop = loop
+        if requested_mechanism() == "doorbell":
+            this = weakref.ref(self)  # the loop holds the source: it must not hold us
+
+            def lost() -> None:
+                changes = this()
+                if changes is not None:
+                    changes._fall_back()
+
+            try:
+                self._source = _DoorbellSource(self._store, loop, self._mailbox, lost)
+                return
+            except ShmStateClosedError:
+                raise
+            except (ShmStateError, NotImplementedError):
+                pass  # no doorbell to be had (E_LIMIT, no socket, no add_reader): a thread
+        self._source = _ThreadSource(self._store._seg, last, loop, self._mailbox)
+
+    def _fall_back(self) -> None:
+        """The doorbell's entry was taken away (on the loop thread): a thread from now on."""
+        loop, last = self._loop, self._last
+        self._source = None
+        if loop is None or last is None or self._store.closed:
+            self._mailbox.ring()
+            return
+        self._source = _ThreadSource(self._store._seg, last, loop, self._mailbox)
+        self._mailbox.ring()  # the consumer looks again
+
     def _stop(self) -> None:
-        relay, self._relay = self._relay, None
-        if relay is not None:
-            relay._signal_stop()
+        source, self._source = self._source, None
+        if source is not None:
+            source.stop()
+
+    def _signal_stop(self) -> None:
+        """From Store.close(), on any thread: stop the source, wake the consumer (which
+        then finds the store closed and ends)."""
+        loop = self._loop
+        if loop is None:
+            return  # never waited: nothing runs
+        if _on_loop_thread(loop) or loop.is_closed():
+            self._stop_and_ring()
+            return
+        try:
+            loop.call_soon_threadsafe(self._stop_and_ring)
+        except RuntimeError:  # the loop closed meanwhile
+            self._stop()
+
+    def _stop_and_ring(self) -> None:
+        self._stop()
+        self._mailbox.ring()
 
     async def aclose(self) -> None:
         self._stop()
 
-    async def __aenter__(self) -> Changes:
+    async def __aenter__(self) -> Changes[T]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._stop()
 
     def __del__(self) -> None:
-        self._stop()
+        with contextlib.suppress(Exception):  # at interpreter exit asyncio may be gone
+            self._stop()
+
+
+async def aset(store: Store[T], state: T) -> int:
+    """``store.set(state)`` without blocking the event loop: encodes here, commits in the
+    loop's default executor. Returns the new version."""
+    data = encode(state)  # now: the state as it is when aset() runs
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, store._seg.commit, data)
+
+
+async def aupdate(store: Store[T], fn: Callable[[T], T | None], max_retries: int) -> int:
+    """``store.update(fn)`` without blocking the event loop: ``fn`` runs here, each commit
+    in the loop's default executor, and the back-off between attempts is an
+    ``asyncio.sleep``. Returns the new version, or the version read if ``fn`` changed
+    nothing."""
+    loop = asyncio.get_running_loop()
+    version = 0
+    for attempt in range(max_retries + 1):
+        if attempt:
+            await asyncio.sleep(store._backoff(attempt))
+        version, data = store._attempt(fn)
+        if data is None:
+            return version
+        try:
+            return await loop.run_in_executor(None, store._seg.commit, data, version)
+        except ShmStateConflictError:
+            continue
+    raise store._gave_up(max_retries, version)

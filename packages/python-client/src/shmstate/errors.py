@@ -4,6 +4,10 @@ Every failure, from the C core or from this package, is a :class:`ShmStateError`
 Where a standard exception means the same thing the class also derives from it, so
 ``except FileNotFoundError`` works for ``Store.open()`` of an absent name.
 :data:`CLASS_FOR_CODE` is the one table mapping each code to its class (docs/errors.md).
+
+Every class is named ``ShmState...Error`` (PEP 8). The names of earlier releases without
+the suffix (``ShmStateClosed``, ``ShmStateTimeout``, ...) are aliases of the same classes,
+so ``except ShmStateClosed`` still catches what is raised.
 """
 
 from __future__ import annotations
@@ -23,35 +27,35 @@ class ShmStateCapacityError(ShmStateError):
     code = "E_CAPACITY"
 
 
-class ShmStateCorrupt(ShmStateError):
+class ShmStateCorruptError(ShmStateError):
     code = "E_CORRUPT"
 
 
-class ShmStateVersionError(ShmStateCorrupt):
+class ShmStateVersionError(ShmStateCorruptError):
     code = "E_VERSION"
 
 
-class ShmStateConflict(ShmStateError):
+class ShmStateConflictError(ShmStateError):
     code = "E_CONFLICT"
 
 
-class ShmStateBusy(ShmStateError):
+class ShmStateBusyError(ShmStateError):
     code = "E_BUSY"
 
 
-class ShmStateTimeout(ShmStateError, TimeoutError):
+class ShmStateTimeoutError(ShmStateError, TimeoutError):
     code = "E_TIMEOUT"
 
 
-class ShmStateExists(ShmStateError, FileExistsError):
+class ShmStateExistsError(ShmStateError, FileExistsError):
     code = "E_EXISTS"
 
 
-class ShmStateNotFound(ShmStateError, FileNotFoundError):
+class ShmStateNotFoundError(ShmStateError, FileNotFoundError):
     code = "E_NOENT"
 
 
-class ShmStatePermission(ShmStateError, PermissionError):
+class ShmStatePermissionError(ShmStateError, PermissionError):
     code = "E_PERM"
 
 
@@ -63,27 +67,30 @@ class ShmStateEncodeError(ShmStateError, ValueError):
     code = "E_ENCODE"
 
 
-class ShmStateClosed(ShmStateError):
+class ShmStateClosedError(ShmStateError):
     code = "E_CLOSED"
 
 
-class ShmStateNoSpace(ShmStateError):
+class ShmStateNoSpaceError(ShmStateError):
     code = "E_NOSPC"
 
 
-class ShmStateInterrupted(ShmStateError):
+class ShmStateInterruptedError(ShmStateError):
     code = "E_INTERRUPTED"
 
 
-class ShmStateInvalid(ShmStateError, ValueError):
+class ShmStateInvalidError(ShmStateError, ValueError, TypeError):
+    """A bad argument: out of range, or of the wrong type. Also a ValueError and a
+    TypeError, so code written against either keeps catching it."""
+
     code = "E_INVALID"
 
 
-class ShmStateNoMemory(ShmStateError, MemoryError):
+class ShmStateNoMemoryError(ShmStateError, MemoryError):
     code = "E_NOMEM"
 
 
-class ShmStateLimit(ShmStateError):
+class ShmStateLimitError(ShmStateError):
     code = "E_LIMIT"
 
 
@@ -91,27 +98,42 @@ class ShmStateSystemError(ShmStateError, OSError):
     code = "E_SYSTEM"
 
 
+# The names of earlier releases: the same classes.
+ShmStateCorrupt = ShmStateCorruptError
+ShmStateConflict = ShmStateConflictError
+ShmStateBusy = ShmStateBusyError
+ShmStateTimeout = ShmStateTimeoutError
+ShmStateExists = ShmStateExistsError
+ShmStateNotFound = ShmStateNotFoundError
+ShmStatePermission = ShmStatePermissionError
+ShmStateClosed = ShmStateClosedError
+ShmStateNoSpace = ShmStateNoSpaceError
+ShmStateInterrupted = ShmStateInterruptedError
+ShmStateInvalid = ShmStateInvalidError
+ShmStateNoMemory = ShmStateNoMemoryError
+ShmStateLimit = ShmStateLimitError
+
 #: Every error code of errors.def and the class raised for it.
 CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
     cls.code: cls
     for cls in (
         ShmStateCapacityError,
-        ShmStateCorrupt,
-        ShmStateConflict,
-        ShmStateBusy,
-        ShmStateTimeout,
-        ShmStateExists,
-        ShmStateNotFound,
-        ShmStatePermission,
+        ShmStateCorruptError,
+        ShmStateConflictError,
+        ShmStateBusyError,
+        ShmStateTimeoutError,
+        ShmStateExistsError,
+        ShmStateNotFoundError,
+        ShmStatePermissionError,
         ShmStateNameError,
         ShmStateEncodeError,
-        ShmStateClosed,
+        ShmStateClosedError,
         ShmStateVersionError,
-        ShmStateNoSpace,
-        ShmStateInterrupted,
-        ShmStateInvalid,
-        ShmStateNoMemory,
-        ShmStateLimit,
+        ShmStateNoSpaceError,
+        ShmStateInterruptedError,
+        ShmStateInvalidError,
+        ShmStateNoMemoryError,
+        ShmStateLimitError,
         ShmStateSystemError,
     )
 }

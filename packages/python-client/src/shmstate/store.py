@@ -4,24 +4,35 @@ Reads come from a per-version cache: while the published version is unchanged, g
 and snapshot() return the state decoded last time with no copy and no decode. The
 states they return are therefore shared: treat them as read-only (update() hands its
 function a private copy to change).
+
+``Store`` is generic in the state's type: ``Store[Robot]`` (a TypedDict, say) types
+``get()``, ``set()``, ``update()`` and every Snapshot and Change. ``create()`` infers it
+from ``initial`` or from the annotation of what it is assigned to; ``open()`` returns
+``Store[Any]`` unless the caller annotates (``robot: Store[Robot] = Store.open(...)``).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
+import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 
-from . import _native
-from .aio import Changes
-from .codec import MAX_SAFE_INTEGER, decode, encode
-from .errors import ShmStateClosed, ShmStateConflict, ShmStateTimeout, error_for
+from . import _native, arguments
+from .aio import Changes, aset, aupdate
+from .codec import decode, encode
+from .errors import ShmStateConflictError, ShmStateError, error_for
 from .subscription import Subscription
-from .values import Change, Snapshot
+from .values import Change, Snapshot, StoreStats
+from .waitloop import Waiter, follow
 
-#: Bytes per slot when create() is given no capacity (the segment holds two slots).
-DEFAULT_CAPACITY = 64 * 1024
+T = TypeVar("T")
+
+#: Bytes per slot when create() is given no capacity (the segment holds two slots); the
+#: same default as Node's.
+DEFAULT_CAPACITY = 1 << 20
 #: How many times update() re-runs its function after losing a compare-and-set.
 DEFAULT_MAX_RETRIES = 100
 # Back-off after the n-th lost compare-and-set in a row: a random pause of up to
@@ -44,29 +55,41 @@ class _Entry:
         self.state: Any = _UNSET
 
 
-def _seconds(timeout: float | None, what: str = "timeout") -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
-        raise error_for("E_INVALID", f"{what} is {timeout!r}; it must be None or >= 0 seconds")
-    return float(timeout)
-
-
-def _first_version(version: int) -> int:
-    # At most 2^53-1, the largest integer a JavaScript number holds exactly (the bound the
-    # dialect puts on integers), so a Node reader sees the same version.
-    is_int = isinstance(version, int) and not isinstance(version, bool)
-    if not (is_int and 1 <= version <= MAX_SAFE_INTEGER):
-        raise error_for("E_INVALID", f"version is {version!r}; it must be an int from 1 to 2^53-1")
-    return version
-
-
 def _hex_id(store_id: int) -> str:
     """The store id as Node writes it too: 16 lowercase hex digits."""
     return f"{store_id:016x}"
 
 
-class Store:
+def same_json(new: object, old: object) -> bool:
+    """Whether ``new`` is the same JSON as ``old``: equal by ``==``, and of the same JSON
+    type at every place (``==`` alone takes ``True``, ``1`` and ``1.0``, or ``0.0`` and
+    ``-0.0``, for the same, where JSON tells them apart). Lists and tuples are both
+    arrays; the order of an object's keys does not matter."""
+    if new != old:
+        return False
+    pairs: list[tuple[object, object]] = [(new, old)]
+    while pairs:
+        a, b = pairs.pop()
+        if isinstance(a, dict):
+            if not isinstance(b, dict):
+                return False
+            pairs.extend((value, b[key]) for key, value in a.items())
+        elif isinstance(a, (list, tuple)):
+            if not isinstance(b, (list, tuple)):
+                return False
+            pairs.extend(zip(a, b, strict=True))
+        elif isinstance(a, bool) or isinstance(b, bool):
+            if not (isinstance(a, bool) and isinstance(b, bool)):
+                return False
+        elif isinstance(a, float) or isinstance(b, float):
+            if not (isinstance(a, float) and isinstance(b, float)):
+                return False
+            if a == 0 and math.copysign(1.0, a) != math.copysign(1.0, b):
+                return False
+    return True
+
+
+class Store(Generic[T]):
     """A live JSON state shared through the segment ``/shmstate.<name>``.
 
     Make one with :meth:`create`, :meth:`open` or :meth:`open_or_create`; use it as a
@@ -77,13 +100,24 @@ class Store:
         self._seg = segment
         self._store_id = _hex_id(segment.store_id)  # fixed at creation: read once
         self._entry: _Entry | None = None
-        self._subscriptions: list[Subscription] = []
+        self._subscriptions: list[Subscription[T]] = []
+        self._changes: weakref.WeakSet[Changes[T]] = weakref.WeakSet()
         #: True if this handle created the segment (always for create(), maybe for
         #: open_or_create()).
         self.created = created
 
     # ---- lifecycle ------------------------------------------------------------------
 
+    @overload
+    @classmethod
+    def create(
+        cls, name: str, *, capacity: int = ..., mode: int = ..., version: int = ...
+    ) -> Store[dict[str, Any]]: ...
+    @overload
+    @classmethod
+    def create(
+        cls, name: str, initial: T, *, capacity: int = ..., mode: int = ..., version: int = ...
+    ) -> Store[T]: ...
     @classmethod
     def create(
         cls,
@@ -93,20 +127,31 @@ class Store:
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
         version: int = 1,
-    ) -> Store:
+    ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
-        starts at that store's version). Later commits add 1 each. ``mode`` is exact:
+        starts at that store's version). Later commits add 1 each. ``capacity`` is the
+        largest encoded state in bytes (1 MiB by default, as in Node). ``mode`` is exact:
         umask does not apply."""
-        first = _first_version(version)
-        data = encode({} if initial is _UNSET else initial)
-        return cls(_native.Segment.create(name, capacity, mode, data, first), True)
+        args = _create_args(name, initial, capacity, mode, version)
+        return cls(_native.Segment.create(*args), True)
 
     @classmethod
-    def open(cls, name: str) -> Store:
-        """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted)."""
-        return cls(_native.Segment.open(name))
+    def open(cls, name: str) -> Store[Any]:
+        """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
+        type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``)."""
+        return cls(_native.Segment.open(arguments.name(name)))
 
+    @overload
+    @classmethod
+    def open_or_create(
+        cls, name: str, *, capacity: int = ..., mode: int = ..., version: int = ...
+    ) -> Store[dict[str, Any]]: ...
+    @overload
+    @classmethod
+    def open_or_create(
+        cls, name: str, initial: T, *, capacity: int = ..., mode: int = ..., version: int = ...
+    ) -> Store[T]: ...
     @classmethod
     def open_or_create(
         cls,
@@ -116,30 +161,38 @@ class Store:
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
         version: int = 1,
-    ) -> Store:
+    ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
         which (``initial`` and ``version`` only matter if it creates). Safe when several
         processes race to create the same name."""
-        first = _first_version(version)
-        data = encode({} if initial is _UNSET else initial)
-        segment, created = _native.Segment.open_or_create(name, capacity, mode, data, first)
+        args = _create_args(name, initial, capacity, mode, version)
+        segment, created = _native.Segment.open_or_create(*args)
         return cls(segment, created)
 
     @staticmethod
     def unlink(name: str) -> None:
         """Removes the name (E_NOENT if absent); open handles keep working."""
-        _native.Segment.unlink(name)
+        _native.Segment.unlink(arguments.name(name))
 
     def close(self) -> None:
-        """Stops this store's subscriptions and releases the mapping. Idempotent; every
-        later call raises ShmStateClosed. Does not unlink."""
+        """Stops this store's subscriptions and asyncio iterators and releases the
+        mapping. Idempotent; every later call raises ShmStateClosedError. Does not
+        unlink."""
         subscriptions, self._subscriptions = self._subscriptions, []
+        changes = list(self._changes)
+        self._changes = weakref.WeakSet()
         for subscription in subscriptions:
-            subscription.stop()
+            subscription.signal_stop()
+        for subscription in subscriptions:
+            subscription.join()  # a callback running now still finds the store open
         self._seg.close()
         self._entry = None
+        # After the close: a consumer woken by this must find the store closed, not wait
+        # again for a ring that will never come.
+        for iterator in changes:
+            iterator._signal_stop()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Store[T]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -177,18 +230,28 @@ class Store:
         """The published version: one atomic load, no copy."""
         return self._seg.version
 
-    def stats(self) -> dict[str, int | str]:
-        """Writer-side statistics kept in the segment, plus the current waiter count,
-        the layout version, the store id (as in ``store_id``) and the header's flags."""
-        stats: dict[str, int | str] = dict(self._seg.stats())
-        stats["store_id"] = self._store_id
-        return stats
+    def stats(self) -> StoreStats:
+        """Statistics kept in the segment: the fields of Node's ``stats()`` in snake_case
+        (see :class:`~shmstate.values.StoreStats`), the store id as in ``store_id``."""
+        raw = self._seg.stats()
+        return StoreStats(
+            version=raw["version"],
+            capacity=raw["capacity"],
+            commits=raw["commits"],
+            conflicts=raw["conflicts"],
+            lock_recoveries=raw["lock_recoveries"],
+            waiters=raw["waiters"],
+            layout_version=raw["layout_version"],
+            doorbells=raw["doorbells"],
+            doorbell_reclaims=raw["doorbell_reclaims"],
+            store_id=self._store_id,
+            flags=raw["flags"],
+        )
 
     def set_lock_timeout(self, seconds: float) -> None:
         """How long set()/update() wait for the writer lock before E_TIMEOUT (default 5 s);
         a lock held that long means a stalled writer, and it is never stolen."""
-        limit = _seconds(seconds, "lock timeout")
-        self._seg.set_lock_timeout(round((limit or 0.0) * 1000))
+        self._seg.set_lock_timeout(arguments.lock_timeout(seconds))
 
     # ---- reading --------------------------------------------------------------------
 
@@ -201,121 +264,165 @@ class Store:
         self._entry = entry  # one attribute store: readers in other threads see old or new
         return entry
 
-    def snapshot(self) -> Snapshot:
-        """The current state with its version, read consistently (never half a write)."""
-        entry = self._current()
+    @staticmethod
+    def _state_of(entry: _Entry) -> Any:
         state = entry.state
         if state is _UNSET:
             state = entry.state = decode(entry.raw, entry.version)
-        return Snapshot(entry.version, state, self._store_id)
+        return state
 
-    def get(self) -> Any:
+    def snapshot(self) -> Snapshot[T]:
+        """The current state with its version, read consistently (never half a write)."""
+        entry = self._current()
+        return Snapshot(entry.version, self._state_of(entry), self._store_id)
+
+    def get(self) -> T:
         """The current state. Shared with later calls: do not mutate it."""
         entry = self._entry
         # The cache hit costs one atomic load of the version and no allocation.
         if entry is not None and entry.version == self._seg.version and entry.state is not _UNSET:
-            return entry.state
+            return cast(T, entry.state)
         return self.snapshot().state
 
     # ---- writing --------------------------------------------------------------------
 
-    def set(self, state: Any) -> int:
+    def set(self, state: T) -> int:
         """Commits ``state`` as the next version and returns that version."""
         return self._seg.commit(encode(state))
 
-    def update(self, fn: Callable[[Any], Any], *, max_retries: int = DEFAULT_MAX_RETRIES) -> int:
+    def update(self, fn: Callable[[T], T | None], *, max_retries: int = DEFAULT_MAX_RETRIES) -> int:
         """Compare-and-set: calls ``fn`` with a private copy of the current state and
-        commits what it returns (or the copy itself, changed in place, if it returns
-        None) only if no other commit came in between; otherwise re-reads and calls
+        commits what it returns (or, if it returns None, the copy as ``fn`` changed it in
+        place) only if no other commit came in between; otherwise re-reads and calls
         ``fn`` again (after a short random back-off), at most ``max_retries`` more times,
-        then raises ShmStateConflict. Returns the new version. ``fn`` may run several
-        times: keep it free of side effects."""
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise error_for("E_INVALID", f"max_retries is {max_retries!r}; it must be an int >= 0")
-        for attempt in range(max_retries + 1):
+        then raises ShmStateConflictError. Returns the new version. If the result is the
+        same JSON as the state read (``fn`` changed nothing) nothing is committed and the
+        version read is returned, as in Node. ``fn`` may run several times: keep it free
+        of side effects."""
+        retries = self._check_update(fn, max_retries)
+        version = 0
+        for attempt in range(retries + 1):
             if attempt:
-                time.sleep(random.uniform(0, min(_BACKOFF_BASE_S * 2**attempt, _BACKOFF_CAP_S)))
-            entry = self._current()
-            draft = decode(entry.raw, entry.version)
-            result = fn(draft)
-            data = encode(draft if result is None else result)
+                time.sleep(self._backoff(attempt))
+            version, data = self._attempt(fn)
+            if data is None:
+                return version
             try:
-                return self._seg.commit(data, entry.version)
-            except ShmStateConflict:
+                return self._seg.commit(data, version)
+            except ShmStateConflictError:
                 continue
-        raise error_for(
+        raise self._gave_up(retries, version)
+
+    @staticmethod
+    def _check_update(fn: object, max_retries: object) -> int:
+        arguments.function(fn, "fn")
+        return arguments.max_retries(max_retries)
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        """The pause before attempt ``attempt`` (1, 2, ...) of an update."""
+        return random.uniform(0, min(_BACKOFF_BASE_S * 2**attempt, _BACKOFF_CAP_S))
+
+    def _attempt(self, fn: Callable[[T], T | None]) -> tuple[int, bytes | None]:
+        """One update attempt up to the commit: the version read and the bytes to commit
+        on it, or None if ``fn`` changed nothing."""
+        entry = self._current()
+        read = self._state_of(entry)  # the shared state, for the comparison only
+        draft: T = decode(entry.raw, entry.version)  # fn's private copy
+        result = fn(draft)
+        new = draft if result is None else result
+        if same_json(new, read):
+            return entry.version, None
+        return entry.version, encode(new)
+
+    @staticmethod
+    def _gave_up(max_retries: int, version: int) -> ShmStateError:
+        return error_for(
             "E_CONFLICT",
             f"update() gave up after {max_retries + 1} attempts: other writers committed "
-            f"each time (last attempt on version {entry.version})",
+            f"each time (last attempt on version {version})",
         )
+
+    async def aset(self, state: T) -> int:
+        """``set()`` for asyncio: the commit (which may wait for the writer lock) runs off
+        the event loop, in its default executor."""
+        return await aset(self, state)
+
+    async def aupdate(
+        self, fn: Callable[[T], T | None], *, max_retries: int = DEFAULT_MAX_RETRIES
+    ) -> int:
+        """``update()`` for asyncio: ``fn`` runs on the event loop, each commit off it (in
+        its default executor), and the back-off between attempts is an ``asyncio.sleep``,
+        so the loop never blocks. Same result and errors as ``update()``."""
+        return await aupdate(self, fn, self._check_update(fn, max_retries))
 
     # ---- watching -------------------------------------------------------------------
 
-    def watch(self, timeout: float | None = None, *, replay: bool = False) -> Iterator[Change]:
+    def watch(self, timeout: float | None = None, *, replay: bool = False) -> Iterator[Change[T]]:
         """Yields each new state as it is committed, starting after the current version
         (with ``replay``, the current state first). Blocks with the GIL released; Ctrl-C
         interrupts it. ``timeout`` bounds the wait for each next change: when it passes
         the iteration ends. It also ends when the store is closed from another thread."""
-        limit = _seconds(timeout)
-        seen = self._seg.version  # raises ShmStateClosed now, not at the first next()
-        return self._watch(seen, limit, replay)
+        limit = arguments.timeout(timeout)
+        waiter = Waiter(self._seg, self._seg.version)  # raises ShmStateClosedError now
+        return follow(self, waiter, replay=replay, timeout=limit)
 
-    def _watch(self, seen: int, timeout: float | None, replay: bool) -> Iterator[Change]:
-        try:
-            if replay:
-                snap = self.snapshot()
-                seen = snap.version
-                yield Change(snap.version, snap.state, 0, snap.store_id)
-            while True:
-                try:
-                    version = self._seg.wait(seen, timeout)
-                except ShmStateTimeout:
-                    return
-                if version == seen:
-                    continue  # cut short by wake(): nothing new
-                snap = self.snapshot()
-                # Versions a watcher did not see: skipped, or never made (a mirror's jump).
-                yield Change(snap.version, snap.state, snap.version - seen - 1, snap.store_id)
-                seen = snap.version
-        except ShmStateClosed:
-            if not self.closed:
-                raise
-
-    def wait_for(self, version: int, timeout: float | None = None) -> Snapshot:
+    def wait_for(self, version: int, timeout: float | None = None) -> Snapshot[T]:
         """Blocks until the published version is at least ``version`` and returns the
-        snapshot then current; ShmStateTimeout if ``timeout`` seconds pass first."""
-        limit = _seconds(timeout)
+        snapshot then current; ShmStateTimeoutError if ``timeout`` seconds pass first."""
+        target = arguments.version(version)
+        limit = arguments.timeout(timeout)
         deadline = None if limit is None else time.monotonic() + limit
-        seen = self._seg.version
-        while seen < version:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                seen = self._seg.wait(seen, left)
-            except ShmStateTimeout:
+        waiter = Waiter(self._seg, self._seg.version)
+        while waiter.seen < target:
+            seen = waiter.next_version(deadline)
+            if seen is None:
                 raise error_for(
                     "E_TIMEOUT",
-                    f"version {version} did not arrive within {limit} s; "
+                    f"version {target} did not arrive within {limit} s; "
                     f"the version is {self._seg.version}",
-                ) from None
+                )
+            waiter.seen = seen
         return self.snapshot()
 
     def subscribe(
         self,
-        callback: Callable[[Change], object],
+        callback: Callable[[Change[T]], object],
         *,
         replay: bool = True,
         on_error: Callable[[BaseException], object] | None = None,
-    ) -> Subscription:
+    ) -> Subscription[T]:
         """Calls ``callback(change)`` from a background daemon thread for each new state:
         first the current one (unless ``replay`` is False), then every change, latest
         wins. Returns a handle: ``stop()`` it, or use it as a context manager. Errors
         raised by ``callback`` go to ``on_error`` (default: printed to stderr)."""
+        arguments.function(callback, "callback")
+        if on_error is not None:
+            arguments.function(on_error, "on_error")
         subscription = Subscription(self, callback, replay=replay, on_error=on_error)
         self._subscriptions = [s for s in self._subscriptions if s.active] + [subscription]
         return subscription
 
-    def changes(self, *, replay: bool = False) -> Changes:
+    def changes(self, *, replay: bool = False) -> Changes[T]:
         """An async iterator of changes for asyncio: ``async for change in
-        store.changes()``. The wait runs in a helper thread that hands each new version
-        to the event loop; cancelling the consumer stops it."""
+        store.changes()``. The event loop polls a doorbell for it (or, where none can be
+        had, a helper thread waits and hands each new version to the loop); cancelling
+        the consumer stops it."""
         return Changes(self, replay=replay)
+
+    def _track(self, changes: Changes[T]) -> None:
+        """Remembers an asyncio iterator, weakly, so close() can end it."""
+        self._changes.add(changes)
+
+
+def _create_args(
+    name: object, initial: object, capacity: object, mode: object, version: object
+) -> tuple[str, int, int, bytes, int]:
+    """The checked arguments of Segment.create/open_or_create: types here, ranges in the
+    core (shmstate.arguments)."""
+    checked_name = arguments.name(name)
+    checked_capacity = arguments.capacity(capacity)
+    checked_mode = arguments.mode(mode)
+    checked_version = arguments.start_version(version)
+    data = encode({} if initial is _UNSET else initial)
+    return checked_name, checked_capacity, checked_mode, data, checked_version

@@ -4,43 +4,67 @@ the store it was read from.
 ``store_id`` sits beside the tuple, not in it: a Snapshot still unpacks as ``version,
 state`` and compares equal to ``(version, state)``, a Change as ``version, state,
 missed``, so the id added in layout 2 breaks no unpacking and no comparison.
+
+Both are generic in the state's type (``Snapshot[Robot]``, ``Change[Robot]``). A generic
+NamedTuple needs Python 3.11 at run time, so on 3.10 the fields class is a plain
+NamedTuple with ``Generic`` mixed in below it; type checkers see the generic one.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypedDict, TypeVar
+
+T = TypeVar("T")
 
 # tuple.__new__ straight, not the fields class's generated __new__: one Python call less
 # on every snapshot() and every change.
 _tuple_new = tuple.__new__
 
+if TYPE_CHECKING:
 
-class _SnapshotFields(NamedTuple):
-    version: int
-    state: Any
+    class _SnapshotFields(NamedTuple, Generic[T]):
+        version: int
+        state: T
+
+    class _ChangeFields(NamedTuple, Generic[T]):
+        version: int
+        state: T
+        missed: int
+
+else:
+
+    class _SnapshotTuple(NamedTuple):
+        version: int
+        state: Any
+
+    class _ChangeTuple(NamedTuple):
+        version: int
+        state: Any
+        missed: int
+
+    class _SnapshotFields(_SnapshotTuple, Generic[T]):
+        __slots__ = ()
+
+    class _ChangeFields(_ChangeTuple, Generic[T]):
+        __slots__ = ()
 
 
-class _ChangeFields(NamedTuple):
-    version: int
-    state: Any
-    missed: int
-
-
-class Snapshot(_SnapshotFields):
+class Snapshot(_SnapshotFields[T]):
     """A committed state and its version. ``store_id`` names the store it was read from:
     16 lowercase hex digits (see Store.store_id); "" when made by hand without one."""
 
     #: Read from the instance; this class default serves copies made by ``_make``.
     store_id: str = ""
 
-    def __new__(cls, version: int, state: Any, store_id: str = "") -> Snapshot:
+    def __new__(cls, version: int, state: T, store_id: str = "") -> Snapshot[T]:
         self = _tuple_new(cls, (version, state))
         self.store_id = store_id
         return self
 
-    def _replace(self, **changes: Any) -> Snapshot:
+    def _replace(self, **changes: Any) -> Snapshot[T]:
         store_id = changes.pop("store_id", self.store_id)
-        return type(self)(*super()._replace(**changes), store_id)
+        version, state = super()._replace(**changes)
+        return type(self)(version, state, store_id)
 
     def __repr__(self) -> str:
         return (
@@ -48,7 +72,7 @@ class Snapshot(_SnapshotFields):
         )
 
 
-class Change(_ChangeFields):
+class Change(_ChangeFields[T]):
     """A new state seen by a watcher. ``missed`` counts the versions after the previous
     change this watcher saw and before this one: versions it skipped under load (latest
     wins), or versions never committed because a mirror jumped ahead (a raw commit at a
@@ -57,17 +81,53 @@ class Change(_ChangeFields):
     #: Read from the instance; this class default serves copies made by ``_make``.
     store_id: str = ""
 
-    def __new__(cls, version: int, state: Any, missed: int, store_id: str = "") -> Change:
+    def __new__(cls, version: int, state: T, missed: int, store_id: str = "") -> Change[T]:
         self = _tuple_new(cls, (version, state, missed))
         self.store_id = store_id
         return self
 
-    def _replace(self, **changes: Any) -> Change:
+    def _replace(self, **changes: Any) -> Change[T]:
         store_id = changes.pop("store_id", self.store_id)
-        return type(self)(*super()._replace(**changes), store_id)
+        version, state, missed = super()._replace(**changes)
+        return type(self)(version, state, missed, store_id)
 
     def __repr__(self) -> str:
         return (
             f"Change(version={self.version!r}, state={self.state!r}, "
             f"missed={self.missed!r}, store_id={self.store_id!r})"
         )
+
+
+def change_since(snapshot: Snapshot[T], seen: int | None) -> Change[T]:
+    """The change a watcher that last saw version ``seen`` (None: nothing yet) reports for
+    ``snapshot``: ``missed`` counts the versions in between, skipped or never made (a
+    mirror's jump)."""
+    missed = 0 if seen is None else snapshot.version - seen - 1
+    return Change(snapshot.version, snapshot.state, missed, snapshot.store_id)
+
+
+class StoreStats(TypedDict):
+    """``Store.stats()``: the same fields as Node's ``stats()``, in snake_case."""
+
+    #: The published version.
+    version: int
+    #: Largest encoded state in bytes.
+    capacity: int
+    #: Successful commits, the initial state included.
+    commits: int
+    #: Compare-and-set commits refused with E_CONFLICT.
+    conflicts: int
+    #: Writer locks recovered from a process that died holding them.
+    lock_recoveries: int
+    #: Threads (all processes) blocked in a wait right now.
+    waiters: int
+    #: The segment's layout version (2).
+    layout_version: int
+    #: Doorbell entries registered (event-loop subscribers, all processes).
+    doorbells: int
+    #: Doorbell entries freed after their subscriber died without unregistering.
+    doorbell_reclaims: int
+    #: The store id, 16 lowercase hex digits (as ``Store.store_id``).
+    store_id: str
+    #: The header's flags word (no flag is assigned yet).
+    flags: int

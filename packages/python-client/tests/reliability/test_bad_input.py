@@ -7,29 +7,15 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
+from helpers import continue_stalled_writer, poke, run_python, start_stalled_writer
+from helpers import shm_path as path_of
 from shmstate import ShmStateError, Store, _native
 
-from . import stalled_writer
-
 SLOT1_DATA = 4096 + 64 + 1024 + 64  # capacity 1024: slot 1 holds version 1
-
-
-def path_of(name: str) -> Path:
-    return Path("/dev/shm") / f"shmstate.{name}"
-
-
-def poke(name: str, offset: int, data: bytes) -> None:
-    with open(path_of(name), "r+b") as f:
-        f.seek(offset)
-        f.write(data)
 
 
 @pytest.fixture
@@ -169,12 +155,12 @@ def after_close(name, made):
 
 def lock_held(name, made):
     store = made({"n": 0})
-    proc = stalled_writer.start(name, '{"n":1}')
+    proc = start_stalled_writer(name, '{"n":1}')
     store.set_lock_timeout(0.2)
     try:
         store.set({"n": 2})
     finally:
-        proc.send_signal(signal.SIGCONT)
+        continue_stalled_writer(proc)
         proc.communicate(timeout=10)
 
 
@@ -194,20 +180,16 @@ CHILD = (
 
 
 def full_tmpfs(name, made):
-    result = subprocess.run(
-        [
+    result = run_python(
+        CHILD,
+        inside=[
             "unshare",
             "-m",
             "sh",
             "-c",
-            "mount --make-rprivate / && mount -t tmpfs -o size=64k tmpfs /dev/shm"
-            ' && exec "$0" -c "$1"',
-            sys.executable,
-            CHILD,
+            'mount --make-rprivate / && mount -t tmpfs -o size=64k tmpfs /dev/shm && exec "$@"',
+            "sh",
         ],
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     if result.returncode != 0 and os.geteuid() != 0:
         pytest.skip(f"not run here: a private tmpfs needs root ({result.stderr.strip()})")

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
+from helpers import limit_descriptors, run_in_child
+from helpers import shm_path as path_of
 from shmstate import ShmStateError, ShmStateLimit, Store
-
-from .forked import limit_descriptors, run_in_child
-from .test_bad_input import path_of
 
 LIMIT = 64
 HANDLES = 1000

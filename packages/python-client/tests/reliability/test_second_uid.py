@@ -14,10 +14,9 @@ import stat
 
 import pytest
 
+from helpers import OTHER_UID, become_other_user, run_in_child
+from helpers import shm_path as path_of
 from shmstate import ShmStateError, ShmStatePermission, Store
-
-from .forked import OTHER_UID, become_other_user, run_in_child
-from .test_bad_input import path_of
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@
  *    fixed notation. An integral x passes at j = 0 and is written "N.0", as repr does.
  * The argument needs every operation rounded to double: where intermediate results are
  * kept wider (x87 arithmetic, FLT_EVAL_METHOD != 0), every value takes the general path.
- * tests/test_82_encode_plain.py compares it with repr over many values of every kind.
+ * tests/test_82_encode.py compares it with repr over many values of every kind.
  */
-#include "_native.h"
+#include "_codec.h"
 
 #include <float.h>
 #include <math.h>

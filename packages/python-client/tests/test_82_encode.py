@@ -1,6 +1,7 @@
-"""The one-pass C encoder (_native.encode_plain) writes exactly the bytes of the stdlib
-path it speeds up (the dialect check, json with compact separators, UTF-8), and declines
-everything that path must see itself: values outside the dialect and any subclass."""
+"""The one-pass C encoder (_native.encode, which shmstate.encode is) writes exactly the
+bytes json.dumps writes with the dialect's settings (ensure_ascii=False, compact
+separators, UTF-8), for the exact built-in types and their subclasses alike, and refuses
+everything outside the dialect with a message naming the path."""
 
 from __future__ import annotations
 
@@ -12,21 +13,17 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pytest
-from value_kinds import Colour, MyDict, MyFloat, MyList, MyStr, Point
 
-from shmstate import MAX_DEPTH, MAX_SAFE_INTEGER, ShmStateEncodeError, _native, codec
+from shmstate import MAX_DEPTH, MAX_SAFE_INTEGER, ShmStateEncodeError, _native, codec, encode
+from value_kinds import Colour, MyDict, MyFloat, MyInt, MyList, MyStr, MyTuple, Point
 
 CORPUS = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "corpus.json"
 
 
-def stdlib_encode(value: object) -> bytes:
-    """codec.encode without the C encoder: the definition encode_plain must match."""
-    original = codec._encode_plain
-    codec._encode_plain = lambda _value: None
-    try:
-        return codec.encode(value)
-    finally:
-        codec._encode_plain = original
+def json_encode(value: object) -> bytes:
+    """The definition the encoder must match: json.dumps with the dialect's settings."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 def nested(levels: int, leaf: object = 0) -> object:
@@ -70,8 +67,12 @@ EXACT = [
 
 
 @pytest.mark.parametrize("value", EXACT, ids=lambda value: repr(value)[:40])
-def test_writes_what_the_stdlib_path_writes(value: object) -> None:
-    assert _native.encode_plain(value) == stdlib_encode(value)
+def test_writes_what_json_dumps_writes(value: object) -> None:
+    assert _native.encode(value) == json_encode(value)
+
+
+def test_shmstate_encode_is_the_c_encoder() -> None:
+    assert encode is _native.encode is codec.encode
 
 
 def test_the_cross_language_corpus_encodes_identically() -> None:
@@ -79,7 +80,7 @@ def test_the_cross_language_corpus_encodes_identically() -> None:
     assert len(cases) > 10
     for case in cases:
         value = case["value"]
-        assert _native.encode_plain(value) == stdlib_encode(value), case["name"]
+        assert _native.encode(value) == json_encode(value), case["name"]
 
 
 def random_string(rng: random.Random) -> str:
@@ -118,7 +119,7 @@ def test_random_states_encode_identically() -> None:
     rng = random.Random(20261124)
     for _ in range(3000):
         value = {"root": random_value(rng, 0)}
-        assert _native.encode_plain(value) == stdlib_encode(value), repr(value)[:200]
+        assert _native.encode(value) == json_encode(value), repr(value)[:200]
 
 
 def float_samples(rng: random.Random) -> list[float]:
@@ -142,27 +143,21 @@ def test_floats_are_written_as_repr_writes_them() -> None:
     values = float_samples(random.Random(7))
     for start in range(0, len(values), 500):
         chunk = values[start : start + 500]
-        if _native.encode_plain(chunk) != stdlib_encode(chunk):
-            wrong = [v for v in chunk if _native.encode_plain([v]) != stdlib_encode([v])]
+        if _native.encode(chunk) != json_encode(chunk):
+            wrong = [v for v in chunk if _native.encode([v]) != json_encode([v])]
             pytest.fail(f"{len(wrong)} floats differ from repr, e.g. {wrong[:5]!r}")
 
 
 def test_a_large_state_grows_the_buffer() -> None:
     value = {"rows": [{"id": i, "name": f"row-{i}", "w": i / 7} for i in range(40000)]}
-    encoded = _native.encode_plain(value)
-    assert encoded is not None and len(encoded) > 1_000_000
-    assert encoded == stdlib_encode(value)
+    encoded = _native.encode(value)
+    assert len(encoded) > 1_000_000
+    assert encoded == json_encode(value)
 
 
-DECLINED = [
-    float("nan"),
-    float("inf"),
-    [1, float("-inf")],
-    MAX_SAFE_INTEGER + 1,
-    -MAX_SAFE_INTEGER - 1,
-    2**64,
-    {1: "int key"},
-    {None: 1},
+# What the encoder used to decline (leaving it to a slower Python path) and now judges
+# itself: subclasses, encoded as json.dumps writes them, and values outside the dialect.
+SUBCLASSES = [
     {MyStr("k"): 1},
     MyStr("s"),
     MyFloat(1.5),
@@ -171,6 +166,16 @@ DECLINED = [
     MyDict(a=1),
     OrderedDict(a=1),
     Point(1, 2),
+]
+OUTSIDE = [
+    float("nan"),
+    float("inf"),
+    [1, float("-inf")],
+    MAX_SAFE_INTEGER + 1,
+    -MAX_SAFE_INTEGER - 1,
+    2**64,
+    {1: "int key"},
+    {None: 1},
     {1, 2},
     b"bytes",
     {"when": object()},
@@ -180,15 +185,20 @@ DECLINED = [
 ]
 
 
-@pytest.mark.parametrize("value", DECLINED, ids=lambda value: repr(value)[:40])
-def test_declines_what_the_stdlib_path_must_judge(value: object) -> None:
-    assert _native.encode_plain(value) is None
+@pytest.mark.parametrize("value", SUBCLASSES, ids=lambda value: repr(value)[:40])
+def test_subclasses_are_written_as_json_dumps_writes_them(value: object) -> None:
+    assert _native.encode(value) == json_encode(value)
 
 
-def test_a_cycle_is_declined_not_followed() -> None:
+@pytest.mark.parametrize("value", OUTSIDE, ids=lambda value: repr(value)[:40])
+def test_values_outside_the_dialect_are_refused(value: object) -> None:
+    with pytest.raises(ShmStateEncodeError):
+        _native.encode(value)
+
+
+def test_a_cycle_is_refused_not_followed() -> None:
     loop: list = []
     loop.append(loop)
-    assert _native.encode_plain(loop) is None
     with pytest.raises(ShmStateEncodeError, match="nests deeper"):
         codec.encode(loop)
 
@@ -198,8 +208,36 @@ def test_a_cycle_is_declined_not_followed() -> None:
     [Colour.RED, OrderedDict(a=[1, 2.5]), Point(1, "x"), MyDict(k=MyList([MyFloat(0.5)]))],
     ids=repr,
 )
-def test_declined_subclasses_still_encode_through_the_stdlib_path(value: object) -> None:
-    assert codec.encode(value) == stdlib_encode(value)
+def test_subclasses_encode_like_json(value: object) -> None:
+    assert codec.encode(value) == json_encode(value)
+
+
+def random_subclassed(rng: random.Random, value: object) -> object:
+    """`value` with its containers and scalars swapped, at random, for subclasses."""
+    if isinstance(value, dict):
+        items = {random_subclassed(rng, k): random_subclassed(rng, v) for k, v in value.items()}
+        return rng.choice([dict, MyDict, OrderedDict])(items)
+    if isinstance(value, (list, tuple)):
+        items = [random_subclassed(rng, item) for item in value]
+        return rng.choice([list, MyList, tuple, MyTuple])(items)
+    if rng.random() < 0.5:
+        return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return MyStr(value)
+    if isinstance(value, int):
+        return MyInt(value)
+    if isinstance(value, float):
+        return MyFloat(value)
+    return value
+
+
+def test_random_states_of_subclasses_encode_identically() -> None:
+    rng = random.Random(53)
+    for _ in range(1500):
+        value = random_subclassed(rng, {"root": random_value(rng, 0)})
+        assert _native.encode(value) == json_encode(value), repr(value)[:200]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,122 @@
+"""The one wait for new versions, shared by every blocking watcher of the package:
+Store.watch(), Store.wait_for(), Subscription threads and the asyncio thread relay.
+
+A :class:`Waiter` blocks in the extension's wait, which releases the GIL and wakes at
+least every 100 ms to run signal handlers, so Ctrl-C raises KeyboardInterrupt within
+about 100 ms. It stops promptly and race-free from any thread: :meth:`Waiter.stop` sets
+the flag, then ``wake()`` cuts the wait short. The waiter reads the segment's wake epoch
+*before* it checks the flag and hands the epoch to the wait, so a ``wake()`` that lands
+between the check and the wait makes the wait return at once instead of being lost.
+
+:func:`follow` turns the versions into changes: it reads the latest snapshot for each
+wake-up (latest wins) and counts in ``missed`` the versions in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+from . import _native
+from .errors import ShmStateClosedError, ShmStateError, ShmStateTimeoutError
+from .values import Change, change_since
+
+if TYPE_CHECKING:
+    from .store import Store
+
+T = TypeVar("T")
+
+
+class Waiter:
+    """Waits for versions after ``seen`` on one segment handle. ``seen`` is the caller's
+    to advance (to the version it has read)."""
+
+    __slots__ = ("_seg", "_stopping", "seen")
+
+    def __init__(self, segment: _native.Segment, seen: int) -> None:
+        self._seg = segment
+        self._stopping = False
+        self.seen = seen
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def stop(self) -> None:
+        """Ends the wait in progress and every later one; safe from any thread."""
+        self._stopping = True
+        with contextlib.suppress(ShmStateClosedError):  # closing ended the wait already
+            self._seg.wake()
+
+    def next_version(self, deadline: float | None = None) -> int | None:
+        """Blocks until the published version differs from ``seen`` and returns it; None
+        once ``deadline`` (a time.monotonic() value) passes or stop() was called. Raises
+        ShmStateClosedError when the segment is closed, and whatever a signal handler
+        raises (KeyboardInterrupt)."""
+        seg = self._seg
+        while not self._stopping:
+            epoch = seg.wake_epoch  # before the flag check: see the module docstring
+            if self._stopping:
+                break
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                version = seg.wait(self.seen, left, epoch)
+            except ShmStateTimeoutError:
+                return None
+            if self._stopping:
+                break
+            if version != self.seen:
+                return version
+            # Cut short by wake() (this handle's, for another waiter): nothing new.
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+        return None
+
+    def versions(self) -> Iterator[int]:
+        """Each new version until stop(), advancing ``seen`` (no deadline)."""
+        while (version := self.next_version()) is not None:
+            self.seen = version
+            yield version
+
+
+def follow(
+    store: Store[T],
+    waiter: Waiter,
+    *,
+    replay: bool = False,
+    timeout: float | None = None,
+    on_read_error: Callable[[ShmStateError], object] | None = None,
+) -> Iterator[Change[T]]:
+    """The changes after ``waiter.seen`` (with ``replay``, the current state first), one
+    per wake-up, each the latest snapshot with ``missed`` counting the versions between it
+    and the previous one. Ends when ``timeout`` seconds pass without a new version, when
+    the waiter is stopped, or when the store is closed. A failed read (a corrupt state)
+    goes to ``on_read_error`` and the watch goes on from the version then current; without
+    it the error is raised."""
+    try:
+        if replay:
+            snap = store.snapshot()
+            waiter.seen = snap.version
+            yield change_since(snap, None)
+        while True:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            if waiter.next_version(deadline) is None:
+                return
+            try:
+                snap = store.snapshot()
+            except ShmStateClosedError:
+                raise
+            except ShmStateError as error:
+                if on_read_error is None:
+                    raise
+                on_read_error(error)
+                waiter.seen = store.version
+                continue
+            change = change_since(snap, waiter.seen)
+            waiter.seen = snap.version
+            yield change
+    except ShmStateClosedError:
+        if not store.closed:
+            raise
