@@ -13,7 +13,7 @@ import { filter, map, take, throttleTime } from 'rxjs';
 const name = process.argv[2] ?? 'fleet';
 const live = process.stdout.isTTY;
 
-const store = await SharedStore.open(name);
+const store = SharedStore.open(name);
 
 const latenciesUs = [];
 let emissions = 0;
@@ -23,7 +23,9 @@ let lastVersion = 0;
 
 store.changes$.subscribe(({ version, state, missed: skipped }) => {
   const now = process.hrtime.bigint();
-  if (typeof state.published_ns === 'number') {
+  // The publisher stamps CLOCK_MONOTONIC nanoseconds as a decimal string: past about 104
+  // days of uptime they exceed 2^53, which JSON numbers in the dialect cannot carry.
+  if (typeof state.published_ns === 'string') {
     latenciesUs.push(Number(now - BigInt(state.published_ns)) / 1000);
   }
   if (firstVersion === 0) firstVersion = version;

@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './helpers/segments';
-import { spawnSide } from './helpers/processes';
+import { segmentFor, spawnSide } from './helpers';
 
 type Side = 'python' | 'node';
 
@@ -34,7 +33,7 @@ for (const { writer, readers, commits } of cases) {
   const title = `${writer} -> ${readers.join(' + ')}: ${commits} commits end on the final version everywhere`;
   test.serial(title, async (t) => {
     const name = segmentFor(t, `burst-${writer}`);
-    const store = await SharedStore.create(name, { initial: { seq: 0 }, capacity: 4096 });
+    const store = SharedStore.create(name, { initial: { seq: 0 }, capacity: 4096 });
     t.teardown(() => store.close());
     const final = store.version + commits;
 

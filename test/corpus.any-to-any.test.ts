@@ -7,8 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './helpers/segments';
-import { spawnPython } from './helpers/processes';
+import { segmentFor, spawnPython } from './helpers';
 
 interface Entry {
   name: string;
@@ -40,7 +39,7 @@ test('python -> node: every corpus value decodes deep-equal', async (t) => {
   await writer.done();
 
   for (const [index, entry] of corpus.entries()) {
-    const store = await SharedStore.open(`${base}-${index}`);
+    const store = SharedStore.open(`${base}-${index}`);
     t.deepEqual(store.get(), entry.value, entry.name);
     store.close();
   }
@@ -49,7 +48,7 @@ test('python -> node: every corpus value decodes deep-equal', async (t) => {
 test('node -> python: every corpus value decodes equal in Python', async (t) => {
   const base = corpusBase(t, 'corpus-node');
   for (const [index, entry] of corpus.entries()) {
-    const store = await SharedStore.create(`${base}-${index}`, {
+    const store = SharedStore.create(`${base}-${index}`, {
       initial: null,
       capacity: 1 << 20,
     });

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '@shmstate/native';
-import { python, repoRoot } from './helpers/processes';
+import { python, repoRoot } from './helpers';
 
 const fromErrorsDef = (): string[] =>
   [

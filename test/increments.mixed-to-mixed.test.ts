@@ -4,12 +4,11 @@
  */
 import test from 'ava';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './helpers/segments';
-import { spawnSide } from './helpers/processes';
+import { segmentFor, spawnSide } from './helpers';
 
 test('2 Node + 2 Python processes x 5,000 update() increments end at exactly 20,000', async (t) => {
   const name = segmentFor(t, 'increments');
-  const store = await SharedStore.create(name, { initial: { n: 0 }, capacity: 1024 });
+  const store = SharedStore.create(name, { initial: { n: 0 }, capacity: 1024 });
   t.teardown(() => store.close());
   const before = store.version;
 

@@ -5,9 +5,8 @@
  * within 100 ms.
  */
 import test from 'ava';
-import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './helpers/segments';
-import { spawnPython } from './helpers/processes';
+import { SharedStore, type DeepReadonly } from '@shmstate/core';
+import { segmentFor, spawnPython } from './helpers';
 
 const KILLS = 50;
 
@@ -16,12 +15,12 @@ interface BurstState {
   body?: number[];
 }
 
-const isWhole = (state: BurstState): boolean =>
+const isWhole = (state: DeepReadonly<BurstState>): boolean =>
   state.seq === 0 || (Array.isArray(state.body) && state.body.every((x) => x === state.seq));
 
 test('50 SIGKILLed Python writers leave Node subscribers on whole committed states', async (t) => {
   const name = segmentFor(t, 'kill');
-  const store = await SharedStore.create<BurstState>(name, { initial: { seq: 0 }, capacity: 4096 });
+  const store = SharedStore.create<BurstState>(name, { initial: { seq: 0 }, capacity: 4096 });
   t.teardown(() => store.close());
 
   let lastVersion = 0;

@@ -5,19 +5,18 @@
 import test from 'ava';
 import { firstValueFrom } from 'rxjs';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './helpers/segments';
-import { spawnPython } from './helpers/processes';
+import { segmentFor, spawnPython } from './helpers';
 
 test('python -> node: a late state$ subscriber gets the current state first', async (t) => {
   const name = segmentFor(t, 'late-py');
-  const store = await SharedStore.create(name, { initial: { step: 0 }, capacity: 1024 });
+  const store = SharedStore.create(name, { initial: { step: 0 }, capacity: 1024 });
   t.teardown(() => store.close());
 
   const writer = spawnPython(t, 'write-steps.py', [name, '25']);
   const done = await writer.nextLine();
   await writer.done();
 
-  const late = await SharedStore.open<{ step: number }>(name);
+  const late = SharedStore.open<{ step: number }>(name);
   t.teardown(() => late.close());
   t.deepEqual(await firstValueFrom(late.state$), { step: 25 });
   const first = await firstValueFrom(late.changes$);
@@ -27,7 +26,7 @@ test('python -> node: a late state$ subscriber gets the current state first', as
 
 test('node -> python: a late Python reader gets the current state and version', async (t) => {
   const name = segmentFor(t, 'late-node');
-  const store = await SharedStore.create(name, { initial: { step: 0 }, capacity: 1024 });
+  const store = SharedStore.create(name, { initial: { step: 0 }, capacity: 1024 });
   t.teardown(() => store.close());
   let version = 0;
   for (let step = 1; step <= 25; step += 1) version = store.set({ step });

@@ -8,8 +8,7 @@ import test from 'ava';
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { SharedStore } from '@shmstate/core';
 import { Segment } from '@shmstate/native';
-import { segmentFor } from './helpers/segments';
-import { spawnPython } from './helpers/processes';
+import { segmentFor, spawnPython } from './helpers';
 
 interface Stamp {
   version: number;

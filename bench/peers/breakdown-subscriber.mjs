@@ -9,8 +9,10 @@
  * Prints "ready", then one JSON line: per measured round, ns from the publisher's stamp
  * (state.t, CLOCK_MONOTONIC, as process.hrtime.bigint() reads it) to each point.
  */
-import { freezeParsed, SharedStore } from '@shmstate/core';
+import { SharedStore } from '@shmstate/core';
 import { Segment } from '@shmstate/native';
+// The store's own freeze, internal to @shmstate/core (not exported): from its build.
+import { freezeParsed } from '../../packages/core/dist/deep-freeze.js';
 import { makeState } from '../lib/payload.mjs';
 
 const options = JSON.parse(process.argv[2]);

@@ -2,7 +2,7 @@
 import { SharedStore } from '@shmstate/core';
 
 const [name, countArg] = process.argv.slice(2);
-const store = await SharedStore.open(name);
+const store = SharedStore.open(name);
 for (let i = 0; i < Number(countArg); i += 1) {
   store.update((draft) => {
     draft.n += 1;

@@ -6,7 +6,7 @@ import { isWholeBurstState } from './burst-state.mjs';
 
 const [name, finalArg] = process.argv.slice(2);
 const final = Number(finalArg);
-const store = await SharedStore.open(name);
+const store = SharedStore.open(name);
 
 const result = {
   first: 0,

@@ -5,11 +5,8 @@
  * within 100 ms. The Python-writer direction is test/kill.python-to-node.test.ts.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor } from './lib/segments';
-import { spawnPython, track } from './lib/processes';
+import { segmentFor, spawnNode, spawnPython } from '../helpers';
 
 const KILLS = 50;
 
@@ -22,12 +19,7 @@ test('50 SIGKILLed Node writers leave a Python reader on whole committed states'
 
   const firstCommitMs: number[] = [];
   for (let kill = 0; kill < KILLS; kill += 1) {
-    const writer = track(
-      t,
-      spawn(process.execPath, [join(__dirname, 'children', 'kill-writer.mjs'), name], {
-        cwd: __dirname,
-      }),
-    );
+    const writer = spawnNode(t, 'kill-writer.mjs', [name]);
     const [word, ms] = (await writer.nextLine()).split(' ');
     t.is(word, 'first');
     firstCommitMs.push(Number(ms));

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor, segmentPath } from './lib/segments';
+import { segmentFor, segmentPath } from '../helpers';
 
 const LIMIT = 64;
 const HANDLES = 1000;

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedStore, ShmStateError } from '@shmstate/core';
-import { segmentFor, segmentPath } from './lib/segments';
+import { segmentFor, segmentPath } from '../helpers';
 
 const OTHER_UID = 65534;
 const child = join(__dirname, 'children', 'as-other-user.mjs');

@@ -6,12 +6,9 @@
  * update is lost (the total counts every one of them); nothing is left in /dev/shm.
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SharedStore } from '@shmstate/core';
-import { segmentFor, segmentPath } from './lib/segments';
-import { spawnPython, track, type Child } from './lib/processes';
+import { type Child, segmentFor, segmentPath, spawnNode, spawnPython } from '../helpers';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 10);
 const WARM_SECONDS = Math.max(2, Math.min(10, SECONDS / 5));
@@ -27,7 +24,7 @@ async function report(who: string, child: Child): Promise<Report> {
   const warm = (await child.nextLine()).split(' ');
   const end = (await child.nextLine()).split(' ');
   if (warm[0] !== 'warm' || end[0] !== 'end') throw new Error(`${who}: ${warm} / ${end}`);
-  const [code] = await child.exited;
+  const { code } = await child.exited;
   if (code !== 0) throw new Error(`${who} exited with ${code}: ${child.stderr()}`);
   return {
     who,
@@ -42,22 +39,11 @@ test(`soak: Node and Python subscribe, read and update for ${SECONDS} s; RSS and
   const store = SharedStore.create(name, { initial: { total: 0 }, capacity: 64 * 1024 });
   const args = [name, String(SECONDS), String(WARM_SECONDS)];
   const node = () =>
-    track(
-      t,
-      spawn(
-        process.execPath,
-        // A fixed young generation: V8 grows its semi-spaces with allocation rate, which
-        // moves RSS by several MiB without any leak. Pinned, RSS growth is the heap's own.
-        [
-          '--expose-gc',
-          '--min-semi-space-size=8',
-          '--max-semi-space-size=8',
-          join(__dirname, 'children', 'soak-worker.mjs'),
-          ...args,
-        ],
-        { cwd: __dirname },
-      ),
-    );
+    spawnNode(t, 'soak-worker.mjs', args, {
+      // A fixed young generation: V8 grows its semi-spaces with allocation rate, which
+      // moves RSS by several MiB without any leak. Pinned, RSS growth is the heap's own.
+      nodeArgs: ['--expose-gc', '--min-semi-space-size=8', '--max-semi-space-size=8'],
+    });
   const workers: Array<[string, Child]> = [
     ['node-1', node()],
     ['node-2', node()],

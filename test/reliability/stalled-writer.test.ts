@@ -7,8 +7,8 @@
  */
 import test from 'ava';
 import { SharedStore, ShmStateError } from '@shmstate/core';
-import { segmentFor } from './lib/segments';
-import { spawnPython, startStalledWriter } from './lib/processes';
+import { segmentFor, spawnPython } from '../helpers';
+import { startStalledWriter } from './lib/stalled-writer';
 
 test('a stopped writer blocks writers (E_TIMEOUT) but no reader; SIGCONT completes it', async (t) => {
   const name = segmentFor(t, 'stall');
@@ -33,7 +33,7 @@ test('a stopped writer blocks writers (E_TIMEOUT) but no reader; SIGCONT complet
   t.is(store.version, 2);
 
   stalled.process.kill('SIGCONT');
-  const [code] = await stalled.exited;
+  const { code } = await stalled.exited;
   t.is(code, 0);
   t.deepEqual(store.snapshot(), { version: 3, state: { n: 'stalled' }, storeId: store.storeId });
   t.is(store.set({ n: 'node' }), 4);

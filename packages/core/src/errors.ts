@@ -2,10 +2,12 @@
  * The store's errors: the same `ShmStateError` class the native binding throws, so
  * `instanceof ShmStateError` and `err.code` hold for every failure whether it was
  * detected in C (E_CONFLICT, E_CAPACITY, E_NOENT, ...) or here in TypeScript
- * (E_ENCODE, E_CORRUPT from decoding, E_CLOSED, E_CAPACITY before the native call).
+ * (E_ENCODE, E_CORRUPT from decoding, E_CLOSED, E_TIMEOUT from waitFor).
  *
- * Argument mistakes (wrong types, options out of range) are `TypeError`/`RangeError`,
- * thrown before any native call; they carry no shmstate code.
+ * Argument mistakes are ShmStateErrors too, with code E_INVALID, checked by the argument
+ * layer `@shmstate/native` shares with this package (a value of the wrong kind: `Option
+ * "maxRetries" must be an integer, got 1.5`) or by the C core (a value out of its range:
+ * `capacity is 10; it must be in [64, 1073741824]`), in the words Python uses too.
  *
  * @example
  * try {

@@ -7,9 +7,19 @@
  * store.select((s) => s.tick).subscribe((tick) => console.log(tick));
  */
 export { SharedStore } from './shared-store';
-export type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
+export type {
+  Change,
+  DeepReadonly,
+  JsonPrimitive,
+  JsonState,
+  JsonValue,
+  SharedStoreCreateOptions,
+  Snapshot,
+  UpdateOptions,
+  WaitForOptions,
+} from './types';
 export { encodeState, encodeStateText, decodeState } from './codec';
 export { MAX_DEPTH } from './find-dialect-violation';
-export { deepFreeze, freezeParsed } from './deep-freeze';
+export { deepFreeze } from './deep-freeze';
 export { ShmStateError, type ShmStateErrorCode } from './errors';
 export type { SegmentStats } from '@shmstate/native';

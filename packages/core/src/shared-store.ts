@@ -8,7 +8,10 @@
  * commit atomically; `update()` runs an immer recipe under compare-and-set and retries
  * when another writer got there first, so concurrent increments are never lost.
  * One native watcher per store, started by the first subscriber and stopped after the
- * last, feeds `state$`, `changes$` and every selection.
+ * last, feeds `state$`, `changes$`, every selection and `waitFor`.
+ *
+ * States are handed out deep-frozen and typed `DeepReadonly<T>`; `T` must be a JSON type
+ * (`JsonState<T>`). A bad argument is a `ShmStateError` with code E_INVALID.
  *
  * @example
  * interface Robot { pose: { x: number; y: number }; tick: number }
@@ -18,44 +21,68 @@
  * store.close();
  * SharedStore.unlink('robot');
  */
-import { Segment, type SegmentStats } from '@shmstate/native';
+import { LIMITS, Segment, type SegmentStats } from '@shmstate/native';
+import {
+  argument,
+  checkCreateNumbers,
+  checkFunction,
+  checkIntegerIn,
+  checkNumber,
+  checkObject,
+  checkRange,
+  checkString,
+  invalidArgument,
+  MAX_VERSION,
+  option,
+  type CreateNumbers,
+} from '@shmstate/native/internal';
 import { Immer, type Draft, type Producer } from 'immer';
-import { distinctUntilChanged, map, Subject, type Observable } from 'rxjs';
+import { distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
 import { changeStream } from './change-stream';
 import { encodeState, encodeStateText } from './codec';
 import { ShmStateError, shmStateError } from './errors';
 import { findDialectViolation } from './find-dialect-violation';
 import { pauseBeforeRetry } from './pause-before-retry';
-import type { Change, SharedStoreCreateOptions, Snapshot, UpdateOptions } from './types';
-import {
-  validateCreateOptions,
-  validateFunction,
-  validateName,
-  validateUpdate,
-} from './validate-arguments';
+import type {
+  Change,
+  DeepReadonly,
+  JsonState,
+  SharedStoreCreateOptions,
+  Snapshot,
+  UpdateOptions,
+  WaitForOptions,
+} from './types';
 import { VersionCache } from './version-cache';
 import { watchVersions } from './watch-versions';
+
+/** The capacity of a store created without one: 1 MiB, as in Python. */
+const DEFAULT_CAPACITY = 1 << 20;
+/** How many times update() re-runs its recipe after losing a compare-and-set. */
+const DEFAULT_MAX_RETRIES = 100;
+/** The longest waitFor() timeout, the longest delay a Node timer takes: about 24.8 days. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 // A private immer: the global one's settings belong to the application. Results are only
 // encoded, never handed out, so freezing them would be wasted work (the states handed
 // out come from the VersionCache, which freezes them).
 const immer = new Immer({ autoFreeze: false });
 
-export class SharedStore<T = unknown> {
+export class SharedStore<T extends JsonState<T> = unknown> {
   /** The current state on subscribe, then every newer committed state (latest wins). */
-  readonly state$: Observable<T>;
+  readonly state$: Observable<DeepReadonly<T>>;
   /** Like state$, with each state's version, the store id and how many versions were
    * skipped. */
   readonly changes$: Observable<Change<T>>;
 
   private readonly cache: VersionCache<T>;
+  private readonly versions$: Observable<Snapshot<T>>;
   private readonly closing = new Subject<void>();
   private isClosed = false;
 
   private constructor(private readonly segment: Segment) {
     this.cache = new VersionCache<T>(segment);
-    const versions$ = watchVersions(segment, this.cache);
-    this.changes$ = changeStream(this.cache, versions$, () => this.isClosed, this.closing);
+    this.versions$ = watchVersions(segment, this.cache);
+    this.changes$ = changeStream(this.cache, this.versions$, () => this.isClosed, this.closing);
     this.state$ = this.changes$.pipe(map((change) => change.state));
   }
 
@@ -64,18 +91,17 @@ export class SharedStore<T = unknown> {
    * E_EXISTS if it exists). The state type is the one you name (`create<Robot>(...)`), not
    * inferred from `initial`, which it must match.
    */
-  static create<T = unknown>(
+  static create<T extends JsonState<T> = unknown>(
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode, version } = validateCreateOptions(name, options);
-    const initial = encodeState(options.initial, capacity);
+    const { capacity, mode, version, initial } = checkCreateArguments(name, options);
     return new SharedStore<T>(Segment.create(name, { capacity, mode, initial, version }));
   }
 
   /** Opens the existing segment `name` (E_NOENT if absent). */
-  static open<T = unknown>(name: string): SharedStore<T> {
-    validateName(name);
+  static open<T extends JsonState<T> = unknown>(name: string): SharedStore<T> {
+    checkString(argument('name'), name);
     return new SharedStore<T>(Segment.open(name));
   }
 
@@ -83,12 +109,11 @@ export class SharedStore<T = unknown> {
    * Opens `name`, or creates it with `initial` (as version `options.version`, default 1)
    * if absent; safe against concurrent callers.
    */
-  static openOrCreate<T = unknown>(
+  static openOrCreate<T extends JsonState<T> = unknown>(
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode, version } = validateCreateOptions(name, options);
-    const initial = encodeState(options.initial, capacity);
+    const { capacity, mode, version, initial } = checkCreateArguments(name, options);
     return new SharedStore<T>(
       Segment.openOrCreate(name, { capacity, mode, initial, version }).segment,
     );
@@ -96,7 +121,7 @@ export class SharedStore<T = unknown> {
 
   /** Removes the name (E_NOENT if absent); processes that have it open keep using it. */
   static unlink(name: string): void {
-    validateName(name);
+    checkString(argument('name'), name);
     Segment.unlink(name);
   }
 
@@ -129,7 +154,7 @@ export class SharedStore<T = unknown> {
   }
 
   /** The latest committed state, deep-frozen; the same object while the version stays. */
-  get(): T {
+  get(): DeepReadonly<T> {
     return this.snapshot().state;
   }
 
@@ -140,8 +165,11 @@ export class SharedStore<T = unknown> {
     return this.cache.current();
   }
 
-  /** Commits `state` as the next version and returns that version. */
-  set(state: T): number {
+  /**
+   * Commits `state` as the next version and returns that version. A state read from a
+   * store (deep-readonly) is accepted as well as a fresh one.
+   */
+  set(state: T | DeepReadonly<T>): number {
     const segment = this.live();
     return segment.commitText(encodeStateText(state));
   }
@@ -154,12 +182,14 @@ export class SharedStore<T = unknown> {
    * Returns the committed version.
    */
   update(recipe: Producer<T>, options?: UpdateOptions): number {
-    const maxRetries = validateUpdate(recipe, options);
+    checkFunction(argument('recipe'), recipe);
+    const maxRetries = checkUpdateOptions(options);
     const segment = this.live();
     for (let retry = 0; retry <= maxRetries; retry += 1) {
       pauseBeforeRetry(retry);
       const { version, state } = this.cache.current();
-      const next = immer.produce(state, (draft: Draft<T>) =>
+      // The frozen state is the base immer copies on write: the draft is mutable.
+      const next = immer.produce(state as T, (draft: Draft<T>) =>
         checkReplacement(recipe(draft), draft),
       );
       if (Object.is(next, state)) return version;
@@ -183,13 +213,74 @@ export class SharedStore<T = unknown> {
    * an `equal` that compares by value.
    */
   select<S>(
-    selector: (state: T) => S,
+    selector: (state: DeepReadonly<T>) => S,
     equal: (previous: S, current: S) => boolean = Object.is,
   ): Observable<S> {
-    validateFunction(selector, 'select() selector');
-    validateFunction(equal, 'select() equality function');
+    checkFunction(argument('selector'), selector);
+    checkFunction(argument('equal'), equal);
     this.live();
     return this.state$.pipe(map(selector), distinctUntilChanged(equal));
+  }
+
+  /**
+   * Resolves with the snapshot `{ version, state, storeId }` once the published version
+   * is `version` or later: at once if it already is (without starting a watcher),
+   * otherwise on the first change notification that finds it, from any process. Rejects
+   * with E_TIMEOUT after `options.timeout` ms (default: no limit), with E_CLOSED if the
+   * store is closed before, and with the watcher's error if notification fails for good.
+   * Waiting blocks nothing: it rides the store's shared watcher, which keeps the process
+   * alive only while a wait is pending; once the promise settles, nothing of it is left.
+   * Bad arguments reject with E_INVALID.
+   */
+  waitFor(version: number, options?: WaitForOptions): Promise<Snapshot<T>> {
+    return new Promise<Snapshot<T>>((resolve, reject) => {
+      // Thrown here, an error rejects the promise: waitFor never throws synchronously.
+      checkIntegerIn(argument('version'), version, 1, MAX_VERSION);
+      const timeout = checkWaitForOptions(options);
+      const now = this.snapshot();
+      if (now.version >= version) {
+        resolve(now);
+        return;
+      }
+      // Everything the wait holds (the closing listener, the watcher subscription, the
+      // timer) goes into `held`; settling releases it all, and anything added after that
+      // is released at once (rxjs runs a teardown added to a closed Subscription).
+      const held = new Subscription();
+      const settle = (outcome: () => void): void => {
+        if (held.closed) return;
+        held.unsubscribe();
+        outcome();
+      };
+      const check = (snapshot: Snapshot<T>): void => {
+        if (snapshot.version >= version) settle(() => resolve(snapshot));
+      };
+      const closed = () =>
+        shmStateError(
+          'E_CLOSED',
+          `the store "${this.name}" was closed before version ${version} arrived`,
+        );
+      held.add(this.closing.subscribe(() => settle(() => reject(closed()))));
+      // Watch first, then read again: a commit between the read above and the start of
+      // the watcher is then either in this read or reported by the watcher.
+      held.add(
+        this.versions$.subscribe({
+          next: check,
+          error: (err: unknown) => settle(() => reject(err)),
+        }),
+      );
+      if (held.closed) return;
+      try {
+        check(this.cache.current());
+      } catch (err) {
+        settle(() => reject(err));
+      }
+      if (held.closed || timeout === undefined) return;
+      const timer = setTimeout(() => {
+        const message = `version ${version} did not arrive within ${timeout} ms; the version is ${this.segment.version}`;
+        settle(() => reject(shmStateError('E_TIMEOUT', message)));
+      }, timeout);
+      held.add(() => clearTimeout(timer));
+    });
   }
 
   /** Writer-side statistics kept in the segment (commits, conflicts, lock recoveries,
@@ -223,6 +314,50 @@ export class SharedStore<T = unknown> {
       throw shmStateError('E_CLOSED', `the store "${this.segment.name}" is closed`);
     return this.segment;
   }
+}
+
+/**
+ * The arguments of create() and openOrCreate(): all checked (E_INVALID) before `initial`
+ * is encoded (E_ENCODE, or E_CAPACITY naming both sizes, as set() does), and that before
+ * the segment is made. Capacity, mode and version ranges are the core's: a capacity it
+ * refuses is not measured against here, so its E_INVALID comes first, as in Python.
+ */
+function checkCreateArguments(
+  name: unknown,
+  options: unknown,
+): CreateNumbers & { initial: Buffer } {
+  checkString(argument('name'), name);
+  const fields = checkObject(argument('options'), options);
+  if (fields['initial'] === undefined) {
+    throw invalidArgument('Option "initial" must be a JSON value, got undefined');
+  }
+  const numbers = checkCreateNumbers({
+    ...fields,
+    capacity: fields['capacity'] === undefined ? DEFAULT_CAPACITY : fields['capacity'],
+  });
+  const { capacity } = numbers;
+  const measure = capacity >= LIMITS.capacityMin && capacity <= LIMITS.capacityMax;
+  return { ...numbers, initial: encodeState(fields['initial'], measure ? capacity : undefined) };
+}
+
+function checkUpdateOptions(options: UpdateOptions | undefined): number {
+  if (options === undefined) return DEFAULT_MAX_RETRIES;
+  const fields = checkObject(argument('options'), options);
+  if (fields['maxRetries'] === undefined) return DEFAULT_MAX_RETRIES;
+  return checkIntegerIn(option('maxRetries'), fields['maxRetries'], 0, MAX_VERSION);
+}
+
+/** The timeout of waitFor() in ms, undefined for none. */
+function checkWaitForOptions(options: WaitForOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
+  const fields = checkObject(argument('options'), options);
+  if (fields['timeout'] === undefined) return undefined;
+  return checkRange(
+    option('timeout'),
+    checkNumber(option('timeout'), fields['timeout']),
+    0,
+    MAX_TIMEOUT_MS,
+  );
 }
 
 /**

@@ -1,17 +1,77 @@
 /**
- * The values a store hands out. Each carries the version it was committed as and the id
- * of the store it was read from; states are deep-frozen and shared by every reader of
- * that version in the process.
+ * The values a store hands out, and the types that describe states. Each value carries
+ * the version it was committed as and the id of the store it was read from; states are
+ * deep-frozen and shared by every reader of that version in the process, so they are
+ * typed `DeepReadonly<T>`: an assignment to one fails to compile, as it would fail to run.
  *
  * @example
  * const { version, state, storeId }: Snapshot<Robot> = store.snapshot();
  * store.changes$.subscribe(({ version, state, missed }: Change<Robot>) => {});
+ * state.tick = 3; // error TS2540: 'tick' is a read-only property
  */
+
+/** A JSON value other than an array or an object. */
+export type JsonPrimitive = string | number | boolean | null;
+
+/** Any value of the JSON dialect, as TypeScript can say it (finite numbers not told apart). */
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * `T` read-only all the way down: what a store hands out, since its states are
+ * deep-frozen. Arrays become `readonly` arrays, object properties `readonly`.
+ */
+export type DeepReadonly<T> = T extends object
+  ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+  : T;
+
+/**
+ * The constraint on a store's state type: `T extends JsonState<T>` holds when every part
+ * of `T` is a JSON value (strings, finite numbers, booleans, null, arrays, plain objects
+ * with string keys; a property may be optional, but not `undefined` when present), so
+ * `SharedStore.create<{ at: Date }>` or a `Map`, `Set`, `bigint` or function anywhere in
+ * the type fails to compile. Interfaces qualify without an index signature. `unknown`
+ * and `any` qualify too (nothing is known about them); what TypeScript cannot tell apart
+ * (a class instance with only data fields, `NaN`, `undefined` as the whole state) is
+ * refused when written, with E_ENCODE.
+ */
+export type JsonState<T> = JsonShape<T> | Extract<Empty, Record<keyof T, never>> | null | undefined;
+// The second member admits types without keys, `unknown` above all (the default state
+// type; `unknown` is assignable to `{} | null | undefined`): a conditional on T here would
+// make the constraint circular (TS2313).
+
+/** The empty object type, on purpose: see JsonState. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+type Empty = {};
+
+/** `T` with each part replaced by the JSON type it may hold: T is assignable iff JSON. */
+type JsonShape<T> = {
+  [K in keyof T]: K extends symbol
+    ? never
+    : JsonPart<T[K], Empty extends Pick<T, K> ? true : false>;
+};
+
+/** One property (or element) of a JSON shape; `Optional`: may it be undefined? */
+type JsonPart<V, Optional extends boolean> = unknown extends V
+  ? V
+  : V extends JsonValue
+    ? V
+    : V extends undefined
+      ? Optional extends true
+        ? V
+        : never
+      : V extends (...args: never[]) => unknown
+        ? never
+        : V extends bigint | symbol
+          ? never
+          : V extends object
+            ? JsonShape<V>
+            : never;
 
 /** A committed state, its version and the store it belongs to. */
 export interface Snapshot<T> {
   readonly version: number;
-  readonly state: T;
+  /** Deep-frozen, shared by every reader of this version in the process. */
+  readonly state: DeepReadonly<T>;
   /**
    * The id of the store (segment) the state was read from, 16 lowercase hex digits,
    * drawn when it was created: a store unlinked and created again under the same name has
@@ -33,7 +93,10 @@ export interface SharedStoreCreateOptions<T> {
   initial: T;
   /** Largest encoded state in bytes (64 .. 2^30). Default 1 MiB. */
   capacity?: number;
-  /** Permission bits of a new segment (umask does not apply). Default 0o600. */
+  /**
+   * Permission bits of a new segment (umask does not apply). Default 0o600. The owner
+   * must have read and write; world-writable modes are refused.
+   */
   mode?: number;
   /**
    * The version `initial` is published as when this call creates the segment, an integer
@@ -48,4 +111,10 @@ export interface UpdateOptions {
   /** How many times to re-read and re-run the recipe after losing a compare-and-set to
    * another writer before giving up with E_CONFLICT. Default 100. */
   maxRetries?: number;
+}
+
+/** Options of `SharedStore.waitFor`. */
+export interface WaitForOptions {
+  /** Milliseconds to wait before rejecting with E_TIMEOUT, 0 to 2^31 - 1. Default: no limit. */
+  timeout?: number;
 }

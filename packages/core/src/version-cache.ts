@@ -15,7 +15,7 @@
 import type { Segment } from '@shmstate/native';
 import { parseStateText } from './codec';
 import { freezeParsed } from './deep-freeze';
-import type { Snapshot } from './types';
+import type { DeepReadonly, Snapshot } from './types';
 
 export class VersionCache<T> {
   private latest: Snapshot<T> | undefined;
@@ -32,7 +32,7 @@ export class VersionCache<T> {
     // readText checks strict UTF-8 natively and skips the Buffer: the cheapest read.
     const { version, text } = this.segment.readText();
     if (cached !== undefined && version === cached.version) return cached;
-    const state = freezeParsed(parseStateText(text)) as T;
+    const state = freezeParsed(parseStateText(text)) as DeepReadonly<T>;
     const snapshot: Snapshot<T> = Object.freeze({ version, state, storeId: this.segment.storeId });
     this.latest = snapshot;
     return snapshot;

@@ -5,14 +5,13 @@
  */
 import test from 'ava';
 import { SharedStore, type Change } from '../src';
-import { exitedCleanly, spawnChild } from './helpers/child-process';
-import { segmentName } from './helpers/segment-name';
 import { trackVersions } from './helpers/track-versions';
+import { segmentFor, spawnNode } from '../../../test/helpers';
 
 const COMMITS = 10_000;
 
 test('a subscriber to a 10,000-commit flood sees increasing versions, the last one, and every skip counted', async (t) => {
-  const name = segmentName(t, 'flood');
+  const name = segmentFor(t, 'flood');
   const store = SharedStore.create<{ seq: number }>(name, { initial: { seq: 0 }, capacity: 256 });
   t.teardown(() => store.close());
 
@@ -21,9 +20,9 @@ test('a subscriber to a 10,000-commit flood sees increasing versions, the last o
   t.teardown(() => subscription.unsubscribe());
   const reached = trackVersions(t, store);
 
-  const writer = spawnChild(t, 'commit-burst', [name, String(COMMITS)]);
+  const writer = spawnNode(t, 'commit-burst.mjs', [name, String(COMMITS)]);
   const done = await writer.nextLine();
-  await exitedCleanly(writer);
+  await writer.done();
   const finalVersion = 1 + COMMITS;
   t.is(done, `done ${finalVersion}`);
   await reached(finalVersion);

@@ -4,11 +4,11 @@
  */
 import test from 'ava';
 import { SharedStore, ShmStateError } from '../src';
-import { segmentName } from './helpers/segment-name';
 import { trackVersions } from './helpers/track-versions';
+import { segmentFor } from '../../../test/helpers';
 
-function openStore(t: Parameters<typeof segmentName>[0], prefix: string) {
-  const store = SharedStore.create<{ a: number }>(segmentName(t, prefix), {
+function openStore(t: Parameters<typeof segmentFor>[0], prefix: string) {
+  const store = SharedStore.create<{ a: number }>(segmentFor(t, prefix), {
     initial: { a: 1 },
     capacity: 128,
   });

@@ -9,11 +9,11 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { firstValueFrom, from, observable, take, toArray } from 'rxjs';
 import { SharedStore } from '../src';
-import { segmentName } from './helpers/segment-name';
 import { trackVersions } from './helpers/track-versions';
+import { segmentFor } from '../../../test/helpers';
 
-function counterStore(t: Parameters<typeof segmentName>[0], prefix: string) {
-  const store = SharedStore.create<{ n: number }>(segmentName(t, prefix), {
+function counterStore(t: Parameters<typeof segmentFor>[0], prefix: string) {
+  const store = SharedStore.create<{ n: number }>(segmentFor(t, prefix), {
     initial: { n: 0 },
     capacity: 128,
   });

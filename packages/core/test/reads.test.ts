@@ -5,7 +5,7 @@
 import test from 'ava';
 import { Segment } from '@shmstate/native';
 import { SharedStore, ShmStateError } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor } from '../../../test/helpers';
 
 interface State {
   pose: { x: number; y: number };
@@ -14,7 +14,7 @@ interface State {
 const initial: State = { pose: { x: 0, y: 0 }, log: ['start'] };
 
 test('snapshot() returns the same object while the version is unchanged', (t) => {
-  const store = SharedStore.create<State>(segmentName(t, 'cache'), { initial, capacity: 1024 });
+  const store = SharedStore.create<State>(segmentFor(t, 'cache'), { initial, capacity: 1024 });
   t.teardown(() => store.close());
   const first = store.snapshot();
   t.is(store.snapshot(), first);
@@ -22,7 +22,7 @@ test('snapshot() returns the same object while the version is unchanged', (t) =>
 });
 
 test('a commit from another handle gives a new snapshot with the new version and state', (t) => {
-  const name = segmentName(t, 'fresh');
+  const name = segmentFor(t, 'fresh');
   const store = SharedStore.create<State>(name, { initial, capacity: 1024 });
   t.teardown(() => store.close());
   const other = SharedStore.open<State>(name);
@@ -42,7 +42,7 @@ test('a commit from another handle gives a new snapshot with the new version and
 test('every object and array of a decoded state is frozen, nested deeper than any stack', (t) => {
   // Another writer may commit JSON nested far deeper than the dialect's cap: freezing
   // it must neither throw nor miss a level.
-  const name = segmentName(t, 'frozen-deep');
+  const name = segmentFor(t, 'frozen-deep');
   const store = SharedStore.create<unknown>(name, { initial: {}, capacity: 1 << 20 });
   t.teardown(() => store.close());
   const raw = Segment.open(name);
@@ -62,18 +62,20 @@ test('every object and array of a decoded state is frozen, nested deeper than an
 });
 
 test('states are deep-frozen: mutating them throws in strict mode', (t) => {
-  const store = SharedStore.create<State>(segmentName(t, 'frozen'), { initial, capacity: 1024 });
+  const store = SharedStore.create<State>(segmentFor(t, 'frozen'), { initial, capacity: 1024 });
   t.teardown(() => store.close());
   const state = store.get();
   t.true(Object.isFrozen(state) && Object.isFrozen(state.pose) && Object.isFrozen(state.log));
   t.throws(
     () => {
+      // @ts-expect-error: states are typed deep-readonly, as they are frozen
       state.pose.x = 5;
     },
     { instanceOf: TypeError },
   );
   t.throws(
     () => {
+      // @ts-expect-error: ... arrays included
       state.log.push('more');
     },
     { instanceOf: TypeError },
@@ -88,7 +90,7 @@ test('states are deep-frozen: mutating them throws in strict mode', (t) => {
 });
 
 test('set() returns the committed version and the next read sees the state', (t) => {
-  const store = SharedStore.create<State>(segmentName(t, 'set'), { initial, capacity: 1024 });
+  const store = SharedStore.create<State>(segmentFor(t, 'set'), { initial, capacity: 1024 });
   t.teardown(() => store.close());
   t.is(store.set({ pose: { x: 3, y: 4 }, log: ['a'] }), 2);
   t.is(store.set({ pose: { x: 5, y: 6 }, log: ['b'] }), 3);
@@ -100,7 +102,7 @@ test('set() returns the committed version and the next read sees the state', (t)
 });
 
 test('the caller keeps ownership of the object it set: it is neither frozen nor kept', (t) => {
-  const store = SharedStore.create<State>(segmentName(t, 'owned'), { initial, capacity: 1024 });
+  const store = SharedStore.create<State>(segmentFor(t, 'owned'), { initial, capacity: 1024 });
   t.teardown(() => store.close());
   const mine: State = { pose: { x: 1, y: 1 }, log: [] };
   store.set(mine);
@@ -118,7 +120,7 @@ const corruptPayloads: Array<[string, Uint8Array]> = [
 ];
 for (const [what, bytes] of corruptPayloads) {
   test(`get() of ${what} committed by another writer is E_CORRUPT`, (t) => {
-    const name = segmentName(t, 'corrupt');
+    const name = segmentFor(t, 'corrupt');
     const store = SharedStore.create<State>(name, { initial, capacity: 1024 });
     t.teardown(() => store.close());
     const raw = Segment.open(name);

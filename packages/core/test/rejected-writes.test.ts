@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { SharedStore, ShmStateError } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor } from '../../../test/helpers';
 
 class Point {
   constructor(
@@ -128,7 +128,7 @@ const rows: Row[] = [
 
 for (const row of rows) {
   test(`set() refuses ${row.what} with ${row.code}, and the store is unchanged`, (t) => {
-    const store = SharedStore.create<unknown>(segmentName(t, 'reject-set'), {
+    const store = SharedStore.create<unknown>(segmentFor(t, 'reject-set'), {
       initial: { kept: true },
       capacity,
     });
@@ -147,7 +147,7 @@ for (const row of rows) {
   // A recipe returning undefined means "keep the draft" in immer: not a replacement.
   if (row.value === undefined) continue;
   test(`update() refuses a recipe result with ${row.what}, and the store is unchanged`, (t) => {
-    const store = SharedStore.create<unknown>(segmentName(t, 'reject-update'), {
+    const store = SharedStore.create<unknown>(segmentFor(t, 'reject-update'), {
       initial: { kept: true },
       capacity,
     });
@@ -162,7 +162,7 @@ for (const row of rows) {
 }
 
 test('create() refuses an initial state outside the dialect before creating anything', (t) => {
-  const name = segmentName(t, 'reject-create');
+  const name = segmentFor(t, 'reject-create');
   const error = t.throws(() => SharedStore.create(name, { initial: { at: 1n } }), {
     instanceOf: ShmStateError,
   });
@@ -172,7 +172,7 @@ test('create() refuses an initial state outside the dialect before creating anyt
 });
 
 test('create() refuses an initial state larger than the capacity with both sizes', (t) => {
-  const name = segmentName(t, 'reject-create-size');
+  const name = segmentFor(t, 'reject-create-size');
   const error = t.throws(
     () => SharedStore.create(name, { initial: 'x'.repeat(100), capacity: 64 }),
     {

@@ -3,17 +3,17 @@
  * commits change other parts of the state.
  */
 import test from 'ava';
-import { SharedStore } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { SharedStore, ShmStateError } from '../src';
 import { trackVersions } from './helpers/track-versions';
+import { segmentFor } from '../../../test/helpers';
 
 interface State {
   pose: { x: number; y: number };
   noise: number;
 }
 
-function robotStore(t: Parameters<typeof segmentName>[0], prefix: string) {
-  const store = SharedStore.create<State>(segmentName(t, prefix), {
+function robotStore(t: Parameters<typeof segmentFor>[0], prefix: string) {
+  const store = SharedStore.create<State>(segmentFor(t, prefix), {
     initial: { pose: { x: 0, y: 0 }, noise: 0 },
     capacity: 256,
   });
@@ -63,9 +63,13 @@ test('select() with an equality function compares object slices by value', async
 test('select() checks its arguments', (t) => {
   const store = robotStore(t, 'select-arguments');
   t.throws(() => store.select('pose' as unknown as (s: State) => unknown), {
-    instanceOf: TypeError,
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "selector" must be a function, got "pose" (E_INVALID)',
   });
   t.throws(() => store.select((s) => s.pose, 'deep' as unknown as () => boolean), {
-    instanceOf: TypeError,
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "equal" must be a function, got "deep" (E_INVALID)',
   });
 });

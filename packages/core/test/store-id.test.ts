@@ -7,16 +7,16 @@ import test from 'ava';
 import { firstValueFrom } from 'rxjs';
 import { Segment } from '@shmstate/native';
 import { SharedStore } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor } from '../../../test/helpers';
 
 test('storeId is 16 lowercase hex digits', (t) => {
-  const store = SharedStore.create(segmentName(t, 'store-id'), { initial: {}, capacity: 64 });
+  const store = SharedStore.create(segmentFor(t, 'store-id'), { initial: {}, capacity: 64 });
   t.teardown(() => store.close());
   t.regex(store.storeId, /^[0-9a-f]{16}$/);
 });
 
 test('snapshot(), changes$, stats() and the segment carry the same store id', async (t) => {
-  const name = segmentName(t, 'store-id-everywhere');
+  const name = segmentFor(t, 'store-id-everywhere');
   const store = SharedStore.create(name, { initial: { n: 0 }, capacity: 64 });
   t.teardown(() => store.close());
   const raw = Segment.open(name);
@@ -29,13 +29,13 @@ test('snapshot(), changes$, stats() and the segment carry the same store id', as
 });
 
 test('stats() report the flags word', (t) => {
-  const store = SharedStore.create(segmentName(t, 'store-id-flags'), { initial: 0, capacity: 64 });
+  const store = SharedStore.create(segmentFor(t, 'store-id-flags'), { initial: 0, capacity: 64 });
   t.teardown(() => store.close());
   t.is(store.stats().flags, 0, 'no flag is assigned yet');
 });
 
 test('every handle on a store sees the same store id', (t) => {
-  const name = segmentName(t, 'store-id-handles');
+  const name = segmentFor(t, 'store-id-handles');
   const store = SharedStore.create(name, { initial: 0, capacity: 64 });
   t.teardown(() => store.close());
   const opened = SharedStore.open(name);
@@ -45,7 +45,7 @@ test('every handle on a store sees the same store id', (t) => {
 });
 
 test('a store unlinked and created again has another store id, which a re-open sees', (t) => {
-  const name = segmentName(t, 'store-id-recreate');
+  const name = segmentFor(t, 'store-id-recreate');
   const before = SharedStore.create(name, { initial: { gen: 1 }, capacity: 64 });
   t.teardown(() => before.close());
   SharedStore.unlink(name);
@@ -60,7 +60,7 @@ test('a store unlinked and created again has another store id, which a re-open s
 });
 
 test('storeId stays readable after close(), like name and capacity', (t) => {
-  const store = SharedStore.create(segmentName(t, 'store-id-closed'), { initial: 0, capacity: 64 });
+  const store = SharedStore.create(segmentFor(t, 'store-id-closed'), { initial: 0, capacity: 64 });
   const id = store.storeId;
   store.close();
   t.is(store.storeId, id);

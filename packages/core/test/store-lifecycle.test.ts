@@ -1,26 +1,33 @@
 /**
  * Creating, opening and removing stores: the codes for a taken or absent name, and
- * argument mistakes reported as TypeError/RangeError before any native call.
+ * argument mistakes reported as E_INVALID before anything is created.
  */
 import test from 'ava';
 import { SharedStore, ShmStateError } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor } from '../../../test/helpers';
+
+/** What a bad argument throws: a ShmStateError with code E_INVALID and this message. */
+const invalid = (message: string) => ({
+  instanceOf: ShmStateError,
+  code: 'E_INVALID',
+  message: `${message} (E_INVALID)`,
+});
 
 test('create() publishes the initial state as version 1', (t) => {
-  const store = SharedStore.create(segmentName(t, 'create'), { initial: { tick: 0 } });
+  const store = SharedStore.create(segmentFor(t, 'create'), { initial: { tick: 0 } });
   t.teardown(() => store.close());
   t.is(store.version, 1);
   t.deepEqual(store.snapshot(), { version: 1, state: { tick: 0 }, storeId: store.storeId });
 });
 
 test('create() uses a capacity of 1 MiB unless told otherwise', (t) => {
-  const store = SharedStore.create(segmentName(t, 'capacity'), { initial: null });
+  const store = SharedStore.create(segmentFor(t, 'capacity'), { initial: null });
   t.teardown(() => store.close());
   t.is(store.capacity, 1 << 20);
 });
 
 test('create() of a taken name throws E_EXISTS', (t) => {
-  const name = segmentName(t, 'exists');
+  const name = segmentFor(t, 'exists');
   const store = SharedStore.create(name, { initial: 1, capacity: 64 });
   t.teardown(() => store.close());
   const error = t.throws(() => SharedStore.create(name, { initial: 2, capacity: 64 }), {
@@ -30,7 +37,7 @@ test('create() of a taken name throws E_EXISTS', (t) => {
 });
 
 test('open() sees the state another handle committed', (t) => {
-  const name = segmentName(t, 'open');
+  const name = segmentFor(t, 'open');
   const writer = SharedStore.create(name, { initial: { n: 0 }, capacity: 256 });
   t.teardown(() => writer.close());
   const version = writer.set({ n: 7 });
@@ -41,14 +48,14 @@ test('open() sees the state another handle committed', (t) => {
 });
 
 test('open() of an absent name throws E_NOENT', (t) => {
-  const error = t.throws(() => SharedStore.open(segmentName(t, 'absent')), {
+  const error = t.throws(() => SharedStore.open(segmentFor(t, 'absent')), {
     instanceOf: ShmStateError,
   });
   t.is(error.code, 'E_NOENT');
 });
 
 test('openOrCreate() creates an absent store, then opens it without touching its state', (t) => {
-  const name = segmentName(t, 'open-or-create');
+  const name = segmentFor(t, 'open-or-create');
   const first = SharedStore.openOrCreate(name, { initial: { from: 'first' }, capacity: 256 });
   t.teardown(() => first.close());
   const second = SharedStore.openOrCreate(name, { initial: { from: 'second' }, capacity: 256 });
@@ -61,7 +68,7 @@ test('openOrCreate() creates an absent store, then opens it without touching its
 });
 
 test('unlink() removes the name; an open handle keeps working', (t) => {
-  const name = segmentName(t, 'unlink');
+  const name = segmentFor(t, 'unlink');
   const store = SharedStore.create(name, { initial: 0, capacity: 64 });
   t.teardown(() => store.close());
   SharedStore.unlink(name);
@@ -71,7 +78,7 @@ test('unlink() removes the name; an open handle keeps working', (t) => {
 });
 
 test('unlink() of an absent name throws E_NOENT', (t) => {
-  const error = t.throws(() => SharedStore.unlink(segmentName(t, 'unlink-absent')), {
+  const error = t.throws(() => SharedStore.unlink(segmentFor(t, 'unlink-absent')), {
     instanceOf: ShmStateError,
   });
   t.is(error.code, 'E_NOENT');
@@ -84,37 +91,67 @@ test('an invalid name throws E_NAME', (t) => {
   t.is(error.code, 'E_NAME');
 });
 
-test('argument mistakes are TypeError or RangeError, thrown before a segment is created', (t) => {
-  const name = segmentName(t, 'arguments');
+test('argument mistakes are E_INVALID, thrown before a segment is created', (t) => {
+  const name = segmentFor(t, 'arguments');
   const create = (options: unknown) => () =>
     SharedStore.create(name, options as Parameters<typeof SharedStore.create>[1]);
-  t.throws(() => SharedStore.create(42 as unknown as string, { initial: 0 }), {
-    instanceOf: TypeError,
-    message: 'Segment name must be a string, got number',
-  });
-  t.throws(create(undefined), { instanceOf: TypeError });
-  t.throws(create({}), { instanceOf: TypeError, message: 'Option "initial" is required' });
-  t.throws(create({ initial: 0, capacity: 1.5 }), { instanceOf: TypeError });
-  t.throws(create({ initial: 0, capacity: 63 }), {
-    instanceOf: RangeError,
-    message: 'Option "capacity" must be between 64 and 1073741824 bytes, got 63',
-  });
-  t.throws(create({ initial: 0, capacity: 2 ** 31 }), { instanceOf: RangeError });
-  t.throws(create({ initial: 0, mode: '600' }), { instanceOf: TypeError });
-  t.throws(create({ initial: 0, mode: 0o1777 }), { instanceOf: RangeError });
+  t.throws(
+    () => SharedStore.create(42 as unknown as string, { initial: 0 }),
+    invalid('Argument "name" must be a string, got 42'),
+  );
+  t.throws(create(undefined), invalid('Argument "options" must be an object, got undefined'));
+  t.throws(create({}), invalid('Option "initial" must be a JSON value, got undefined'));
+  t.throws(
+    create({ initial: 0, capacity: 1.5 }),
+    invalid('Option "capacity" must be an integer, got 1.5'),
+  );
+  t.throws(
+    create({ initial: 0, capacity: 63 }),
+    invalid('capacity is 63; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    create({ initial: 'x'.repeat(100), capacity: 10 }),
+    invalid('capacity is 10; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    create({ initial: 0, capacity: 2 ** 31 }),
+    invalid('capacity is 2147483648; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    create({ initial: 0, mode: '600' }),
+    invalid('Option "mode" must be an integer, got "600"'),
+  );
+  t.throws(
+    create({ initial: 0, mode: 0o1777 }),
+    invalid('mode is 01777; only permission bits 0777 are allowed'),
+  );
+  t.throws(
+    create({ initial: 0, mode: 0o606 }),
+    invalid('mode is 0606; world-writable segments are refused at open'),
+  );
   t.is(t.throws(() => SharedStore.open(name), { instanceOf: ShmStateError }).code, 'E_NOENT');
+});
+
+test('open(), openOrCreate() and unlink() refuse a name that is not a string', (t) => {
+  const message = 'Argument "name" must be a string, got undefined';
+  t.throws(() => SharedStore.open(undefined as unknown as string), invalid(message));
+  t.throws(() => SharedStore.unlink(undefined as unknown as string), invalid(message));
+  t.throws(
+    () => SharedStore.openOrCreate(undefined as unknown as string, { initial: 0 }),
+    invalid(message),
+  );
 });
 
 test('create() gives the segment exactly the requested mode', async (t) => {
   const { statSync } = await import('node:fs');
-  const name = segmentName(t, 'mode');
+  const name = segmentFor(t, 'mode');
   const store = SharedStore.create(name, { initial: 0, capacity: 64, mode: 0o640 });
   t.teardown(() => store.close());
   t.is(statSync(`/dev/shm/shmstate.${name}`).mode & 0o777, 0o640);
 });
 
 test('stats() reports the segment counters; setLockTimeout() checks its argument', (t) => {
-  const store = SharedStore.create(segmentName(t, 'stats'), { initial: 0, capacity: 64 });
+  const store = SharedStore.create(segmentFor(t, 'stats'), { initial: 0, capacity: 64 });
   t.teardown(() => store.close());
   store.set(1);
   const stats = store.stats();
@@ -122,5 +159,5 @@ test('stats() reports the segment counters; setLockTimeout() checks its argument
   t.is(stats.commits, 2);
   t.is(stats.capacity, 64);
   t.notThrows(() => store.setLockTimeout(100));
-  t.throws(() => store.setLockTimeout(-1), { instanceOf: RangeError });
+  t.throws(() => store.setLockTimeout(-1), invalid('ms is -1; it must be in [0, 4294967295]'));
 });

@@ -4,18 +4,17 @@
  */
 import test from 'ava';
 import { SharedStore } from '../src';
-import { exitedCleanly, spawnChild } from './helpers/child-process';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor, spawnNode } from '../../../test/helpers';
 
 test('4 processes x 5,000 concurrent update() increments end at exactly 20,000', async (t) => {
-  const name = segmentName(t, 'increments');
+  const name = segmentFor(t, 'increments');
   const store = SharedStore.create<{ n: number }>(name, { initial: { n: 0 }, capacity: 256 });
   t.teardown(() => store.close());
 
-  const children = Array.from({ length: 4 }, () => spawnChild(t, 'increment', [name, '5000']));
+  const children = Array.from({ length: 4 }, () => spawnNode(t, 'increment.mjs', [name, '5000']));
   for (const child of children) {
     t.is(await child.nextLine(), 'done');
-    await exitedCleanly(child);
+    await child.done();
   }
 
   t.is(store.get().n, 20_000);

@@ -4,15 +4,15 @@
  */
 import test from 'ava';
 import { SharedStore, ShmStateError } from '../src';
-import { segmentName } from './helpers/segment-name';
+import { segmentFor } from '../../../test/helpers';
 
 interface Counter {
   n: number;
   tags: string[];
 }
 
-function counterStores(t: Parameters<typeof segmentName>[0], prefix: string) {
-  const name = segmentName(t, prefix);
+function counterStores(t: Parameters<typeof segmentFor>[0], prefix: string) {
+  const name = segmentFor(t, prefix);
   const store = SharedStore.create<Counter>(name, { initial: { n: 0, tags: [] }, capacity: 1024 });
   t.teardown(() => store.close());
   const other = SharedStore.open<Counter>(name);
@@ -107,8 +107,26 @@ test('update() options are checked before the recipe runs', (t) => {
   const recipe = () => {
     runs += 1;
   };
-  t.throws(() => store.update(recipe, { maxRetries: -1 }), { instanceOf: RangeError });
-  t.throws(() => store.update(recipe, { maxRetries: 1.5 }), { instanceOf: TypeError });
-  t.throws(() => store.update('n += 1' as unknown as () => void), { instanceOf: TypeError });
+  const invalid = (message: string) => ({
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: `${message} (E_INVALID)`,
+  });
+  t.throws(
+    () => store.update(recipe, { maxRetries: -1 }),
+    invalid('maxRetries is -1; it must be in [0, 9007199254740991]'),
+  );
+  t.throws(
+    () => store.update(recipe, { maxRetries: 1.5 }),
+    invalid('Option "maxRetries" must be an integer, got 1.5'),
+  );
+  t.throws(
+    () => store.update('n += 1' as unknown as () => void),
+    invalid('Argument "recipe" must be a function, got "n += 1"'),
+  );
+  t.throws(
+    () => store.update(recipe, 5 as unknown as { maxRetries: number }),
+    invalid('Argument "options" must be an object, got 5'),
+  );
   t.is(runs, 0);
 });

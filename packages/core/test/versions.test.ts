@@ -6,11 +6,11 @@
 import test from 'ava';
 import { Segment } from '@shmstate/native';
 import { SharedStore, ShmStateError, type Change } from '../src';
-import { segmentName } from './helpers/segment-name';
 import { trackVersions } from './helpers/track-versions';
+import { segmentFor } from '../../../test/helpers';
 
 test('create() with a version publishes the initial state as that version', (t) => {
-  const store = SharedStore.create(segmentName(t, 'create-at'), {
+  const store = SharedStore.create(segmentFor(t, 'create-at'), {
     initial: { tick: 0 },
     capacity: 256,
     version: 1000,
@@ -21,7 +21,7 @@ test('create() with a version publishes the initial state as that version', (t) 
 });
 
 test('the first commit after creating at version N is N + 1', (t) => {
-  const store = SharedStore.create<{ tick: number }>(segmentName(t, 'create-at-next'), {
+  const store = SharedStore.create<{ tick: number }>(segmentFor(t, 'create-at-next'), {
     initial: { tick: 0 },
     capacity: 256,
     version: 41,
@@ -35,7 +35,7 @@ test('the first commit after creating at version N is N + 1', (t) => {
 });
 
 test('openOrCreate() starts a store it creates at the given version', (t) => {
-  const store = SharedStore.openOrCreate(segmentName(t, 'open-or-create-at'), {
+  const store = SharedStore.openOrCreate(segmentFor(t, 'open-or-create-at'), {
     initial: { from: 'first' },
     capacity: 256,
     version: 9,
@@ -45,7 +45,7 @@ test('openOrCreate() starts a store it creates at the given version', (t) => {
 });
 
 test('openOrCreate() of an existing store ignores the version', (t) => {
-  const name = segmentName(t, 'open-or-create-at-existing');
+  const name = segmentFor(t, 'open-or-create-at-existing');
   const first = SharedStore.create(name, { initial: { from: 'first' }, capacity: 256 });
   t.teardown(() => first.close());
   const second = SharedStore.openOrCreate(name, {
@@ -57,37 +57,42 @@ test('openOrCreate() of an existing store ignores the version', (t) => {
   t.deepEqual(second.snapshot(), { version: 1, state: { from: 'first' }, storeId: first.storeId });
 });
 
-test('a version of 0, a negative or an unsafe version is a RangeError, before a segment is created', (t) => {
-  const name = segmentName(t, 'create-at-range');
-  for (const [version, got] of [
-    [0, '0'],
-    [-1, '-1'],
-    [2 ** 53, '9007199254740992'],
+test('a version of 0, a negative or an unsafe version is E_INVALID, before a segment is created', (t) => {
+  const name = segmentFor(t, 'create-at-range');
+  for (const [version, message] of [
+    [0, 'initial version is 0; versions start at 1 or later'],
+    [-1, 'version is -1; it must be in [1, 9007199254740991]'],
+    [2 ** 53, 'version is 9007199254740992; it must be in [1, 9007199254740991]'],
   ] as const) {
-    t.throws(() => SharedStore.create(name, { initial: 0, capacity: 64, version }), {
-      instanceOf: RangeError,
-      message: `Option "version" must be between 1 and 9007199254740991, got ${got}`,
-    });
-    t.throws(() => SharedStore.openOrCreate(name, { initial: 0, capacity: 64, version }), {
-      instanceOf: RangeError,
-    });
+    const expected = {
+      instanceOf: ShmStateError,
+      code: 'E_INVALID',
+      message: `${message} (E_INVALID)`,
+    };
+    t.throws(() => SharedStore.create(name, { initial: 0, capacity: 64, version }), expected);
+    t.throws(() => SharedStore.openOrCreate(name, { initial: 0, capacity: 64, version }), expected);
   }
   t.is(t.throws(() => SharedStore.open(name), { instanceOf: ShmStateError }).code, 'E_NOENT');
 });
 
-test('a version that is not an integer is a TypeError, before a segment is created', (t) => {
-  const name = segmentName(t, 'create-at-type');
-  for (const version of [1.5, Number.NaN, '3'] as unknown as number[]) {
+test('a version that is not an integer is E_INVALID, before a segment is created', (t) => {
+  const name = segmentFor(t, 'create-at-type');
+  for (const [version, got] of [
+    [1.5, '1.5'],
+    [Number.NaN, 'NaN'],
+    ['3', '"3"'],
+  ] as unknown as Array<[number, string]>) {
     t.throws(() => SharedStore.create(name, { initial: 0, capacity: 64, version }), {
-      instanceOf: TypeError,
-      message: `Option "version" must be an integer, got ${String(version)}`,
+      instanceOf: ShmStateError,
+      code: 'E_INVALID',
+      message: `Option "version" must be an integer, got ${got} (E_INVALID)`,
     });
   }
   t.is(t.throws(() => SharedStore.open(name), { instanceOf: ShmStateError }).code, 'E_NOENT');
 });
 
 test('a subscriber sees missed equal to the gap after a raw commit that jumps versions', async (t) => {
-  const name = segmentName(t, 'jump');
+  const name = segmentFor(t, 'jump');
   const store = SharedStore.create<{ at: number }>(name, { initial: { at: 1 }, capacity: 256 });
   t.teardown(() => store.close());
   const received: Array<Change<{ at: number }>> = [];
@@ -110,7 +115,7 @@ test('a subscriber sees missed equal to the gap after a raw commit that jumps ve
 });
 
 test('a subscriber to a store created at version N starts at N with nothing missed', async (t) => {
-  const store = SharedStore.create<{ n: number }>(segmentName(t, 'create-at-subscribe'), {
+  const store = SharedStore.create<{ n: number }>(segmentFor(t, 'create-at-subscribe'), {
     initial: { n: 0 },
     capacity: 256,
     version: 100,

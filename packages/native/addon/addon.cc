@@ -50,6 +50,7 @@ ShmStateAddon::ShmStateAddon(Napi::Env env, Napi::Object exports) {
 
 Napi::Value ShmStateAddon::Initialize(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsFunction()) {
+    // No ShmStateError to throw yet: the class is what is missing.
     throw Napi::TypeError::New(info.Env(), "initialize() expects the ShmStateError class");
   }
   error_class = Napi::Persistent(info[0].As<Napi::Function>());

@@ -1,13 +1,14 @@
 // uv_poll_t on a doorbell's socket behind DoorbellWatch (see doorbell_watch.h).
 //
-// One delivery, on the JS thread:
-//   libuv reports the socket readable -> begin a delivery turn (note the futex word) ->
-//   call JS (the listener reads the version and the state), again at once while newer
-//   versions keep landing (the core bounds it) -> discard the pending bytes -> re-arm
-//   (the turn's end), which re-checks the word
-//   against the mark and rings the doorbell itself if a commit slipped in meanwhile, so
-//   libuv reports it readable again on its next turn: a flood of commits never keeps the
-//   JS thread here.
+// One delivery turn, on the JS thread, run by the C core's turn API (shmstate.h, "a
+// delivery turn"; the re-delivery policy is the core's, not this file's):
+//   libuv reports the socket readable -> shmstate_doorbell_turn_begin (note the futex
+//   word) -> call JS (the listener reads the version and the state), again at once while
+//   shmstate_doorbell_turn_again says newer versions landed (the core bounds how often) ->
+//   shmstate_doorbell_turn_end: discard the pending bytes and re-arm, which re-checks the
+//   word against the mark and rings the doorbell itself if a commit slipped in meanwhile,
+//   so libuv reports it readable again on its next turn: a flood of commits never keeps
+//   the JS thread here.
 //
 // Lifetime of one cycle (a DoorbellRun):
 //   Start: register the doorbell, init and start the poll handle, add an async env cleanup

@@ -1,11 +1,15 @@
-// The one-wake-up notification path of one open segment: a doorbell (csrc/doorbell.c)
-// whose socket libuv polls on the JS thread itself, so a commit in another process wakes
-// this event loop once, with no thread in between.
+// The one-wake-up notification path of one open segment, the default: a doorbell
+// (csrc/doorbell.c) whose socket libuv polls on the JS thread itself, so a commit in another
+// process wakes this event loop once, with no thread in between.
 //
 // Conflated by construction: a writer rings a doorbell only while it is armed and disarms
-// it in the same step, and the doorbell is re-armed only after the callback has run (the
-// listener reads the latest version itself), so at most one delivery is pending.
-// Only this class and Watcher know a mechanism; the JS side sees start(callback) / stop().
+// it in the same step, and the doorbell is re-armed only at the end of a delivery turn, so
+// at most one wake-up is pending. What a turn delivers is the C core's policy, shared with
+// Python's asyncio binding (shmstate_doorbell_turn_begin/again/end in shmstate.h): the
+// callback runs, and runs again at once while newer versions land, a bounded number of
+// times (the listener reads the latest version itself).
+// SegmentWrap picks between this and the watcher thread (watcher.h); JS sees only
+// watchStart(callback, mechanism) / watchStop() (src/change-notifier.ts).
 #ifndef SHMSTATE_ADDON_DOORBELL_WATCH_H
 #define SHMSTATE_ADDON_DOORBELL_WATCH_H
 

@@ -14,10 +14,45 @@
 
 namespace {
 
-std::string NameArgument(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) {
-    throw Napi::TypeError::New(info.Env(), "the segment name must be a string");
+// What a wrong argument was, for messages: "a string", "-1", "undefined".
+std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_number: {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.17g", value.As<Napi::Number>().DoubleValue());
+      return text;
+    }
+    case napi_boolean:
+      return value.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_string:
+      return "a string";
+    case napi_function:
+      return "a function";
+    case napi_bigint:
+      return "a bigint";
+    case napi_symbol:
+      return "a symbol";
+    default:
+      return "an object";
   }
+}
+
+// A bad argument, as the TypeScript checks (src/argument-checks.ts) report one: E_INVALID.
+// They run first, so these are only reached by a caller that skips them.
+[[noreturn]] void ThrowInvalid(const Napi::CallbackInfo& info, size_t index, const char* what,
+                               const char* kind) {
+  Napi::Value value = info.Length() > index ? info[index] : info.Env().Undefined();
+  std::string message =
+      std::string("Argument \"") + what + "\" must be " + kind + ", got " + Describe(value);
+  ThrowShmStateCode(info.Env(), SHMSTATE_E_INVALID, message.c_str());
+}
+
+std::string NameArgument(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid(info, 0, "name", "a string");
   std::string name = info[0].As<Napi::String>().Utf8Value();
   // C strings end at NUL: "a\0b" would silently become "a", so refuse it here.
   if (name.find('\0') != std::string::npos) {
@@ -26,13 +61,15 @@ std::string NameArgument(const Napi::CallbackInfo& info) {
   return name;
 }
 
+// A non-negative integer below 2^53 (what the TypeScript checks let through).
 double NumberArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
   if (info.Length() <= index || !info[index].IsNumber()) {
-    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
+    ThrowInvalid(info, index, what, "a non-negative integer");
   }
   double value = info[index].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(value) || value < 0 || value != std::floor(value)) {
-    throw Napi::RangeError::New(info.Env(), std::string(what) + " must be a non-negative integer");
+  if (!std::isfinite(value) || value < 0 || value > 9007199254740991.0 ||
+      value != std::floor(value)) {
+    ThrowInvalid(info, index, what, "a non-negative integer");
   }
   return value;
 }
@@ -40,16 +77,16 @@ double NumberArgument(const Napi::CallbackInfo& info, size_t index, const char* 
 Napi::Uint8Array BytesArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
   if (info.Length() <= index || !info[index].IsTypedArray() ||
       info[index].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Uint8Array");
+    ThrowInvalid(info, index, what, "a Uint8Array");
   }
   return info[index].As<Napi::Uint8Array>();
 }
 
-// A version argument: 0 (or absent) means "the next version", anything else is passed to
-// the core as is. The TypeScript layer has checked it is a safe integer >= 1.
-uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
-  if (info.Length() <= index || info[index].IsUndefined()) return 0;
-  return static_cast<uint64_t>(NumberArgument(info, index, what));
+// The version a commit publishes: absent or undefined means the next one (*at stays
+// false); a number is passed to the core as is, which refuses 0.
+uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const char* what, bool* at) {
+  *at = info.Length() > index && !info[index].IsUndefined();
+  return *at ? static_cast<uint64_t>(NumberArgument(info, index, what)) : 0;
 }
 
 // A store id as 16 lowercase hex digits: ids are 64 random bits, more than a double holds.
@@ -59,10 +96,10 @@ Napi::String StoreIdString(Napi::Env env, uint64_t store_id) {
   return Napi::String::New(env, text);
 }
 
-// Commits `length` bytes as the next version, or as exactly `version` when it is not 0.
+// Commits `length` bytes as the next version, or as exactly `version` when `at` is set.
 int CommitBytes(shmstate_segment* segment, const void* data, size_t length, uint64_t expected,
-                uint64_t version, uint64_t* out, shmstate_error* err) {
-  if (version == 0) return shmstate_segment_commit(segment, data, length, expected, out, err);
+                bool at, uint64_t version, uint64_t* out, shmstate_error* err) {
+  if (!at) return shmstate_segment_commit(segment, data, length, expected, out, err);
   return shmstate_segment_commit_at(segment, data, length, expected, version, out, err);
 }
 
@@ -94,8 +131,8 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
 
 SegmentWrap::SegmentWrap(const Napi::CallbackInfo& info) : ObjectWrap<SegmentWrap>(info) {
   if (info.Length() < 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(info.Env(),
-                               "NativeSegment is created by create(), open() or openOrCreate()");
+    ThrowShmStateCode(info.Env(), SHMSTATE_E_INVALID,
+                      "NativeSegment is created by create(), open() or openOrCreate()");
   }
   segment_ = info[0].As<Napi::External<shmstate_segment>>().Data();
   doorbell_ = std::make_unique<DoorbellWatch>(segment_);
@@ -240,7 +277,7 @@ Napi::Value SegmentWrap::ReadText(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsTypedArray() ||
       info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[0].As<Napi::TypedArray>().ElementLength() < 1) {
-    throw Napi::TypeError::New(env, "readText needs a Float64Array of length 1 for the version");
+    ThrowInvalid(info, 0, "versionOut", "a Float64Array of length 1");
   }
   double* version_out = info[0].As<Napi::Float64Array>().Data();
   uint8_t* scratch = Scratch(env, shmstate_segment_capacity(segment));
@@ -261,18 +298,19 @@ Napi::Value SegmentWrap::ReadText(const Napi::CallbackInfo& info) {
 }
 
 // commit(bytes, expectedVersion, version?) -> new version; expectedVersion 0 commits
-// unconditionally; a version (absent or 0: the next one) is published exactly, and must
-// be above the published one (else E_CONFLICT).
+// unconditionally; a version (absent: the next one) is published exactly: the core
+// refuses 0 (E_INVALID) and one not above the published version (E_CONFLICT).
 Napi::Value SegmentWrap::Commit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   shmstate_segment* segment = Handle(env);
   Napi::Uint8Array bytes = BytesArgument(info, 0, "bytes");
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
-  uint64_t at = VersionArgument(info, 2, "version");
+  bool at = false;
+  uint64_t at_version = VersionArgument(info, 2, "version", &at);
   uint64_t version = 0;
   shmstate_error err{};
-  if (CommitBytes(segment, bytes.Data(), bytes.ByteLength(), expected, at, &version, &err) !=
-      SHMSTATE_OK) {
+  if (CommitBytes(segment, bytes.Data(), bytes.ByteLength(), expected, at, at_version, &version,
+                  &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
@@ -285,12 +323,11 @@ Napi::Value SegmentWrap::Commit(const Napi::CallbackInfo& info) {
 Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   shmstate_segment* segment = Handle(env);
-  if (info.Length() < 1 || !info[0].IsString()) {
-    throw Napi::TypeError::New(env, "Argument \"text\" must be a string");
-  }
+  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid(info, 0, "text", "a string");
   napi_value text = info[0];
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
-  uint64_t at = VersionArgument(info, 2, "version");
+  bool at = false;
+  uint64_t at_version = VersionArgument(info, 2, "version", &at);
   uint64_t capacity = shmstate_segment_capacity(segment);
   // One byte more than the capacity for the NUL napi writes after the text.
   uint8_t* scratch = Scratch(env, capacity + 1);
@@ -313,7 +350,8 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   }
   uint64_t version = 0;
   shmstate_error err{};
-  if (CommitBytes(segment, scratch, length, expected, at, &version, &err) != SHMSTATE_OK) {
+  if (CommitBytes(segment, scratch, length, expected, at, at_version, &version, &err) !=
+      SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
@@ -361,7 +399,9 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value SegmentWrap::SetLockTimeout(const Napi::CallbackInfo& info) {
   shmstate_segment* segment = Handle(info.Env());
-  auto timeout_ms = static_cast<uint32_t>(NumberArgument(info, 0, "timeout"));
+  double ms = NumberArgument(info, 0, "ms");
+  if (ms > UINT32_MAX) ThrowInvalid(info, 0, "ms", "an integer in [0, 4294967295]");
+  auto timeout_ms = static_cast<uint32_t>(ms);
   shmstate_segment_set_lock_timeout(segment, timeout_ms);
   return info.Env().Undefined();
 }
@@ -372,15 +412,12 @@ Napi::Value SegmentWrap::SetLockTimeout(const Napi::CallbackInfo& info) {
 Napi::Value SegmentWrap::WatchStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Handle(env);
-  if (info.Length() < 1 || !info[0].IsFunction()) {
-    throw Napi::TypeError::New(env, "the watch callback must be a function");
-  }
+  if (info.Length() < 1 || !info[0].IsFunction()) ThrowInvalid(info, 0, "callback", "a function");
   std::string mechanism = "doorbell";
   if (info.Length() >= 2 && !info[1].IsUndefined()) {
-    if (!info[1].IsString()) throw Napi::TypeError::New(env, "the mechanism must be a string");
-    mechanism = info[1].As<Napi::String>().Utf8Value();
-    if (mechanism != "doorbell" && mechanism != "thread") {
-      throw Napi::RangeError::New(env, "the mechanism must be \"doorbell\" or \"thread\"");
+    if (info[1].IsString()) mechanism = info[1].As<Napi::String>().Utf8Value();
+    if (!info[1].IsString() || (mechanism != "doorbell" && mechanism != "thread")) {
+      ThrowInvalid(info, 1, "mechanism", "\"doorbell\" or \"thread\"");
     }
   }
   if (doorbell_->active()) return Napi::String::New(env, "doorbell");

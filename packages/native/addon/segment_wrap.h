@@ -1,5 +1,6 @@
 // NativeSegment: a JS object owning one shmstate_segment*. Arguments arrive validated by the
-// TypeScript layer; the glue still refuses wrong types rather than crash.
+// TypeScript layer (src/argument-checks.ts); the glue still refuses wrong types rather than
+// crash, with E_INVALID like it.
 #ifndef SHMSTATE_ADDON_SEGMENT_WRAP_H
 #define SHMSTATE_ADDON_SEGMENT_WRAP_H
 

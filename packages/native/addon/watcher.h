@@ -1,9 +1,12 @@
-// The notification path of one open segment: a thread blocked in shmstate_segment_wait that
-// tells the event loop "the version may have changed" through a ThreadSafeFunction.
+// The thread notification path of one open segment, the fallback of the doorbell
+// (doorbell_watch.h) and the choice of SHMSTATE_NOTIFY=thread: a thread blocked in
+// shmstate_segment_wait that tells the event loop "the version may have changed" through a
+// ThreadSafeFunction (two wake-ups per change: the thread's, then the loop's).
 //
 // Conflated by construction: at most one call is pending in the event loop's queue, however
 // many commits happen before JS runs it (the listener reads the latest version itself).
-// Only this class knows the mechanism; the JS side sees start(callback) / stop().
+// SegmentWrap picks between the two paths; JS sees only watchStart(callback, mechanism) /
+// watchStop() (src/change-notifier.ts).
 #ifndef SHMSTATE_ADDON_WATCHER_H
 #define SHMSTATE_ADDON_WATCHER_H
 

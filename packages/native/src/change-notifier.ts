@@ -1,3 +1,4 @@
+import { invalidArgument } from './argument-checks';
 import type { NativeSegment, NotifyMechanism } from './native-addon';
 import type { ShmStateError } from './shm-state-error';
 
@@ -30,7 +31,11 @@ interface Registration {
  * event loop polls itself, so a commit wakes this thread once; `thread` blocks a native
  * thread on the segment's futex and hands each change to the event loop (two wake-ups).
  * A segment's doorbell table holds 64 subscriber processes; past that the native side
- * falls back to the thread, which `mechanism` then reports.
+ * falls back to the thread, which `mechanism` then reports. How often one doorbell
+ * wake-up calls the listeners is the C core's delivery turn (`shmstate_doorbell_turn_*`
+ * in shmstate.h, shared with Python's asyncio binding): once, and again at once while
+ * newer versions keep landing, a bounded number of times. Any other value of
+ * `SHMSTATE_NOTIFY` is refused with E_INVALID when a watcher starts.
  *
  * A listener that throws does not stop the watcher nor the other listeners: its error is
  * rethrown on the next tick, where it surfaces as an uncaught exception, exactly as an
@@ -121,7 +126,7 @@ function requestedMechanism(): NotifyMechanism {
   const value = process.env['SHMSTATE_NOTIFY'];
   if (value === undefined || value === '' || value === 'doorbell') return 'doorbell';
   if (value === 'thread') return 'thread';
-  throw new RangeError(
+  throw invalidArgument(
     `Environment variable SHMSTATE_NOTIFY must be "doorbell" or "thread", got ${JSON.stringify(value)}`,
   );
 }

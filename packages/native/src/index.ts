@@ -14,5 +14,3 @@ export { ShmStateError } from './shm-state-error';
 export { ERROR_CODES } from './error-codes';
 export type { ShmStateErrorCode } from './error-codes';
 export { LIMITS } from './limits';
-export { loadAddon } from './load-addon';
-export type { NativeAddon, NativeSegment, NativeStats } from './native-addon';

@@ -1,7 +1,7 @@
 /**
- * Limits of the C core (`shmstate.h`), checked here before any native call so a wrong
- * argument is a `RangeError` with the exact bound. A test keeps them equal to the values
- * compiled into the addon.
+ * Limits of the C core (`shmstate.h`), for callers that want to know them up front; the
+ * core itself checks capacities and modes against them (`E_INVALID`). A test keeps them
+ * equal to the values compiled into the addon.
  */
 export const LIMITS = {
   /** Bytes in a segment name. */

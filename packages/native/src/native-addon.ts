@@ -25,7 +25,8 @@ export interface NativeStats {
 
 /**
  * One open `shmstate_segment*` (addon/segment_wrap.cc). Arguments are validated by the
- * callers in this package; the glue only refuses wrong types.
+ * callers in this package (argument-checks.ts); the glue only refuses wrong types, with
+ * `E_INVALID` like them.
  */
 export interface NativeSegment {
   name(): string;
@@ -37,18 +38,19 @@ export interface NativeSegment {
   /** The payload as strict UTF-8 text (else E_CORRUPT); its version goes to versionOut[0]. */
   readText(versionOut: Float64Array): string;
   /**
-   * `expectedVersion` 0 commits unconditionally. `version` 0 commits the next version;
-   * any other value is published exactly and must be above the published version (else
-   * E_CONFLICT).
+   * `expectedVersion` 0 commits unconditionally. `version` undefined commits the next
+   * version; a number is published exactly (`shmstate_segment_commit_at`): the core
+   * refuses 0 (E_INVALID) and a version not above the published one (E_CONFLICT).
    */
-  commit(bytes: Uint8Array, expectedVersion: number, version: number): number;
+  commit(bytes: Uint8Array, expectedVersion: number, version: number | undefined): number;
   /** Commits the UTF-8 encoding of `text`; `expectedVersion` and `version` as for commit. */
-  commitText(text: string, expectedVersion: number, version: number): number;
+  commitText(text: string, expectedVersion: number, version: number | undefined): number;
   stats(): NativeStats;
   setLockTimeout(ms: number): void;
   /**
-   * Starts the notification path: `callback()` on the event loop after changes (conflated),
-   * or `callback(error)` once if notification fails for good. Keeps the loop alive until
+   * Starts the notification path: `callback()` on the event loop after changes (conflated;
+   * with a doorbell, as the core's delivery turn decides), or `callback(error)` once if
+   * notification fails for good. Keeps the loop alive until
    * `watchStop()`. `mechanism` picks a doorbell polled by the event loop (one wake-up; falls
    * back to the thread when the segment's doorbell table is full) or a watcher thread.
    * Returns the mechanism in use. Starting twice is a no-op.
@@ -65,7 +67,7 @@ export interface NativeSegment {
 export interface NativeAddon {
   initialize(errorClass: typeof ShmStateError): void;
   NativeSegment: {
-    /** `version` (>= 1) is the version `initial` is published as. */
+    /** `version` is the version `initial` is published as (the core refuses 0). */
     create(
       name: string,
       capacity: number,

@@ -1,23 +1,36 @@
 import {
+  argument,
   checkBytes,
+  checkCreateNumbers,
   checkFunction,
-  checkInteger,
+  checkIntegerIn,
   checkObject,
   checkString,
+  checkVersion,
+  MAX_LOCK_TIMEOUT_MS,
+  MAX_VERSION,
+  option,
 } from './argument-checks';
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
-import { LIMITS } from './limits';
 import { loadAddon } from './load-addon';
 import type { NativeSegment, NativeStats } from './native-addon';
 import { ShmStateError } from './shm-state-error';
 
 export type { WatchHandle, WatchListener } from './change-notifier';
 
-/** Options of `Segment.create` and `Segment.openOrCreate`. */
+/**
+ * Options of `Segment.create` and `Segment.openOrCreate`. Values the core refuses (a
+ * capacity out of range, a mode it does not accept, version 0) are `E_INVALID` with the
+ * core's message, the same in every language.
+ */
 export interface SegmentCreateOptions {
   /** Largest payload in bytes, 64 B to 1 GiB. */
   capacity: number;
-  /** Permission bits of the new segment (default 0o600); the umask does not apply. */
+  /**
+   * Permission bits of the new segment (default 0o600; 0 also means the default); the
+   * umask does not apply. The owner must have read and write, and world-writable modes
+   * are refused.
+   */
   mode?: number;
   /** The payload published as the first version. */
   initial: Uint8Array;
@@ -42,17 +55,18 @@ export interface CommitOptions {
   version?: number;
 }
 
-/** Writer-side statistics kept in the segment header, plus the current waiter count. */
+/**
+ * Writer-side statistics kept in the segment header, plus the current waiter count: the
+ * same fields as Python's `Store.stats()` (there in snake_case).
+ */
 export type SegmentStats = NativeStats;
-
-const MAX_VERSION = Number.MAX_SAFE_INTEGER;
-const MAX_LOCK_TIMEOUT_MS = 0xffffffff;
 
 /**
  * One open shared-memory segment `/shmstate.<name>`: opaque byte payloads committed as
  * numbered versions (1, 2, 3, ..., or from the version given at creation) and read back
  * whole, without locks, by any process.
- * Every call is synchronous; `watch()` is the only asynchronous path.
+ * Every call is synchronous; `watch()` is the only asynchronous path. A bad argument is
+ * a `ShmStateError` with code `E_INVALID`.
  *
  * @example
  * ```ts
@@ -93,14 +107,14 @@ export class Segment {
    * `initial` as version `options.version` (default 1).
    */
   static create(name: string, options: SegmentCreateOptions): Segment {
-    checkString('Argument "name"', name);
+    checkString(argument('name'), name);
     const { capacity, mode, initial, version } = checkCreateOptions(options);
     return new Segment(loadAddon().NativeSegment.create(name, capacity, mode, initial, version));
   }
 
   /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
   static open(name: string): Segment {
-    checkString('Argument "name"', name);
+    checkString(argument('name'), name);
     return new Segment(loadAddon().NativeSegment.open(name));
   }
 
@@ -112,7 +126,7 @@ export class Segment {
     name: string,
     options: SegmentCreateOptions,
   ): { segment: Segment; created: boolean } {
-    checkString('Argument "name"', name);
+    checkString(argument('name'), name);
     const { capacity, mode, initial, version } = checkCreateOptions(options);
     const result = loadAddon().NativeSegment.openOrCreate(name, capacity, mode, initial, version);
     return { segment: new Segment(result.segment), created: result.created };
@@ -120,7 +134,7 @@ export class Segment {
 
   /** Removes the name (`E_NOENT` if absent); processes that have it open keep using it. */
   static unlink(name: string): void {
-    checkString('Argument "name"', name);
+    checkString(argument('name'), name);
     loadAddon().NativeSegment.unlink(name);
   }
 
@@ -156,7 +170,7 @@ export class Segment {
    */
   commit(bytes: Uint8Array, options?: CommitOptions): number {
     const native = this.#open();
-    checkBytes('Argument "bytes"', bytes);
+    checkBytes(argument('bytes'), bytes);
     const { expectedVersion, version } = checkCommitOptions(options);
     return native.commit(bytes, expectedVersion, version);
   }
@@ -169,7 +183,7 @@ export class Segment {
    */
   commitText(text: string, options?: CommitOptions): number {
     const native = this.#open();
-    checkString('Argument "text"', text);
+    checkString(argument('text'), text);
     const { expectedVersion, version } = checkCommitOptions(options);
     return native.commitText(text, expectedVersion, version);
   }
@@ -181,7 +195,7 @@ export class Segment {
   /** How long a commit waits for the writer lock before `E_TIMEOUT` (default 5000 ms). */
   setLockTimeout(ms: number): void {
     const native = this.#open();
-    native.setLockTimeout(checkInteger('Argument "ms"', ms, 0, MAX_LOCK_TIMEOUT_MS));
+    native.setLockTimeout(checkIntegerIn(argument('ms'), ms, 0, MAX_LOCK_TIMEOUT_MS));
   }
 
   /**
@@ -194,7 +208,7 @@ export class Segment {
    */
   watch(listener: WatchListener): WatchHandle {
     this.#open();
-    checkFunction('Argument "listener"', listener);
+    checkFunction(argument('listener'), listener);
     return this.#notifier.add(listener);
   }
 
@@ -216,39 +230,30 @@ export class Segment {
 }
 
 function checkCreateOptions(options: SegmentCreateOptions): Required<SegmentCreateOptions> {
-  checkObject('Argument "options"', options);
-  const capacity = checkInteger(
-    'Option "capacity"',
-    options.capacity,
-    LIMITS.capacityMin,
-    LIMITS.capacityMax,
-  );
-  const mode =
-    options.mode === undefined
-      ? LIMITS.defaultMode
-      : checkInteger('Option "mode"', options.mode, 1, 0o777);
-  const initial = checkBytes('Option "initial"', options.initial);
-  const version =
-    options.version === undefined
-      ? 1
-      : checkInteger('Option "version"', options.version, 1, MAX_VERSION);
+  const fields = checkObject(argument('options'), options);
+  const { capacity, mode, version } = checkCreateNumbers(fields);
+  const initial = checkBytes(option('initial'), fields['initial']);
   return { capacity, mode, initial, version };
 }
 
 /**
- * A commit's options as the addon takes them: `expectedVersion` 0 commits unconditionally,
- * `version` 0 commits the next version.
+ * A commit's options as the addon takes them: `expectedVersion` 0 commits unconditionally;
+ * `version` undefined commits the next version, any number is published as given (the
+ * core refuses 0).
  */
-function checkCommitOptions(options: CommitOptions | undefined): Required<CommitOptions> {
-  if (options === undefined) return { expectedVersion: 0, version: 0 };
-  checkObject('Argument "options"', options);
+function checkCommitOptions(options: CommitOptions | undefined): {
+  expectedVersion: number;
+  version: number | undefined;
+} {
+  if (options === undefined) return { expectedVersion: 0, version: undefined };
+  const fields = checkObject(argument('options'), options);
   const expectedVersion =
-    options.expectedVersion === undefined
+    fields['expectedVersion'] === undefined
       ? 0
-      : checkInteger('Option "expectedVersion"', options.expectedVersion, 1, MAX_VERSION);
+      : checkIntegerIn(option('expectedVersion'), fields['expectedVersion'], 1, MAX_VERSION);
   const version =
-    options.version === undefined
-      ? 0
-      : checkInteger('Option "version"', options.version, 1, MAX_VERSION);
+    fields['version'] === undefined
+      ? undefined
+      : checkVersion(option('version'), fields['version']);
   return { expectedVersion, version };
 }

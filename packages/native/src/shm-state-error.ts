@@ -6,7 +6,9 @@ import type { ShmStateErrorCode } from './error-codes';
  * error behind it when there is one. The message names the value and the limit and ends
  * with the code, e.g. `state is 70000 bytes; capacity is 65536 (E_CAPACITY)`.
  *
- * Argument mistakes caught before any native call are `TypeError`/`RangeError` instead.
+ * A bad argument is one too, with code `E_INVALID`: `Option "capacity" must be an
+ * integer, got 1.5 (E_INVALID)` for a value of the wrong kind, the core's own message
+ * (`capacity is 10; it must be in [64, 1073741824] (E_INVALID)`) for a value out of range.
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import test from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor, segmentPath } from './helpers/segment-names';
+import { segmentFor, segmentPath } from '../../../test/helpers';
 
 const initial = Buffer.from('{"hello":"world"}');
 
@@ -69,50 +69,78 @@ test('a name of exactly 200 bytes is accepted', (t) => {
   t.is(name.length, 200);
 });
 
-test('a name that is not a string is a TypeError', (t) => {
-  t.throws(() => Segment.create(42 as unknown as string, { capacity: 64, initial }), {
-    instanceOf: TypeError,
-    message: 'Argument "name" must be a string, got 42',
-  });
+/** What a bad argument throws: a ShmStateError with code E_INVALID and this message. */
+const invalid = (message: string) => ({
+  instanceOf: ShmStateError,
+  code: 'E_INVALID',
+  message: `${message} (E_INVALID)`,
 });
 
-test('capacity out of range is a RangeError naming the bounds', (t) => {
+test('a name that is not a string is E_INVALID', (t) => {
+  t.throws(
+    () => Segment.create(42 as unknown as string, { capacity: 64, initial }),
+    invalid('Argument "name" must be a string, got 42'),
+  );
+});
+
+test("capacity out of range is E_INVALID with the core's message naming the bounds", (t) => {
   const name = segmentFor(t, 'capacity-range');
-  t.throws(() => Segment.create(name, { capacity: 10, initial }), {
-    instanceOf: RangeError,
-    message: 'Option "capacity" must be an integer between 64 and 1073741824, got 10',
-  });
-  t.throws(() => Segment.create(name, { capacity: 2 ** 30 + 1, initial }), {
-    instanceOf: RangeError,
-    message: 'Option "capacity" must be an integer between 64 and 1073741824, got 1073741825',
-  });
-  t.throws(() => Segment.create(name, { capacity: 100.5, initial }), { instanceOf: RangeError });
-  t.throws(() => Segment.create(name, { capacity: '64' as unknown as number, initial }), {
-    instanceOf: TypeError,
-    message: 'Option "capacity" must be a number, got "64"',
-  });
+  t.throws(
+    () => Segment.create(name, { capacity: 10, initial }),
+    invalid('capacity is 10; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    () => Segment.create(name, { capacity: 2 ** 30 + 1, initial }),
+    invalid('capacity is 1073741825; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    () => Segment.create(name, { capacity: -1, initial }),
+    invalid('capacity is -1; it must be in [64, 1073741824]'),
+  );
+  t.throws(
+    () => Segment.create(name, { capacity: 100.5, initial }),
+    invalid('Option "capacity" must be an integer, got 100.5'),
+  );
+  t.throws(
+    () => Segment.create(name, { capacity: '64' as unknown as number, initial }),
+    invalid('Option "capacity" must be an integer, got "64"'),
+  );
+  t.false(existsSync(segmentPath(name)), 'nothing was created');
 });
 
-test('mode out of range is a RangeError', (t) => {
+test("modes the core refuses are E_INVALID with the core's message", (t) => {
   const name = segmentFor(t, 'mode-range');
-  t.throws(() => Segment.create(name, { capacity: 64, mode: 0o1000, initial }), {
-    instanceOf: RangeError,
-    message: 'Option "mode" must be an integer between 1 and 511, got 512',
-  });
+  for (const [mode, message] of [
+    [0o1000, 'mode is 01000; only permission bits 0777 are allowed'],
+    [2 ** 33, 'mode is 0100000000000; only permission bits 0777 are allowed'],
+    [-1, 'mode is -01; only permission bits 0777 are allowed'],
+    [0o400, 'mode is 0400; the owner needs read and write (0600)'],
+    [0o666, 'mode is 0666; world-writable segments are refused at open'],
+  ] as const) {
+    t.throws(() => Segment.create(name, { capacity: 64, mode, initial }), invalid(message));
+  }
+  t.throws(
+    () => Segment.create(name, { capacity: 64, mode: '600' as unknown as number, initial }),
+    invalid('Option "mode" must be an integer, got "600"'),
+  );
+  t.false(existsSync(segmentPath(name)), 'nothing was created');
+});
+
+test('mode 0 means the default, 0600, as in the core', (t) => {
+  const name = segmentFor(t, 'mode-zero');
+  Segment.create(name, { capacity: 64, mode: 0, initial }).close();
+  t.is(statSync(segmentPath(name)).mode & 0o777, 0o600);
 });
 
 test('initial must be a Uint8Array', (t) => {
   const name = segmentFor(t, 'initial-type');
-  t.throws(() => Segment.create(name, { capacity: 64, initial: '{}' as unknown as Uint8Array }), {
-    instanceOf: TypeError,
-    message: 'Option "initial" must be a Uint8Array, got "{}"',
-  });
+  t.throws(
+    () => Segment.create(name, { capacity: 64, initial: '{}' as unknown as Uint8Array }),
+    invalid('Option "initial" must be a Uint8Array, got "{}"'),
+  );
   t.throws(
     () => Segment.create(name, undefined as unknown as { capacity: number; initial: Buffer }),
-    {
-      instanceOf: TypeError,
-      message: 'Argument "options" must be an object, got undefined',
-    },
+    invalid('Argument "options" must be an object, got undefined'),
   );
 });
 

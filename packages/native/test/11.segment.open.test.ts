@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import test from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor, segmentPath } from './helpers/segment-names';
+import { segmentFor, segmentPath } from '../../../test/helpers';
 
 const initial = Buffer.from('{"n":0}');
 
@@ -41,8 +41,9 @@ test('openOrCreate creates when absent, then opens what exists', (t) => {
 test('openOrCreate validates its options like create', (t) => {
   const name = segmentFor(t, 'open-or-create-options');
   t.throws(() => Segment.openOrCreate(name, { capacity: 1, initial }), {
-    instanceOf: RangeError,
-    message: 'Option "capacity" must be an integer between 64 and 1073741824, got 1',
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'capacity is 1; it must be in [64, 1073741824] (E_INVALID)',
   });
 });
 

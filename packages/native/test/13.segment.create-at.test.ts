@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import test from 'ava';
-import { Segment } from '../src/index';
-import { segmentFor, segmentPath } from './helpers/segment-names';
+import { Segment, ShmStateError } from '../src/index';
+import { segmentFor, segmentPath } from '../../../test/helpers';
 
 const initial = Buffer.from('{"mirror":true}');
+
+/** What a bad argument throws: a ShmStateError with code E_INVALID and this message. */
+const invalid = (message: string) => ({
+  instanceOf: ShmStateError,
+  code: 'E_INVALID',
+  message: `${message} (E_INVALID)`,
+});
 
 test('create with a version publishes the initial payload as that version', (t) => {
   const name = segmentFor(t, 'create-at');
@@ -60,42 +67,34 @@ test('openOrCreate of an existing segment ignores the version', (t) => {
   t.deepEqual(second.segment.read(), { version: 5, bytes: initial });
 });
 
-test('a version of 0, a negative, a non-integer or an unsafe version is a RangeError', (t) => {
+test('a version of 0, a negative, a non-integer or an unsafe version is E_INVALID', (t) => {
   const name = segmentFor(t, 'create-at-range');
-  const message = (got: string) =>
-    `Option "version" must be an integer between 1 and 9007199254740991, got ${got}`;
-  for (const [version, got] of [
-    [0, '0'],
-    [-1, '-1'],
-    [1.5, '1.5'],
-    [2 ** 53, '9007199254740992'],
-    [Number.NaN, 'NaN'],
+  for (const [version, message] of [
+    [0, 'initial version is 0; versions start at 1 or later'],
+    [-1, 'version is -1; it must be in [1, 9007199254740991]'],
+    [1.5, 'Option "version" must be an integer, got 1.5'],
+    [2 ** 53, 'version is 9007199254740992; it must be in [1, 9007199254740991]'],
+    [Number.NaN, 'Option "version" must be an integer, got NaN'],
   ] as const) {
-    t.throws(() => Segment.create(name, { capacity: 256, initial, version }), {
-      instanceOf: RangeError,
-      message: message(got),
-    });
+    t.throws(() => Segment.create(name, { capacity: 256, initial, version }), invalid(message));
   }
   t.false(existsSync(segmentPath(name)), 'nothing was created');
 });
 
-test('a version that is not a number is a TypeError', (t) => {
+test('a version that is not a number is E_INVALID', (t) => {
   const name = segmentFor(t, 'create-at-type');
   t.throws(
     () => Segment.create(name, { capacity: 256, initial, version: '3' as unknown as number }),
-    {
-      instanceOf: TypeError,
-      message: 'Option "version" must be a number, got "3"',
-    },
+    invalid('Option "version" must be an integer, got "3"'),
   );
   t.false(existsSync(segmentPath(name)), 'nothing was created');
 });
 
 test('openOrCreate validates the version like create', (t) => {
   const name = segmentFor(t, 'open-or-create-at-range');
-  t.throws(() => Segment.openOrCreate(name, { capacity: 256, initial, version: 0 }), {
-    instanceOf: RangeError,
-    message: 'Option "version" must be an integer between 1 and 9007199254740991, got 0',
-  });
+  t.throws(
+    () => Segment.openOrCreate(name, { capacity: 256, initial, version: 0 }),
+    invalid('initial version is 0; versions start at 1 or later'),
+  );
   t.false(existsSync(segmentPath(name)), 'nothing was created');
 });

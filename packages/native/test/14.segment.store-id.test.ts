@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Segment } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 const initial = Buffer.from('{}');
 

@@ -1,8 +1,15 @@
 import test from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 const initial = Buffer.from('{"v":1}');
+
+/** What a bad argument throws: a ShmStateError with code E_INVALID and this message. */
+const invalid = (message: string) => ({
+  instanceOf: ShmStateError,
+  code: 'E_INVALID',
+  message: `${message} (E_INVALID)`,
+});
 
 function createSegment(t: Parameters<typeof segmentFor>[0], prefix: string, capacity = 256) {
   const name = segmentFor(t, prefix);
@@ -85,21 +92,22 @@ test('a payload larger than the capacity throws E_CAPACITY naming both sizes', (
 
 test('commit arguments are checked before any native call', (t) => {
   const { segment } = createSegment(t, 'commit-args');
-  t.throws(() => segment.commit('{}' as unknown as Uint8Array), {
-    instanceOf: TypeError,
-    message: 'Argument "bytes" must be a Uint8Array, got "{}"',
-  });
-  t.throws(() => segment.commit(Buffer.from('{}'), { expectedVersion: 0 }), {
-    instanceOf: RangeError,
-    message: 'Option "expectedVersion" must be an integer between 1 and 9007199254740991, got 0',
-  });
-  t.throws(() => segment.commit(Buffer.from('{}'), { expectedVersion: 1.5 }), {
-    instanceOf: RangeError,
-  });
-  t.throws(() => segment.commit(Buffer.from('{}'), 3 as unknown as { expectedVersion: number }), {
-    instanceOf: TypeError,
-    message: 'Argument "options" must be an object, got 3',
-  });
+  t.throws(
+    () => segment.commit('{}' as unknown as Uint8Array),
+    invalid('Argument "bytes" must be a Uint8Array, got "{}"'),
+  );
+  t.throws(
+    () => segment.commit(Buffer.from('{}'), { expectedVersion: 0 }),
+    invalid('expectedVersion is 0; it must be in [1, 9007199254740991]'),
+  );
+  t.throws(
+    () => segment.commit(Buffer.from('{}'), { expectedVersion: 1.5 }),
+    invalid('Option "expectedVersion" must be an integer, got 1.5'),
+  );
+  t.throws(
+    () => segment.commit(Buffer.from('{}'), 3 as unknown as { expectedVersion: number }),
+    invalid('Argument "options" must be an object, got 3'),
+  );
   t.is(segment.version, 1);
 });
 
@@ -118,13 +126,34 @@ test('stats count commits and report the layout', (t) => {
   t.is(stats.doorbellReclaims, 0);
 });
 
+test("stats have the fields of Python's Store.stats(), in camelCase", (t) => {
+  const { segment } = createSegment(t, 'stats-fields');
+  t.deepEqual(Object.keys(segment.stats()).sort(), [
+    'capacity',
+    'commits',
+    'conflicts',
+    'doorbellReclaims',
+    'doorbells',
+    'flags',
+    'layoutVersion',
+    'lockRecoveries',
+    'storeId',
+    'version',
+    'waiters',
+  ]);
+});
+
 test('setLockTimeout accepts milliseconds and refuses other values', (t) => {
   const { segment } = createSegment(t, 'lock-timeout');
   t.notThrows(() => segment.setLockTimeout(250));
-  t.throws(() => segment.setLockTimeout(-1), {
-    instanceOf: RangeError,
-    message: 'Argument "ms" must be an integer between 0 and 4294967295, got -1',
-  });
-  t.throws(() => segment.setLockTimeout('5' as unknown as number), { instanceOf: TypeError });
+  t.throws(() => segment.setLockTimeout(-1), invalid('ms is -1; it must be in [0, 4294967295]'));
+  t.throws(
+    () => segment.setLockTimeout(2 ** 32),
+    invalid('ms is 4294967296; it must be in [0, 4294967295]'),
+  );
+  t.throws(
+    () => segment.setLockTimeout('5' as unknown as number),
+    invalid('Argument "ms" must be an integer, got "5"'),
+  );
   t.is(segment.commit(Buffer.from('{}')), 2);
 });

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

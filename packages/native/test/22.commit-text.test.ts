@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 const CAPACITY = 256;
 
@@ -69,10 +69,14 @@ test('commitText() honours expectedVersion like commit()', (t) => {
 test('commitText() refuses what is not a string, and a closed segment', (t) => {
   const seg = segment(t);
   t.throws(() => seg.commitText(Buffer.from('{}') as unknown as string), {
-    instanceOf: TypeError,
-    message: /Argument "text" must be a string/,
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "text" must be a string, got a Buffer (E_INVALID)',
   });
-  t.throws(() => seg.commitText('{}', { expectedVersion: 0 }), { instanceOf: RangeError });
+  t.throws(() => seg.commitText('{}', { expectedVersion: 0 }), {
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+  });
   seg.close();
   const error = t.throws(() => seg.commitText('{}'), { instanceOf: ShmStateError });
   t.is(error?.code, 'E_CLOSED');

@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import { Segment } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 /** Resident memory of this process in MiB (/proc/self/status VmRSS). */
 function residentMiB(): number {

@@ -1,8 +1,15 @@
 import test, { type ExecutionContext } from 'ava';
 import { Segment, ShmStateError } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 const initial = Buffer.from('{"v":1}');
+
+/** What a bad argument throws: a ShmStateError with code E_INVALID and this message. */
+const invalid = (message: string) => ({
+  instanceOf: ShmStateError,
+  code: 'E_INVALID',
+  message: `${message} (E_INVALID)`,
+});
 
 function createSegment(t: ExecutionContext, prefix: string): { name: string; segment: Segment } {
   const name = segmentFor(t, prefix);
@@ -86,26 +93,18 @@ test("another handle's watcher is told of a jump and reads the jumped version", 
 
 test('the version option is checked before any native call', (t) => {
   const { segment } = createSegment(t, 'commit-at-args');
-  const message = (got: string) =>
-    `Option "version" must be an integer between 1 and 9007199254740991, got ${got}`;
-  for (const [version, got] of [
-    [0, '0'],
-    [-3, '-3'],
-    [2.5, '2.5'],
-    [2 ** 53, '9007199254740992'],
+  for (const [version, message] of [
+    [0, 'version is 0; a commit at a given version names one of 1 or more'],
+    [-3, 'version is -3; it must be in [1, 9007199254740991]'],
+    [2.5, 'Option "version" must be an integer, got 2.5'],
+    [2 ** 53, 'version is 9007199254740992; it must be in [1, 9007199254740991]'],
   ] as const) {
-    t.throws(() => segment.commit(Buffer.from('{}'), { version }), {
-      instanceOf: RangeError,
-      message: message(got),
-    });
-    t.throws(() => segment.commitText('{}', { version }), {
-      instanceOf: RangeError,
-      message: message(got),
-    });
+    t.throws(() => segment.commit(Buffer.from('{}'), { version }), invalid(message));
+    t.throws(() => segment.commitText('{}', { version }), invalid(message));
   }
-  t.throws(() => segment.commit(Buffer.from('{}'), { version: '9' as unknown as number }), {
-    instanceOf: TypeError,
-    message: 'Option "version" must be a number, got "9"',
-  });
+  t.throws(
+    () => segment.commit(Buffer.from('{}'), { version: '9' as unknown as number }),
+    invalid('Option "version" must be an integer, got "9"'),
+  );
   t.is(segment.version, 1);
 });

@@ -1,7 +1,6 @@
 import test from 'ava';
-import { Segment } from '../src/index';
-import { startChild } from './helpers/child-process';
-import { segmentFor } from './helpers/segment-names';
+import { Segment, ShmStateError } from '../src/index';
+import { segmentFor, spawnNode } from '../../../test/helpers';
 
 const initial = Buffer.from('{"n":0}');
 
@@ -44,7 +43,7 @@ test('a commit made by another process reaches the listener without blocking the
       resolve(segment.version);
     });
   });
-  const child = startChild('commit-once.ts', [name, '{"n":1}']);
+  const child = spawnNode(t, 'commit-once.ts', [name, '{"n":1}']);
   t.is(await child.nextLine(), '2');
   t.is(await changed, 2);
   t.is(segment.read().bytes.toString(), '{"n":1}');
@@ -128,7 +127,7 @@ test('a burst of commits is conflated: the listener sees the final version', asy
 
 test('a listener that throws does not stop the watcher or the other listeners', async (t) => {
   const { name } = createSegment(t, 'watch-throw');
-  const child = startChild('watch-throwing-listener.ts', [name, '2']);
+  const child = spawnNode(t, 'watch-throwing-listener.ts', [name, '2']);
   t.is(await child.nextLine(), 'ready');
   const writer = Segment.open(name);
   t.teardown(() => writer.close());
@@ -143,8 +142,9 @@ test('a listener that throws does not stop the watcher or the other listeners', 
 test('watch needs a function', (t) => {
   const { segment } = createSegment(t, 'watch-args');
   t.throws(() => segment.watch('x' as unknown as () => void), {
-    instanceOf: TypeError,
-    message: 'Argument "listener" must be a function, got "x"',
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "listener" must be a function, got "x" (E_INVALID)',
   });
   t.is(watchers(segment), 0);
 });

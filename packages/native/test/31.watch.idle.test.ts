@@ -1,7 +1,6 @@
 import test from 'ava';
 import { Segment } from '../src/index';
-import { startChild } from './helpers/child-process';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor, spawnNode } from '../../../test/helpers';
 
 // An idle subscriber costs no measurable CPU: the watcher thread sleeps in the futex. The
 // child measures its whole process after a settling second, so the figure includes Node's
@@ -10,7 +9,7 @@ test('an idle watcher uses less than 50 ms of CPU over 5 s', async (t) => {
   const name = segmentFor(t, 'watch-idle');
   const segment = Segment.create(name, { capacity: 64, initial: Buffer.from('{}') });
   t.teardown(() => segment.close());
-  const child = startChild('watch-idle.ts', [name, '5000']);
+  const child = spawnNode(t, 'watch-idle.ts', [name, '5000']);
   const report = JSON.parse(await child.nextLine()) as { cpuMicros: number; changes: number };
   t.is(report.changes, 0);
   t.true(report.cpuMicros < 50_000, `used ${report.cpuMicros} us`);

@@ -1,13 +1,12 @@
 import test from 'ava';
 import { Segment } from '../src/index';
-import { exitWithin, startChild } from './helpers/child-process';
-import { segmentFor } from './helpers/segment-names';
+import { exitWithin, segmentFor, spawnNode } from '../../../test/helpers';
 
 test('after the last stop() the process exits on its own', async (t) => {
   const name = segmentFor(t, 'watch-exit');
   const segment = Segment.create(name, { capacity: 64, initial: Buffer.from('{}') });
   t.teardown(() => segment.close());
-  const child = startChild('watch-one-change.ts', [name]);
+  const child = spawnNode(t, 'watch-one-change.ts', [name]);
   t.teardown(() => child.process.kill('SIGKILL'));
   t.is(await child.nextLine(), 'ready');
   segment.commit(Buffer.from('{"n":1}'));
@@ -20,7 +19,7 @@ test('while a watcher is active the process stays alive', async (t) => {
   const name = segmentFor(t, 'watch-alive');
   const segment = Segment.create(name, { capacity: 64, initial: Buffer.from('{}') });
   t.teardown(() => segment.close());
-  const child = startChild('watch-one-change.ts', [name]);
+  const child = spawnNode(t, 'watch-one-change.ts', [name]);
   t.teardown(() => child.process.kill('SIGKILL'));
   t.is(await child.nextLine(), 'ready');
   t.is(await exitWithin(child, 1000), undefined, 'still running with no change yet');

@@ -1,7 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { Segment } from '../src/index';
-import { exitWithin, startChild } from './helpers/child-process';
-import { segmentFor } from './helpers/segment-names';
+import { Segment, ShmStateError } from '../src/index';
+import { exitWithin, segmentFor, spawnNode } from '../../../test/helpers';
 
 // The watch behaviours that matter, under each notification mechanism (SHMSTATE_NOTIFY):
 // the doorbell the event loop polls, and the watcher thread. The mechanism is read when a
@@ -52,7 +51,7 @@ for (const mechanism of mechanisms) {
     const handle = watchWith(mechanism, segment, () => (seen = segment.version));
     t.teardown(() => handle.stop());
     await until(() => inUse(segment) === expected[mechanism]);
-    const child = startChild('commit-once.ts', [name, '{"n":1}']);
+    const child = spawnNode(t, 'commit-once.ts', [name, '{"n":1}']);
     t.is(await child.nextLine(), '2');
     await until(() => seen === 2);
     t.is(segment.read().bytes.toString(), '{"n":1}');
@@ -85,7 +84,9 @@ for (const mechanism of mechanisms) {
 
   test(`${mechanism}: after the last stop the process exits on its own`, async (t) => {
     const { segment, name } = createSegment(t, `mech-exit-${mechanism}`);
-    const child = startChild('watch-one-change.ts', [name], { SHMSTATE_NOTIFY: mechanism });
+    const child = spawnNode(t, 'watch-one-change.ts', [name], {
+      env: { SHMSTATE_NOTIFY: mechanism },
+    });
     t.teardown(() => child.process.kill('SIGKILL'));
     t.is(await child.nextLine(), 'ready');
     t.is(await exitWithin(child, 500), undefined, 'a watching process stays alive');
@@ -99,7 +100,9 @@ for (const mechanism of mechanisms) {
 
 test('a doorbell subscriber killed without unregistering is reclaimed by the next commit', async (t) => {
   const { segment, name } = createSegment(t, 'mech-reclaim');
-  const child = startChild('watch-one-change.ts', [name], { SHMSTATE_NOTIFY: 'doorbell' });
+  const child = spawnNode(t, 'watch-one-change.ts', [name], {
+    env: { SHMSTATE_NOTIFY: 'doorbell' },
+  });
   t.is(await child.nextLine(), 'ready');
   t.is(segment.stats().doorbells, 1);
   child.process.kill('SIGKILL');
@@ -130,8 +133,10 @@ test('past 64 doorbell subscribers a watch falls back to the watcher thread', as
 test('an unknown SHMSTATE_NOTIFY value is refused with the accepted values', (t) => {
   const { segment } = createSegment(t, 'mech-unknown');
   t.throws(() => watchWith('futex' as Mechanism, segment, () => undefined), {
-    instanceOf: RangeError,
-    message: 'Environment variable SHMSTATE_NOTIFY must be "doorbell" or "thread", got "futex"',
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message:
+      'Environment variable SHMSTATE_NOTIFY must be "doorbell" or "thread", got "futex" (E_INVALID)',
   });
   t.is(inUse(segment), '0 waiter(s), 0 doorbell(s)');
 });

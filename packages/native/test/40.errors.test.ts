@@ -1,7 +1,9 @@
 import { constants } from 'node:os';
 import test from 'ava';
-import { ERROR_CODES, LIMITS, Segment, ShmStateError, loadAddon } from '../src/index';
-import { segmentFor } from './helpers/segment-names';
+import * as publicEntry from '../src/index';
+import { ERROR_CODES, LIMITS, Segment, ShmStateError } from '../src/index';
+import { loadAddon } from '../src/internal';
+import { segmentFor } from '../../../test/helpers';
 
 test('the TypeScript code list equals the table compiled into the addon', (t) => {
   t.deepEqual(
@@ -54,5 +56,29 @@ test('ShmStateError built in TypeScript appends the code once', (t) => {
 test('the native constructor refuses to be called from JavaScript', (t) => {
   const { NativeSegment } = loadAddon();
   const Constructor = NativeSegment as unknown as new () => unknown;
-  t.throws(() => new Constructor(), { instanceOf: TypeError });
+  t.throws(() => new Constructor(), { instanceOf: ShmStateError, code: 'E_INVALID' });
+});
+
+test('the glue refuses wrong argument types with E_INVALID too', (t) => {
+  const { NativeSegment } = loadAddon();
+  const create = NativeSegment.create as unknown as (...args: unknown[]) => unknown;
+  t.throws(() => create(42), {
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "name" must be a string, got 42 (E_INVALID)',
+  });
+  t.throws(() => create('x', -1, 0o600, Buffer.from('{}'), 1), {
+    instanceOf: ShmStateError,
+    code: 'E_INVALID',
+    message: 'Argument "capacity" must be a non-negative integer, got -1 (E_INVALID)',
+  });
+});
+
+test('the public entry exports the API, not the internals', (t) => {
+  t.deepEqual(Object.keys(publicEntry).sort(), [
+    'ERROR_CODES',
+    'LIMITS',
+    'Segment',
+    'ShmStateError',
+  ]);
 });

@@ -7,7 +7,7 @@ import {
   settledCount,
   threadCount,
 } from './helpers/process-resources';
-import { segmentFor } from './helpers/segment-names';
+import { segmentFor } from '../../../test/helpers';
 
 test.serial('opening and closing a segment 10,000 times leaks no fd and no mapping', (t) => {
   const name = segmentFor(t, 'leak-open');

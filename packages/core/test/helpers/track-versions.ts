@@ -10,9 +10,9 @@
  */
 import type { ExecutionContext } from 'ava';
 import { BehaviorSubject, filter, firstValueFrom } from 'rxjs';
-import type { SharedStore } from '../../src';
+import type { JsonState, SharedStore } from '../../src';
 
-export function trackVersions<T>(
+export function trackVersions<T extends JsonState<T>>(
   t: ExecutionContext,
   store: SharedStore<T>,
 ): (version: number) => Promise<unknown> {

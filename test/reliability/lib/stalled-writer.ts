@@ -1,31 +1,17 @@
 /**
- * The processes a reliability test drives: the project's Python (.venv) running a script
- * of test/reliability/py, and the C core's stalled-writer tool (built by
- * `make -C packages/native/csrc test/bin/test_stall`), which stops itself inside a commit
- * while holding the writer lock. Every child is killed when its test ends.
+ * The C core's stalled-writer tool (built by `make -C packages/native/csrc
+ * test/bin/test_stall`), which stops itself inside a commit while holding the writer lock:
+ * what the reliability tests stall a store with. Names and child processes come from the
+ * shared test helpers (test/helpers); the child is killed when its test ends.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { track, type Child } from '../../helpers/processes';
+import { repoRoot, track, type Child } from '../../helpers';
 
-export { track, type Child };
-
-export const repoRoot = join(__dirname, '..', '..', '..');
-/** The project's venv Python; SHMSTATE_PYTHON overrides it (e.g. a system Python with the
- * package on PYTHONPATH). */
-export const python = process.env.SHMSTATE_PYTHON ?? join(repoRoot, '.venv', 'bin', 'python');
 const csrc = join(repoRoot, 'packages', 'native', 'csrc');
 const stallTool = join(csrc, 'test', 'bin', 'test_stall');
-
-/** Runs test/reliability/py/<script> with the project's Python. */
-export function spawnPython(t: ExecutionContext, script: string, args: string[]): Child {
-  const child = spawn(python, [join(__dirname, '..', 'py', script), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  return track(t, child);
-}
 
 /** Builds the stalled-writer tool if it is missing (it needs only cc and make). */
 export function ensureStallTool(): string {
