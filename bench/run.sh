@@ -65,6 +65,7 @@ run latency.mjs node
 run breakdown.mjs node
 run throughput-node.mjs node
 run throughput_python.py "$PY"
+run codec_python.py "$PY"
 run scaling.mjs node
 run scaling_python.py "$PY"
 run fanout.mjs node

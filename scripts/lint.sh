@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Static checks: strict TypeScript, ESLint, Prettier, clang-format for C/C++, ruff for Python.
+# Static checks: strict TypeScript, ESLint, Prettier, clang-format for C/C++, ruff (one
+# configuration: ruff.toml) and mypy --strict (packages/python-client/pyproject.toml) for
+# Python.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$repo_root"
@@ -19,4 +21,5 @@ mapfile -t c_files < <(git ls-files -co --exclude-standard -- 'packages/native/c
 run "$VENV/bin/clang-format" --dry-run -Werror "${c_files[@]}"
 run "$VENV/bin/ruff" check packages/python-client test bench examples
 run "$VENV/bin/ruff" format --check packages/python-client test bench examples
+run bash -c 'cd packages/python-client && exec "$0"' "$VENV/bin/mypy"
 exit "$status"

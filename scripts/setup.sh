@@ -18,14 +18,23 @@ log "python environment (.venv)"
 if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format' 2>/dev/null; then
+if ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format, mypy' 2>/dev/null; then
   pip_install "$PY" -r "$repo_root/scripts/requirements-dev.txt"
+fi
+# The optional fast decoder (the package's `fast` extra). Not every interpreter has an
+# orjson wheel on every index; without it shmstate decodes with the standard library.
+if ! "$PY" -c 'import orjson' 2>/dev/null; then
+  pip_install "$PY" -r "$repo_root/scripts/requirements-fast.txt" ||
+    echo "python: orjson is not available for this interpreter; decoding uses the standard library's json"
 fi
 # Rebuild the extension only when its sources changed.
 stamp="$VENV/.shmstate-build-stamp"
-sources_hash="$(cat packages/native/csrc/*.c packages/native/csrc/*.h packages/native/csrc/*.def \
+sources_hash="$( (echo "werror=${SHMSTATE_WERROR:-0}"; cat packages/native/csrc/*.c packages/native/csrc/*.h \
+  packages/native/csrc/*.def packages/native/csrc/warnings.flags \
   packages/native/csrc/include/*.h packages/python-client/setup.py packages/python-client/pyproject.toml \
-  packages/python-client/src/shmstate/*.c packages/python-client/src/shmstate/*.h 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  packages/python-client/src/shmstate/*.c packages/python-client/src/shmstate/*.h \
+  packages/python-client/src/shmstate/_codec/*.c packages/python-client/src/shmstate/_codec/*.h \
+  2>/dev/null) | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources_hash" ] || ! "$PY" -c 'import shmstate._native' 2>/dev/null; then
   pip_install "$PY" --no-build-isolation -e packages/python-client
   echo "$sources_hash" >"$stamp"

@@ -5,6 +5,10 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$repo_root"
 
+# Every C warning is an error in the test command (csrc/warnings.flags, read by the
+# Makefile, binding.gyp and the Python setup.py alike).
+export SHMSTATE_WERROR=1
+
 bash scripts/setup.sh || { echo "setup failed"; exit 1; }
 
 # Segments that exist before the suite starts are not the suite's to account for.
