@@ -24,7 +24,9 @@ int shmstate_writer_lock_init(shmstate_header* hdr, shmstate_error* err) {
   return SHMSTATE_OK;
 }
 
-/* Lock held: makes current_slot name the slot that holds the published version. */
+/* Lock held: makes current_slot name the slot that holds the published version, if one
+ * does and the named one does not (on a ring segment: a checkpoint whose writer died
+ * between its slot and its index, which this completes). */
 static void repair_slot_index(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   /* Relaxed loads: we hold the lock, and the dead holder's stores are ordered before our
@@ -44,20 +46,40 @@ static void repair_slot_index(shmstate_segment* seg) {
       return;
     }
   }
-  /* Neither slot holds the published version: corruption that readers report; the next
-   * commit writes a fresh state and publishes it. */
+  /* Neither slot holds the published version. With a ring that is the rule (the checkpoint
+   * is below the version and the ring carries it there); without, it is corruption that
+   * readers report, and the next commit writes a fresh state and publishes it. */
 }
 
-/* A dead writer held the lock. It only ever wrote the slot that is not current, so the
- * published state is whole. It may have died between publishing the version and the slot
- * index: make the index name the version's slot again, or the next commit would write
- * over the published state. It may also have skipped the notification after a publish,
- * so bump, wake and ring as if it had. Its half-written slot (odd seq) is repaired by the
- * next write of that slot. */
+/* Lock held, index repaired: a slot the dead writer wrote completely but did not publish
+ * claims a version above the published one. A ring segment's next commit may publish that
+ * version with a patch only, writing no slot, and a reader falling back to the other slot
+ * would then take the dead writer's state for it: clear it (version 0). */
+static void clear_unpublished_slot(shmstate_segment* seg) {
+  shmstate_header* hdr = seg->hdr;
+  uint64_t version = atomic_load_explicit(&hdr->version, memory_order_relaxed);
+  unsigned other = (atomic_load_explicit(&hdr->current_slot, memory_order_relaxed) & 1u) ^ 1u;
+  shmstate_slot_header* slot = shmstate_slot(seg, other);
+  if ((atomic_load_explicit(&slot->seq, memory_order_relaxed) & 1) == 0 &&
+      atomic_load_explicit(&slot->version, memory_order_relaxed) > version) {
+    shmstate_record_write(seg, slot, 0, NULL, 0, SHMSTATE_CRASH_NEVER);
+  }
+}
+
+/* A dead writer held the lock. It only ever wrote the slot that is not current (and ring
+ * entries after the checkpoint's patches), so the published state is whole. It may have
+ * died between publishing the version and the slot index: make the index name the
+ * version's slot again, or the next commit would write over the published state. What it
+ * wrote and did not publish is cleared, so that no later commit of the same version can
+ * be mistaken for it, and the ring's byte count is recounted. It may also have skipped the
+ * notification after a publish, so bump, wake and ring as if it had. Its half-written
+ * records (odd seq) are repaired by their next write. */
 static void recover(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   atomic_fetch_add_explicit(&hdr->stat_lock_recoveries, 1, memory_order_relaxed);
   repair_slot_index(seg);
+  clear_unpublished_slot(seg);
+  shmstate_ring_recover(seg);
   shmstate_futex_notify(seg);
   shmstate_doorbell_ring_all(seg);
 }

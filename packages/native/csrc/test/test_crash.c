@@ -205,7 +205,7 @@ static void writers_killed_at_every_step_and_at_random(writer_mode mode, const c
   int ok = 1;
   /* Kills at each named step; each child first makes 0-2 commits. */
   for (int round = 0; ok && round < HOOK_ROUNDS; round++) {
-    for (int step = SHMSTATE_CRASH_AFTER_LOCK; ok && step < SHMSTATE_CRASH_STEP_COUNT; step++) {
+    for (int step = SHMSTATE_CRASH_AFTER_LOCK; ok && step < SHMSTATE_CRASH_PLAIN_COUNT; step++) {
       uint32_t child_token = ++token;
       int pid = fork();
       if (pid == 0) die_at_step(seg, log, child_token, mode, round % 3, step);

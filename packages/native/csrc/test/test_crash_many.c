@@ -1,7 +1,7 @@
 /*
  * The long crash run of the reliability suite: SHMSTATE_CRASH_ITERATIONS writers (default
  * 900) killed with SIGKILL while they hold the writer lock, cycling through every crash
- * point of a commit (test hooks) with one kill in SHMSTATE_CRASH_STEP_COUNT an external
+ * point of a commit (test hooks) with one kill in SHMSTATE_CRASH_PLAIN_COUNT an external
  * one at a random time. Every other cycle the writers commit at a given version
  * (shmstate_segment_commit_at, jumping 1 to 8 ahead), so every crash point is hit by both
  * kinds of commit. Two reader processes validate every state they see throughout:
@@ -125,7 +125,7 @@ static void writers_killed_holding_the_lock_many_times(void) {
   }
 
   long total = iterations();
-  long kills_at_steps[SHMSTATE_CRASH_STEP_COUNT] = {0}, random_kills = 0, jump_kills = 0;
+  long kills_at_steps[SHMSTATE_CRASH_PLAIN_COUNT] = {0}, random_kills = 0, jump_kills = 0;
   int64_t worst_ns = 0, sum_ns = 0;
   uint32_t token = 1;
   int ok = 1;
@@ -134,8 +134,8 @@ static void writers_killed_holding_the_lock_many_times(void) {
   for (long i = 0; ok && i < total; i++) {
     uint32_t child_token = ++token;
     /* 0: an external kill at a random time; 1..STEP_COUNT-1: the crash points. */
-    int step = (int)(i % SHMSTATE_CRASH_STEP_COUNT);
-    int jump = (int)(i / SHMSTATE_CRASH_STEP_COUNT % 2);
+    int step = (int)(i % SHMSTATE_CRASH_PLAIN_COUNT);
+    int jump = (int)(i / SHMSTATE_CRASH_PLAIN_COUNT % 2);
     int pid = fork();
     if (pid == 0) {
       uint64_t v;
@@ -182,9 +182,9 @@ static void writers_killed_holding_the_lock_many_times(void) {
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
   long at_steps = 0;
-  for (int s = 1; s < SHMSTATE_CRASH_STEP_COUNT; s++) {
+  for (int s = 1; s < SHMSTATE_CRASH_PLAIN_COUNT; s++) {
     at_steps += kills_at_steps[s];
-    CHECKF(kills_at_steps[s] > 0 || total < SHMSTATE_CRASH_STEP_COUNT, "no kill at step %d", s);
+    CHECKF(kills_at_steps[s] > 0 || total < SHMSTATE_CRASH_PLAIN_COUNT, "no kill at step %d", s);
   }
   CHECKF((long)st.lock_recoveries >= at_steps, "%llu recoveries for %ld kills at crash points",
          (unsigned long long)st.lock_recoveries, at_steps);
@@ -192,7 +192,7 @@ static void writers_killed_holding_the_lock_many_times(void) {
       "    %ld kills: %ld at crash points (%ld per point, %d points), %ld random, %ld of them "
       "in commit_at; %llu lock recoveries; %llu reads validated, 0 torn; final version %llu; "
       "recovery mean %.2f ms, worst %.2f ms; %.1f s\n",
-      at_steps + random_kills, at_steps, kills_at_steps[1], SHMSTATE_CRASH_STEP_COUNT - 1,
+      at_steps + random_kills, at_steps, kills_at_steps[1], SHMSTATE_CRASH_PLAIN_COUNT - 1,
       random_kills, jump_kills, (unsigned long long)st.lock_recoveries,
       (unsigned long long)log->reads, (unsigned long long)st.version,
       (double)sum_ns / (double)(at_steps + random_kills) / 1e6, (double)worst_ns / 1e6, seconds);
