@@ -137,10 +137,18 @@ int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint
                           shmstate_error* err);
 void shmstate_commit_end(shmstate_segment* seg);
 
+/* Lock held, before a commit publishes `next` over the published `current`: a record that
+ * claims a version in (current, next] that this commit did not write (one a writer wrote
+ * and died before publishing, or a stray store) is cleared to version 0, so that no reader
+ * takes it for `next`'s. */
+void shmstate_record_forget(shmstate_segment* seg, shmstate_record_header* rec, uint64_t current,
+                            uint64_t next);
+
 /* The plain commit order (lock held): writes the slot current_slot does not name as `next`,
  * publishes the version, then the slot index. On a ring segment this is a checkpoint
- * without an entry, and resets the ring's counters. */
-void shmstate_commit_plain(shmstate_segment* seg, uint64_t next, const void* data, size_t len);
+ * without an entry: it first forgets entry `next`, and resets the ring's counters. */
+void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t next, const void* data,
+                           size_t len);
 
 /* The publishing stores (lock held), release: the version, then (separately) the slot index. */
 void shmstate_publish_version(shmstate_segment* seg, uint64_t version);
@@ -199,8 +207,8 @@ int shmstate_ring_copy_entries(const shmstate_segment* seg, uint64_t first, uint
                                shmstate_patch_buffer* pb, shmstate_entries_stop* stop,
                                shmstate_error* err);
 
-/* Recovery after a dead writer (lock held, slot index repaired): clears an entry the dead
- * writer wrote but did not publish, and recounts patch_bytes from the ring. */
+/* Recovery after a dead writer (lock held, slot index repaired): recounts patch_bytes from
+ * the ring, which the dead writer may not have updated. */
 void shmstate_ring_recover(shmstate_segment* seg);
 
 /* The doorbell table (SHMSTATE_DOORBELL_ENTRIES entries). */

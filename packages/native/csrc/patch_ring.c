@@ -222,10 +222,13 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
                          next, plan.why);
   }
   shmstate_ring_header* ring = shmstate_ring(seg);
+  unsigned other = (atomic_load_explicit(&seg->hdr->current_slot, memory_order_relaxed) & 1u) ^ 1u;
   if (plan.entry) {
-    /* The entry first: it overwrites a patch at or below the checkpoint, which no reader
-     * of the published version needs. Then the version: from here readers read the
-     * checkpoint and the patches up to `next`. */
+    /* No slot carries `next` until the checkpoint (if any) writes one: a slot that claims
+     * it must not be what a reader falls back to. Then the entry: it overwrites a patch at
+     * or below the checkpoint, which no reader of the published version needs. Then the
+     * version: from here readers read the checkpoint and the patches up to `next`. */
+    shmstate_record_forget(seg, shmstate_slot(seg, other), current, next);
     shmstate_record_write(seg, shmstate_ring_entry(seg, next), next, patch, patch_len,
                           SHMSTATE_CRASH_ENTRY_SEQ_ODD);
     shmstate_publish_version(seg, next);
@@ -233,11 +236,9 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
     if (state != NULL) {
       /* The checkpoint: the slot current_slot does not name, then the index. Readers that
        * loaded the old index still find every patch up to `next` in the ring. */
-      unsigned index =
-          (atomic_load_explicit(&seg->hdr->current_slot, memory_order_relaxed) & 1u) ^ 1u;
-      shmstate_record_write(seg, shmstate_slot(seg, index), next, state, state_len,
+      shmstate_record_write(seg, shmstate_slot(seg, other), next, state, state_len,
                             SHMSTATE_CRASH_CHECKPOINT_SEQ_ODD);
-      shmstate_publish_slot(seg, index);
+      shmstate_publish_slot(seg, other);
       SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_CHECKPOINT_INDEX);
       shmstate_ring_note_checkpoint(seg, state_len);
     } else {
@@ -248,7 +249,7 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
     /* No entry (the patch does not fit one, or writing it first would lose a patch after
      * the checkpoint): a checkpoint in the plain order, the patch dropped. state != NULL:
      * a checkpoint is due whenever the entry cannot be written. */
-    shmstate_commit_plain(seg, next, state, state_len);
+    shmstate_commit_plain(seg, current, next, state, state_len);
   }
   shmstate_commit_end(seg);
   if (out_version != NULL) *out_version = next;
@@ -378,24 +379,16 @@ int shmstate_segment_read_patches(shmstate_segment* seg, uint64_t from_version,
 
 /* ---- recovery ---- */
 
-/* Lock held, after a dead writer. It may have written the entry for V + 1 and died before
- * publishing V + 1; a later commit that publishes V + 1 without an entry (a checkpoint)
- * would leave that entry claiming the version, and a catching-up reader would take the dead
- * writer's patch for it: clear it. Then recount patch_bytes, which the dead writer may not
- * have updated: the sum of the entries after the checkpoint, or "over budget" (forcing a
- * checkpoint) if they are not all there. */
+/* Lock held, after a dead writer: recount patch_bytes, which the dead writer may not have
+ * updated (it died after publishing its patch): the sum of the entries after the
+ * checkpoint, or "over budget" (forcing a checkpoint) if they are not all there. What it
+ * wrote and did not publish needs nothing here: the next commit forgets or rewrites it
+ * (shmstate_record_forget). */
 void shmstate_ring_recover(shmstate_segment* seg) {
   if (!shmstate_has_ring(seg)) return;
   shmstate_header* hdr = seg->hdr;
   shmstate_ring_header* ring = shmstate_ring(seg);
   uint64_t version = atomic_load_explicit(&hdr->version, memory_order_relaxed);
-  if (version != UINT64_MAX) {
-    shmstate_record_header* next = shmstate_ring_entry(seg, version + 1);
-    if ((atomic_load_explicit(&next->seq, memory_order_relaxed) & 1) == 0 &&
-        atomic_load_explicit(&next->version, memory_order_relaxed) > version) {
-      shmstate_record_write(seg, next, 0, NULL, 0, SHMSTATE_CRASH_NEVER);
-    }
-  }
   unsigned index = atomic_load_explicit(&hdr->current_slot, memory_order_relaxed) & 1u;
   const shmstate_slot_header* slot = shmstate_slot(seg, index);
   uint64_t checkpoint = atomic_load_explicit(&slot->version, memory_order_relaxed);

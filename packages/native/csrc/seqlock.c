@@ -90,10 +90,24 @@ void shmstate_publish_slot(shmstate_segment* seg, unsigned index) {
   atomic_store_explicit(&seg->hdr->current_slot, index, memory_order_release);
 }
 
+void shmstate_record_forget(shmstate_segment* seg, shmstate_record_header* rec, uint64_t current,
+                            uint64_t next) {
+  uint64_t claimed = atomic_load_explicit(&rec->version, memory_order_relaxed);
+  if (claimed > current && claimed <= next) {
+    shmstate_record_write(seg, rec, 0, NULL, 0, SHMSTATE_CRASH_NEVER);
+  }
+}
+
 /* Publishes `next` from slot `index`, which holds it (lock held). The version is the
  * linearisation point; the slot index follows it, so readers may see the index lag the
  * version by one commit but never lead it (docs/concurrency.md, "Publishing"). */
-void shmstate_commit_plain(shmstate_segment* seg, uint64_t next, const void* data, size_t len) {
+void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t next, const void* data,
+                           size_t len) {
+  /* No entry carries `next`: one that claims it (a dead writer's, a stray store's) must not
+   * be taken for its patch by a reader catching up. */
+  if (shmstate_has_ring(seg)) {
+    shmstate_record_forget(seg, shmstate_ring_entry(seg, next), current, next);
+  }
   /* Never the slot readers are told to read. Masked: a scribbled index must not steer the
    * write outside the two slots; readers report it, and this commit repairs it. */
   unsigned index = (atomic_load_explicit(&seg->hdr->current_slot, memory_order_relaxed) & 1u) ^ 1u;
@@ -168,7 +182,7 @@ static int commit(shmstate_segment* seg, const void* data, size_t len, uint64_t 
                          ": versions never go backwards",
                          version, current);
   }
-  shmstate_commit_plain(seg, next, data, len);
+  shmstate_commit_plain(seg, current, next, data, len);
   shmstate_commit_end(seg);
   if (out_version != NULL) *out_version = next;
   return shmstate_ok(err);

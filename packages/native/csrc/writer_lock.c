@@ -51,34 +51,18 @@ static void repair_slot_index(shmstate_segment* seg) {
    * readers report, and the next commit writes a fresh state and publishes it. */
 }
 
-/* Lock held, index repaired: a slot the dead writer wrote completely but did not publish
- * claims a version above the published one. A ring segment's next commit may publish that
- * version with a patch only, writing no slot, and a reader falling back to the other slot
- * would then take the dead writer's state for it: clear it (version 0). */
-static void clear_unpublished_slot(shmstate_segment* seg) {
-  shmstate_header* hdr = seg->hdr;
-  uint64_t version = atomic_load_explicit(&hdr->version, memory_order_relaxed);
-  unsigned other = (atomic_load_explicit(&hdr->current_slot, memory_order_relaxed) & 1u) ^ 1u;
-  shmstate_slot_header* slot = shmstate_slot(seg, other);
-  if ((atomic_load_explicit(&slot->seq, memory_order_relaxed) & 1) == 0 &&
-      atomic_load_explicit(&slot->version, memory_order_relaxed) > version) {
-    shmstate_record_write(seg, slot, 0, NULL, 0, SHMSTATE_CRASH_NEVER);
-  }
-}
-
-/* A dead writer held the lock. It only ever wrote the slot that is not current (and ring
- * entries after the checkpoint's patches), so the published state is whole. It may have
+/* A dead writer held the lock. It only ever wrote the slot that is not current (and the
+ * ring entry after the published version), so the published state is whole. It may have
  * died between publishing the version and the slot index: make the index name the
- * version's slot again, or the next commit would write over the published state. What it
- * wrote and did not publish is cleared, so that no later commit of the same version can
- * be mistaken for it, and the ring's byte count is recounted. It may also have skipped the
- * notification after a publish, so bump, wake and ring as if it had. Its half-written
- * records (odd seq) are repaired by their next write. */
+ * version's slot again, or the next commit would write over the published state. It may
+ * have published a patch without counting its bytes: the ring recounts them. It may also
+ * have skipped the notification after a publish, so bump, wake and ring as if it had. Its
+ * half-written records (odd seq) are repaired by their next write; what it wrote whole but
+ * did not publish is forgotten by the next commit (shmstate_record_forget). */
 static void recover(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   atomic_fetch_add_explicit(&hdr->stat_lock_recoveries, 1, memory_order_relaxed);
   repair_slot_index(seg);
-  clear_unpublished_slot(seg);
   shmstate_ring_recover(seg);
   shmstate_futex_notify(seg);
   shmstate_doorbell_ring_all(seg);
