@@ -441,5 +441,7 @@ int shmstate_segment_read_delta(shmstate_segment* seg, void* buf, size_t buf_cap
                            seg->ring_entries);
     }
   }
-  return read_loop(seg, buf, patches, out_len, out_checkpoint_version, out_version, err);
+  rc = read_loop(seg, buf, patches, out_len, out_checkpoint_version, out_version, err);
+  if (rc != SHMSTATE_OK) clear_patches(patches); /* no partial delta on a failure */
+  return rc;
 }

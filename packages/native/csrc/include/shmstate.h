@@ -253,10 +253,10 @@ typedef struct shmstate_patch_buffer {
  * checkpoint (the next entry would overwrite a patch after it), when the patch does not fit
  * an entry (patch_len > patch_max), or when the patches since the checkpoint would exceed
  * max(state_length_after, patch_max) bytes (so a fresh read stays within about twice a full
- * read). The answer is exact as long as the published version is still expected_version
- * (E_CONFLICT if it already is not) and no writer died in between.
- * E_INVALID without a ring or with expected_version 0; E_CAPACITY when state_length_after
- * exceeds the capacity; E_LIMIT at version 2^64-1.
+ * read); also after a writer died before writing a due checkpoint. The answer is exact as long as
+ * the published version is still expected_version (E_CONFLICT if it already is not) and no writer
+ * died in between. E_INVALID without a ring or with expected_version 0; E_CAPACITY when
+ * state_length_after exceeds the capacity; E_LIMIT at version 2^64-1.
  */
 int shmstate_segment_patch_plan(shmstate_segment* seg, uint64_t expected_version, size_t patch_len,
                                 uint64_t state_length_after, int* checkpoint_due,
@@ -290,7 +290,8 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
  * `patches` needs bytes_cap >= delta_bytes_max and entries_cap >= entries
  * (shmstate_segment_ring_info), else E_INVALID; without a ring it may be empty, and the
  * read returns the state with no patches. Every piece is copied under its own seqlock,
- * checked for its version and its checksum. E_BUSY and E_CORRUPT as for shmstate_segment_read.
+ * checked for its version and its checksum. E_BUSY and E_CORRUPT as for shmstate_segment_read;
+ * on any failure `patches` holds none.
  */
 int shmstate_segment_read_delta(shmstate_segment* seg, void* buf, size_t buf_cap, size_t* out_len,
                                 uint64_t* out_checkpoint_version, shmstate_patch_buffer* patches,
