@@ -1,9 +1,10 @@
 /*
  * Writes the seed corpus: real layout-2 segments of a few shapes (as the segment-bytes
- * target reads them: a flags byte, an optional edit list, then the file), with and without a
- * patch ring, some with edits that reach each check of the header, the region table, the
- * ring header and the ring's entries, and step programs for the mutation target. Offsets come from layout.h, so a layout change regenerates meaningful
- * seeds. Run by `make fuzz-seeds`; the output is committed under fuzz/corpus/.
+ * target reads them: a flags byte, an optional edit list, then the file), with and without
+ * a patch ring, some with edits that reach each check of the header, the region table, the
+ * ring header and the ring's entries, and step programs for the mutation target. Offsets
+ * come from layout.h, so a layout change regenerates meaningful seeds. Run by
+ * `make fuzz-seeds`; the output is committed under fuzz/corpus/.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -87,8 +88,8 @@ static unsigned char* ring_segment_bytes(uint64_t capacity, int patches, size_t*
     uint64_t v = shmstate_segment_version(seg);
     int due = 0;
     shmstate_segment_patch_plan(seg, v, (size_t)n, (size_t)m, &due, &err);
-    if (shmstate_segment_commit_patch(seg, patch, (size_t)n, due ? state : NULL, (size_t)m, v,
-                                      NULL, &err) != 0) {
+    if (shmstate_segment_commit_patch(seg, patch, (size_t)n, due ? state : NULL, (size_t)m, v, NULL,
+                                      &err) != 0) {
       fprintf(stderr, "patch: %s\n", err.message);
       exit(1);
     }
@@ -113,8 +114,8 @@ static void ring_seed(const char* dir, uint64_t capacity, int patches) {
   char file[64];
   static const unsigned char all_flags[2] = {0, 23};
   for (int i = 0; i < 2; i++) {
-    snprintf(file, sizeof file, "ring_cap%llu_patches%d_f%u", (unsigned long long)capacity,
-             patches, all_flags[i]);
+    snprintf(file, sizeof file, "ring_cap%llu_patches%d_f%u", (unsigned long long)capacity, patches,
+             all_flags[i]);
     write_seed(dir, file, &all_flags[i], 1, bytes, size);
   }
   free(bytes);
@@ -167,7 +168,8 @@ typedef struct edit {
 static void edited_seed_of(const char* dir, const char* file, int ring, const edit* edits,
                            size_t count) {
   size_t size;
-  unsigned char* bytes = ring ? ring_segment_bytes(1000, 3, &size) : segment_bytes(1000, 900, 2, &size);
+  unsigned char* bytes =
+      ring ? ring_segment_bytes(1000, 3, &size) : segment_bytes(1000, 900, 2, &size);
   unsigned char head[2 + 16 * 9];
   head[0] = ring ? 31 : 15;
   head[1] = (unsigned char)count;
@@ -179,9 +181,9 @@ static void edited_seed_of(const char* dir, const char* file, int ring, const ed
   free(bytes);
 }
 
-#define EDITED_OF(dir, file, ring, ...)                                   \
-  do {                                                                   \
-    static const edit list_[] = {__VA_ARGS__};                           \
+#define EDITED_OF(dir, file, ring, ...)                                     \
+  do {                                                                      \
+    static const edit list_[] = {__VA_ARGS__};                              \
     edited_seed_of(dir, file, ring, list_, sizeof list_ / sizeof list_[0]); \
   } while (0)
 #define EDITED(dir, file, ...) EDITED_OF(dir, file, 0, __VA_ARGS__)
