@@ -15,6 +15,7 @@
         "csrc/futex.c",
         "csrc/header.c",
         "csrc/name.c",
+        "csrc/patch_ring.c",
         "csrc/segment.c",
         "csrc/segment_create.c",
         "csrc/segment_info.c",

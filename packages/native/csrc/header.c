@@ -17,14 +17,20 @@
 
 static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
 
-void shmstate_geometry_for(uint64_t capacity, shmstate_geometry* out) {
+void shmstate_geometry_for(uint64_t capacity, uint32_t ring_entries, uint32_t ring_stride,
+                           shmstate_geometry* out) {
   uint64_t stride = round_up(capacity, 64);
   out->data_stride = stride;
   out->doorbell_offset = SHMSTATE_HEADER_SIZE;
   out->slot_offset[0] = round_up(SHMSTATE_HEADER_SIZE + DOORBELL_TABLE_SIZE, SEGMENT_ROUND);
   out->slot_offset[1] = out->slot_offset[0] + SHMSTATE_SLOT_HEADER_SIZE + stride;
-  out->segment_size =
-      round_up(out->slot_offset[1] + SHMSTATE_SLOT_HEADER_SIZE + stride, SEGMENT_ROUND);
+  uint64_t end = out->slot_offset[1] + SHMSTATE_SLOT_HEADER_SIZE + stride;
+  out->ring_entries = ring_entries;
+  out->ring_stride = ring_entries != 0 ? ring_stride : 0;
+  out->ring_offset = ring_entries != 0 ? end : 0; /* slots end on a multiple of 64 */
+  out->ring_size =
+      ring_entries != 0 ? SHMSTATE_RING_HEADER_SIZE + (uint64_t)ring_entries * ring_stride : 0;
+  out->segment_size = round_up(end + out->ring_size, SEGMENT_ROUND);
 }
 
 static void put_region(shmstate_header_fixed* fixed, uint32_t kind, uint64_t offset,
@@ -47,12 +53,15 @@ void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
   fixed->store_id = store_id;
   fixed->initial_version = initial_version;
   fixed->compat_features = 0;
-  fixed->incompat_features = 0;
+  fixed->incompat_features = g->ring_entries != 0 ? SHMSTATE_INCOMPAT_PATCH_RING : 0;
   put_region(fixed, SHMSTATE_REGION_DOORBELLS, g->doorbell_offset, DOORBELL_TABLE_SIZE);
   put_region(fixed, SHMSTATE_REGION_SLOT0, g->slot_offset[0],
              SHMSTATE_SLOT_HEADER_SIZE + g->data_stride);
   put_region(fixed, SHMSTATE_REGION_SLOT1, g->slot_offset[1],
              SHMSTATE_SLOT_HEADER_SIZE + g->data_stride);
+  if (g->ring_entries != 0) {
+    put_region(fixed, SHMSTATE_REGION_PATCH_RING, g->ring_offset, g->ring_size);
+  }
   fixed->header_checksum = shmstate_header_checksum(fixed);
 }
 
@@ -224,8 +233,30 @@ int shmstate_header_validate(const shmstate_header_fixed* fixed, uint64_t file_s
                         DOORBELL_TABLE_SIZE, &bells, err)) != SHMSTATE_OK) {
     return rc;
   }
+  /* The ring: its region exactly when incompatible bit 0 says so. An old reader ignores
+   * the region's kind but refuses the bit; a region without the bit is not a ring this
+   * build may use, and a bit without the region is a segment it cannot read. */
+  const shmstate_region* ring = NULL;
+  if (fixed->incompat_features & SHMSTATE_INCOMPAT_PATCH_RING) {
+    rc = find_region(fixed, count, SHMSTATE_REGION_PATCH_RING, "PATCH_RING", seg->name,
+                     SHMSTATE_RING_HEADER_SIZE + 2u * SHMSTATE_RING_ENTRY_MIN, &ring, err);
+    if (rc != SHMSTATE_OK) return rc;
+  } else {
+    for (uint32_t i = 0; i < count; i++) {
+      if (fixed->regions[i].kind == SHMSTATE_REGION_PATCH_RING) {
+        return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                             "segment \"%s\" lists region PATCH_RING without incompatible "
+                             "feature bit 0, which a segment with a ring sets",
+                             seg->name);
+      }
+    }
+  }
   seg->capacity = capacity;
   seg->data_stride = stride;
+  seg->ring_offset = ring != NULL ? ring->offset : 0;
+  seg->ring_size = ring != NULL ? ring->size : 0;
+  seg->ring_entries = 0; /* until shmstate_ring_open has checked the ring header */
+  seg->ring_stride = 0;
   seg->slot_offset[0] = slots[0]->offset;
   seg->slot_offset[1] = slots[1]->offset;
   seg->doorbell_offset = bells->offset;

@@ -25,6 +25,12 @@ struct shmstate_segment {
   uint64_t data_stride;
   uint64_t slot_offset[2];  /* from the region table */
   uint64_t doorbell_offset; /* SHMSTATE_DOORBELL_ENTRIES, from the region table */
+  /* The patch ring (patch_ring.c): its region, and the ring header's immutable fields as
+   * checked at open. ring_entries 0: the segment has no ring. */
+  uint64_t ring_offset;
+  uint64_t ring_size;
+  uint32_t ring_entries;
+  uint32_t ring_stride;
   uint64_t store_id;
   uint64_t initial_version;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
@@ -59,16 +65,24 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
 
 /* ---- header.c ---- */
 
-/* The layout a creator gives a capacity: doorbell table, then the two slots. Openers do not
- * recompute it: they follow the region table (shmstate_header_validate). */
+/* The layout a creator gives a capacity and a ring: doorbell table, the two slots, then the
+ * ring if any. Openers do not recompute it: they follow the region table
+ * (shmstate_header_validate). */
 typedef struct shmstate_geometry {
   uint64_t data_stride;
   uint64_t doorbell_offset;
   uint64_t slot_offset[2];
+  uint64_t ring_offset; /* 0: no ring */
+  uint64_t ring_size;   /* RING_HEADER_SIZE + ring_entries * ring_stride */
+  uint32_t ring_entries;
+  uint32_t ring_stride;
   uint64_t segment_size;
 } shmstate_geometry;
 
-void shmstate_geometry_for(uint64_t capacity, shmstate_geometry* out);
+/* `ring_entries` 0 lays out no ring; otherwise `ring_stride` is the entry stride. The
+ * caller has checked both (segment_create.c). */
+void shmstate_geometry_for(uint64_t capacity, uint32_t ring_entries, uint32_t ring_stride,
+                           shmstate_geometry* out);
 /* Writes the fixed part of a new header (everything but the magic) for `g`. */
 void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
                           const shmstate_geometry* g, uint64_t store_id, uint64_t initial_version);
@@ -76,25 +90,126 @@ uint32_t shmstate_header_checksum(const shmstate_header_fixed* fixed);
 
 /* Validates everything but the magic (checked by the caller, which handles the
  * initialisation race) against the file size: layout version, features, checksum, sizes
- * and the region table. Fills the segment's private geometry from the checked copy. */
+ * and the region table. Fills the segment's private geometry from the checked copy (for a
+ * ring: its region; the ring header is checked by shmstate_ring_open). */
 int shmstate_header_validate(const shmstate_header_fixed* fixed, uint64_t file_size,
                              shmstate_segment* seg, shmstate_error* err);
 
 /* ---- seqlock.c ---- */
 
-/* The slot header and payload of slot `index` (0 or 1), at the offsets the region table
- * gave at open. */
+/* Slot `index` (0 or 1), at the offset the region table gave at open. */
 static inline shmstate_slot_header* shmstate_slot(const shmstate_segment* seg, unsigned index) {
   return (shmstate_slot_header*)(seg->base + seg->slot_offset[index & 1u]);
 }
-static inline unsigned char* shmstate_slot_data(const shmstate_segment* seg, unsigned index) {
-  return seg->base + seg->slot_offset[index & 1u] + SHMSTATE_SLOT_HEADER_SIZE;
-}
 
-/* Writes a payload into a slot with the seqlock write protocol (lock held, or the
- * segment not yet visible to anyone at creation). Does not publish. */
-void shmstate_slot_write(shmstate_segment* seg, unsigned index, uint64_t version, const void* data,
-                         size_t len);
+/* Writes `len` bytes as `version` into a record (a slot or a ring entry) with the seqlock
+ * write protocol (lock held, or the segment not yet visible to anyone at creation). Does not
+ * publish. `crash_first` names the record's first crash point (test builds: seq odd, then
+ * mid-copy and seq even follow it in shmstate_crash_step), or SHMSTATE_CRASH_NEVER. */
+void shmstate_record_write(shmstate_segment* seg, shmstate_record_header* rec, uint64_t version,
+                           const void* data, size_t len, int crash_first);
+
+/* One attempt at copying a record under its seqlock. */
+typedef enum shmstate_copy_result {
+  SHMSTATE_COPY_OK,        /* consistent: seq even and unchanged across the copy */
+  SHMSTATE_COPY_WRITER_IN, /* seq odd: a writer is in it (or died in it) */
+  SHMSTATE_COPY_OVERTAKEN  /* seq moved during the copy: it may be torn */
+} shmstate_copy_result;
+
+typedef struct shmstate_record_copy {
+  uint64_t version;
+  uint64_t length; /* as stored: may exceed the limit if corrupt */
+  uint32_t checksum;
+  size_t copied; /* bytes in the buffer: 0 unless the version was wanted, else length
+                  * clamped to the limit */
+} shmstate_record_copy;
+
+/* Copies the record's fields and, if its version is in [lo, hi], its payload clamped to
+ * `limit` bytes into `buf`. Validation is the caller's, after a consistent copy. */
+shmstate_copy_result shmstate_record_copy_out(const shmstate_record_header* rec, uint64_t lo,
+                                              uint64_t hi, size_t limit, unsigned char* buf,
+                                              shmstate_record_copy* out);
+
+/* A commit's frame. begin takes the writer lock and checks `expected_version` (0: any);
+ * on success the lock is held and *current is the published version, else it is not held.
+ * end counts the commit, notifies waiters and doorbells and unlocks. */
+int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint64_t* current,
+                          shmstate_error* err);
+void shmstate_commit_end(shmstate_segment* seg);
+
+/* Lock held, before a commit publishes `next` over the published `current`: a record that
+ * claims a version in (current, next] that this commit did not write (one a writer wrote
+ * and died before publishing, or a stray store) is cleared to version 0, so that no reader
+ * takes it for `next`'s. */
+void shmstate_record_forget(shmstate_segment* seg, shmstate_record_header* rec, uint64_t current,
+                            uint64_t next);
+
+/* The plain commit order (lock held): writes the slot current_slot does not name as `next`,
+ * publishes the version, then the slot index. On a ring segment this is a checkpoint
+ * without an entry: it first forgets entry `next`, and resets the ring's counters. */
+void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t next, const void* data,
+                           size_t len);
+
+/* The publishing stores (lock held), release: the version, then (separately) the slot index. */
+void shmstate_publish_version(shmstate_segment* seg, uint64_t version);
+void shmstate_publish_slot(shmstate_segment* seg, unsigned index);
+
+/* ---- patch_ring.c ---- */
+
+static inline int shmstate_has_ring(const shmstate_segment* seg) { return seg->ring_entries != 0; }
+static inline shmstate_ring_header* shmstate_ring(const shmstate_segment* seg) {
+  return (shmstate_ring_header*)(seg->base + seg->ring_offset);
+}
+/* The entry that holds (or will hold) the patch leading to `version`. */
+static inline shmstate_record_header* shmstate_ring_entry(const shmstate_segment* seg,
+                                                          uint64_t version) {
+  return (shmstate_record_header*)(seg->base + seg->ring_offset + SHMSTATE_RING_HEADER_SIZE +
+                                   (version % seg->ring_entries) * seg->ring_stride);
+}
+static inline uint64_t shmstate_ring_patch_max(const shmstate_segment* seg) {
+  return seg->ring_stride - SHMSTATE_RECORD_HEADER_SIZE;
+}
+/* max(capacity, patch_max) + patch_max: the patch bytes a fresh read may return. */
+uint64_t shmstate_ring_delta_bytes_max(const shmstate_segment* seg);
+
+/* At open, after shmstate_header_validate: checks the ring header's entry_count and
+ * entry_stride (read once from `base`) against the ring's region and keeps them. */
+int shmstate_ring_open(shmstate_segment* seg, const unsigned char* base, shmstate_error* err);
+
+/* At creation, before the magic: writes the ring header. */
+void shmstate_ring_init(shmstate_segment* seg, uint64_t state_length);
+
+/* After a checkpoint whose state is `state_length` bytes (lock held): no patch since it. */
+void shmstate_ring_note_checkpoint(shmstate_segment* seg, uint64_t state_length);
+
+/* Why a fresh read's patches stopped short (shmstate_ring_copy_entries). */
+typedef enum shmstate_entries_result {
+  SHMSTATE_ENTRIES_OK,        /* every entry copied, checked and appended */
+  SHMSTATE_ENTRIES_WRITER_IN, /* an entry's seq is odd: being written (or a writer died in it) */
+  SHMSTATE_ENTRIES_MISSING,   /* an entry holds another version: overwritten, or never written */
+  SHMSTATE_ENTRIES_OVERTAKEN, /* an entry's seq moved during its copy */
+  SHMSTATE_ENTRIES_FULL       /* the next patch does not fit what is left of the buffer */
+} shmstate_entries_result;
+
+typedef struct shmstate_entries_stop {
+  shmstate_entries_result result;
+  uint64_t wanted; /* the version whose entry stopped the copy */
+  uint64_t found;  /* what that entry held: its seq (WRITER_IN), its version (MISSING) or its
+                    * length (FULL) */
+} shmstate_entries_stop;
+
+/* Appends the patches first..last to `pb` (count and used carry on from their values), each
+ * copied under its entry's seqlock and kept only if the entry holds exactly that version.
+ * Stops at the first entry that is not there or does not fit (*stop says which). A
+ * consistent entry of the right version whose length exceeds patch_max or whose checksum
+ * fails is E_CORRUPT: it is the published patch, damaged. */
+int shmstate_ring_copy_entries(const shmstate_segment* seg, uint64_t first, uint64_t last,
+                               shmstate_patch_buffer* pb, shmstate_entries_stop* stop,
+                               shmstate_error* err);
+
+/* Recovery after a dead writer (lock held, slot index repaired): recounts patch_bytes from
+ * the ring, which the dead writer may not have updated. */
+void shmstate_ring_recover(shmstate_segment* seg);
 
 /* The doorbell table (SHMSTATE_DOORBELL_ENTRIES entries). */
 static inline shmstate_doorbell_entry* shmstate_doorbell_table(const shmstate_segment* seg) {
@@ -121,24 +236,39 @@ void shmstate_doorbell_ring_all(shmstate_segment* seg);
 /* ---- crc32c.c (see crc32c.h) ---- */
 
 /* ---- test hooks ---- */
-#ifdef SHMSTATE_TEST_HOOKS
-/* Points inside a commit where a test can make the writer die (raise(SIGKILL)). */
+
+/* Points inside a commit where a test can make the writer die (raise(SIGKILL)). A plain
+ * commit passes steps 1..PLAIN_COUNT-1; a patch commit that stores an entry passes
+ * AFTER_LOCK, the ENTRY steps, AFTER_PATCH_VERSION, the CHECKPOINT steps if it is a
+ * checkpoint, and BEFORE_WAKE; one that stores no entry passes the plain ones. Each record
+ * write's three steps (seq odd, mid-copy, seq even) are consecutive. */
 typedef enum shmstate_crash_step {
   SHMSTATE_CRASH_NEVER = 0,
   SHMSTATE_CRASH_AFTER_LOCK,
-  SHMSTATE_CRASH_AFTER_SEQ_ODD,
+  SHMSTATE_CRASH_AFTER_SEQ_ODD, /* the slot of a plain-order commit */
   SHMSTATE_CRASH_MID_COPY,
   SHMSTATE_CRASH_AFTER_SEQ_EVEN, /* slot written, nothing published */
   SHMSTATE_CRASH_AFTER_VERSION,  /* version published, slot index not yet */
   SHMSTATE_CRASH_AFTER_PUBLISH,  /* version and slot index published */
   SHMSTATE_CRASH_BEFORE_WAKE,
+  SHMSTATE_CRASH_PLAIN_COUNT,
+  SHMSTATE_CRASH_ENTRY_SEQ_ODD = SHMSTATE_CRASH_PLAIN_COUNT, /* a patch commit's entry */
+  SHMSTATE_CRASH_ENTRY_MID_COPY,
+  SHMSTATE_CRASH_AFTER_ENTRY,            /* entry written, nothing published */
+  SHMSTATE_CRASH_AFTER_PATCH_VERSION,    /* entry and version published, nothing else */
+  SHMSTATE_CRASH_CHECKPOINT_SEQ_ODD,     /* then the checkpoint: the other slot's seq odd */
+  SHMSTATE_CRASH_CHECKPOINT_MID_COPY,    /* half the state copied */
+  SHMSTATE_CRASH_AFTER_CHECKPOINT,       /* slot written, slot index not published */
+  SHMSTATE_CRASH_AFTER_CHECKPOINT_INDEX, /* slot index published, ring counters not reset */
   SHMSTATE_CRASH_STEP_COUNT
 } shmstate_crash_step;
+
+#ifdef SHMSTATE_TEST_HOOKS
 void shmstate_test_set_crash_step(shmstate_segment* seg, int step);
 void shmstate_test_crash_point(const shmstate_segment* seg, int step);
 #define SHMSTATE_CRASH_POINT(seg, step) shmstate_test_crash_point((seg), (step))
 #else
-#define SHMSTATE_CRASH_POINT(seg, step) ((void)0)
+#define SHMSTATE_CRASH_POINT(seg, step) ((void)(seg), (void)(step))
 #endif
 
 #endif /* SHMSTATE_INTERNAL_H */

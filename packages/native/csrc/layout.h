@@ -11,10 +11,14 @@
  *   2048   region DOORBELLS: the doorbell table, 64 entries of 32 bytes
  *   4096   region SLOT0: slot header (64 bytes) + data (data_stride bytes)
  *   ...    region SLOT1: slot header (64 bytes) + data (data_stride bytes)
+ *   ...    region PATCH_RING (only with incompatible feature bit 0): ring header (64 bytes)
+ *          + entry_count entries of entry_stride bytes (entry header 64 + patch)
  *
  * but a reader finds every region through the table, never by these numbers. The
  * published `current_slot` names the slot that holds the full state; a writer only ever
- * writes the other one (the "latch", a double-buffered seqlock).
+ * writes the other one (the "latch", a double-buffered seqlock). With a patch ring that
+ * state is a checkpoint at or below the published version, and the ring holds every patch
+ * after it (patch_ring.c, docs/protocol.md "The patch ring").
  */
 #ifndef SHMSTATE_LAYOUT_H
 #define SHMSTATE_LAYOUT_H
@@ -43,14 +47,19 @@
 #define SHMSTATE_REGION_SLOT0 1u
 #define SHMSTATE_REGION_SLOT1 2u
 #define SHMSTATE_REGION_DOORBELLS 3u
-#define SHMSTATE_REGION_MAX 8u /* entries in the table */
+#define SHMSTATE_REGION_PATCH_RING 4u /* with SHMSTATE_INCOMPAT_PATCH_RING, never without */
+#define SHMSTATE_REGION_MAX 8u        /* entries in the table */
 #define SHMSTATE_REGION_ALIGN 64u
 
 /* Feature bits. Compatible: a reader that does not know one may ignore it. Incompatible:
  * a reader that does not know one refuses the segment with E_VERSION, naming the bit.
- * None is defined yet; the masks list the bits this build knows. */
+ * The masks list the bits this build knows. */
 #define SHMSTATE_COMPAT_KNOWN 0ull
-#define SHMSTATE_INCOMPAT_KNOWN 0ull
+/* Bit 0: the segment has a PATCH_RING region, and the current slot holds a checkpoint that
+ * may lag the published version (the patches after it are in the ring). Set exactly when
+ * the table lists the region. */
+#define SHMSTATE_INCOMPAT_PATCH_RING (1ull << 0)
+#define SHMSTATE_INCOMPAT_KNOWN SHMSTATE_INCOMPAT_PATCH_RING
 
 /* Flags: live marks on the store (retired, mirror, ...) that a reader may ignore without
  * misreading the state. Unknown bits are ignored and kept. None is assigned yet. */
@@ -146,15 +155,35 @@ typedef struct shmstate_header {
   unsigned char reserved5[SHMSTATE_HEADER_SIZE - 840];
 } shmstate_header;
 
-/* One slot's header; the payload follows at the region's offset + SLOT_HEADER_SIZE. */
-typedef struct shmstate_slot_header {
-  _Atomic uint64_t seq;      /* 0: odd while a writer writes this slot */
-  _Atomic uint64_t version;  /* 8: version whose payload this slot holds */
+/* A record: what one seqlock guards. Slots and ring entries are records: this 64-byte
+ * header, then the payload (zero-padded to a whole 8-byte word), written and copied by the
+ * same code (seqlock.c). */
+typedef struct shmstate_record_header {
+  _Atomic uint64_t seq;      /* 0: odd while a writer writes this record */
+  _Atomic uint64_t version;  /* 8: version whose payload this record holds (0: none) */
   _Atomic uint64_t length;   /* 16: payload bytes */
   _Atomic uint32_t checksum; /* 24: CRC32C of the payload */
   uint32_t reserved0;        /* 28 */
   unsigned char reserved[32];
-} shmstate_slot_header;
+} shmstate_record_header;
+#define SHMSTATE_RECORD_HEADER_SIZE 64u
+
+/* A slot: a record whose payload is a full state, data_stride bytes of room. */
+typedef shmstate_record_header shmstate_slot_header;
+
+/* The patch ring's header, at the start of the PATCH_RING region. The entries follow it:
+ * entry i at region offset + RING_HEADER_SIZE + i * entry_stride, a record whose payload is
+ * the patch that leads from version v - 1 to v, for the v with v mod entry_count == i. */
+typedef struct shmstate_ring_header {
+  uint32_t entry_count;          /*  0: N >= 2; immutable, written before the magic */
+  uint32_t entry_stride;         /*  4: a multiple of 64, >= 128; immutable */
+  _Atomic uint64_t state_length; /*  8: writer-side: the state's length at the published
+                                  *     version, as the writers track it */
+  _Atomic uint64_t patch_bytes;  /* 16: writer-side: bytes of patches since the checkpoint */
+  unsigned char reserved[40];    /* 24 */
+} shmstate_ring_header;
+#define SHMSTATE_RING_HEADER_SIZE 64u
+#define SHMSTATE_RING_ENTRY_MIN 128u /* the smallest entry_stride: a header and 64 bytes */
 
 _Static_assert(sizeof(_Atomic uint64_t) == 8, "atomic u64 is 8 bytes");
 _Static_assert(offsetof(shmstate_header_fixed, magic) == 0, "magic at 0");
@@ -198,5 +227,11 @@ _Static_assert(offsetof(shmstate_slot_header, version) == 8, "slot version at 8"
 _Static_assert(offsetof(shmstate_slot_header, length) == 16, "slot length at 16");
 _Static_assert(offsetof(shmstate_slot_header, checksum) == 24, "slot checksum at 24");
 _Static_assert(sizeof(shmstate_slot_header) == SHMSTATE_SLOT_HEADER_SIZE, "slot header 64");
+_Static_assert(sizeof(shmstate_record_header) == SHMSTATE_RECORD_HEADER_SIZE, "record header 64");
+_Static_assert(offsetof(shmstate_ring_header, entry_count) == 0, "ring entry_count at 0");
+_Static_assert(offsetof(shmstate_ring_header, entry_stride) == 4, "ring entry_stride at 4");
+_Static_assert(offsetof(shmstate_ring_header, state_length) == 8, "ring state_length at 8");
+_Static_assert(offsetof(shmstate_ring_header, patch_bytes) == 16, "ring patch_bytes at 16");
+_Static_assert(sizeof(shmstate_ring_header) == SHMSTATE_RING_HEADER_SIZE, "ring header 64");
 
 #endif /* SHMSTATE_LAYOUT_H */

@@ -42,13 +42,24 @@ int shmstate_segment_open_or_create_at(const char* name, uint64_t capacity, uint
                                        const void* initial, size_t initial_len,
                                        uint64_t initial_version, shmstate_segment** out,
                                        int* created, shmstate_error* err) {
+  shmstate_create_options options = {0};
+  options.capacity = capacity;
+  options.mode = mode;
+  options.initial_version = initial_version;
+  return shmstate_segment_open_or_create_with(name, &options, initial, initial_len, out, created,
+                                              err);
+}
+
+int shmstate_segment_open_or_create_with(const char* name, const shmstate_create_options* options,
+                                         const void* initial, size_t initial_len,
+                                         shmstate_segment** out, int* created,
+                                         shmstate_error* err) {
   if (created != NULL) *created = 0;
   int rc = SHMSTATE_E_NOENT;
   for (int round = 0; round < OPEN_OR_CREATE_ROUNDS; round++) {
     rc = shmstate_segment_open(name, out, err);
     if (rc != SHMSTATE_E_NOENT) return rc;
-    rc = shmstate_segment_create_at(name, capacity, mode, initial, initial_len, initial_version,
-                                    out, err);
+    rc = shmstate_segment_create_with(name, options, initial, initial_len, out, err);
     if (rc == SHMSTATE_OK && created != NULL) *created = 1;
     if (rc != SHMSTATE_E_EXISTS) return rc;
     /* Another process created it between our open and create: open theirs. */

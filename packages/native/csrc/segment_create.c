@@ -1,7 +1,8 @@
 /*
  * Creating a segment: exclusive create, exact mode, pages reserved, header (with a fresh
- * random store id) and initial state written, and the magic stored last so that no opener
- * uses a half-made segment.
+ * random store id), the patch ring's header if it has one, and initial state written, and
+ * the magic stored last so that no opener uses a half-made segment. create and create_at
+ * are create_with with default options.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,43 @@ static int check_create_args(uint64_t capacity, uint32_t mode, const void* initi
   return SHMSTATE_OK;
 }
 
+/* The ring options; on success *stride is the entry stride (0 without a ring): the patch
+ * capacity plus the 64-byte entry header, rounded up to 64. */
+static int check_ring_args(uint32_t entries, uint64_t patch_max, uint32_t* stride,
+                           shmstate_error* err) {
+  *stride = 0;
+  if (entries == 0) {
+    if (patch_max != 0) {
+      return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                           "ring_patch_max is %" PRIu64 " but ring_entries is 0 (no ring)",
+                           patch_max);
+    }
+    return SHMSTATE_OK;
+  }
+  if (entries < SHMSTATE_RING_ENTRIES_MIN || entries > SHMSTATE_RING_ENTRIES_MAX) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "ring_entries is %" PRIu32 "; it must be 0 (no ring) or in [%u, %u]",
+                         entries, SHMSTATE_RING_ENTRIES_MIN, SHMSTATE_RING_ENTRIES_MAX);
+  }
+  /* Bounded first, so that the sums and the product below cannot overflow. */
+  if (patch_max == 0 || patch_max > SHMSTATE_RING_BYTES_MAX) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "ring_patch_max is %" PRIu64 "; it must be in [1, %llu]", patch_max,
+                         (unsigned long long)SHMSTATE_RING_BYTES_MAX);
+  }
+  uint64_t entry = (SHMSTATE_RECORD_HEADER_SIZE + patch_max + 63) / 64 * 64;
+  uint64_t total = SHMSTATE_RING_HEADER_SIZE + entries * entry;
+  if (total > SHMSTATE_RING_BYTES_MAX) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "a ring of %" PRIu32 " entries of %" PRIu64
+                         " bytes (ring_patch_max %" PRIu64 ") is %" PRIu64 " bytes; at most %llu",
+                         entries, entry, patch_max, total,
+                         (unsigned long long)SHMSTATE_RING_BYTES_MAX);
+  }
+  *stride = (uint32_t)entry;
+  return SHMSTATE_OK;
+}
+
 /* A random, non-zero store id. It tells stores of one name apart; it is not a secret, so
  * when the kernel has no randomness to give (early boot) the clock and pid stand in. */
 static uint64_t new_store_id(void) {
@@ -73,16 +111,23 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
   seg->slot_offset[0] = g->slot_offset[0];
   seg->slot_offset[1] = g->slot_offset[1];
   seg->doorbell_offset = g->doorbell_offset;
+  seg->ring_offset = g->ring_offset;
+  seg->ring_size = g->ring_size;
+  seg->ring_entries = g->ring_entries;
+  seg->ring_stride = g->ring_stride;
   seg->store_id = hdr->fixed.store_id;
   seg->initial_version = initial_version;
   /* The initial state goes into slot 1 and current_slot names it; slot 0 stays zero
-   * (version 0) until the first commit. Any slot would do: readers follow the index. */
-  shmstate_slot_write(seg, 1, initial_version, initial, initial_len);
+   * (version 0) until the first commit. Any slot would do: readers follow the index. With a
+   * ring the initial state is the first checkpoint; every entry stays zero (version 0). */
+  shmstate_record_write(seg, shmstate_slot(seg, 1), initial_version, initial, initial_len,
+                        SHMSTATE_CRASH_NEVER);
+  if (shmstate_has_ring(seg)) shmstate_ring_init(seg, initial_len);
   atomic_store_explicit(&hdr->current_slot, 1, memory_order_relaxed);
   atomic_store_explicit(&hdr->version, initial_version, memory_order_relaxed);
   atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
   /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
-   * magic sees every field, the mutex and slot 1 written above. */
+   * magic sees every field, the mutex, slot 1 and the ring header written above. */
   atomic_store_explicit(&hdr->fixed.magic, SHMSTATE_MAGIC, memory_order_release);
   return SHMSTATE_OK;
 }
@@ -95,16 +140,32 @@ int shmstate_segment_create(const char* name, uint64_t capacity, uint32_t mode, 
 int shmstate_segment_create_at(const char* name, uint64_t capacity, uint32_t mode,
                                const void* initial, size_t initial_len, uint64_t initial_version,
                                shmstate_segment** out, shmstate_error* err) {
+  shmstate_create_options options = {0};
+  options.capacity = capacity;
+  options.mode = mode;
+  options.initial_version = initial_version;
+  return shmstate_segment_create_with(name, &options, initial, initial_len, out, err);
+}
+
+int shmstate_segment_create_with(const char* name, const shmstate_create_options* options,
+                                 const void* initial, size_t initial_len, shmstate_segment** out,
+                                 shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
+  if (options == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "options is NULL");
+  uint64_t capacity = options->capacity;
+  uint64_t initial_version = options->initial_version;
   if (initial_version == 0) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
                          "initial version is 0; versions start at 1 or later");
   }
   int rc = shmstate_name_check(name, err);
   if (rc != SHMSTATE_OK) return rc;
-  if (mode == 0) mode = SHMSTATE_DEFAULT_MODE;
+  uint32_t mode = options->mode != 0 ? options->mode : SHMSTATE_DEFAULT_MODE;
   rc = check_create_args(capacity, mode, initial, initial_len, err);
+  if (rc != SHMSTATE_OK) return rc;
+  uint32_t ring_stride;
+  rc = check_ring_args(options->ring_entries, options->ring_patch_max, &ring_stride, err);
   if (rc != SHMSTATE_OK) return rc;
 
   shmstate_path path;
@@ -113,7 +174,7 @@ int shmstate_segment_create_at(const char* name, uint64_t capacity, uint32_t mod
   if (fd < 0) return shmstate_fail_errno(err, errno, "cannot create segment \"%s\"", name);
 
   shmstate_geometry g;
-  shmstate_geometry_for(capacity, &g);
+  shmstate_geometry_for(capacity, options->ring_entries, ring_stride, &g);
   shmstate_segment* seg = NULL;
   void* map = MAP_FAILED;
   /* fchmod, not the shm_open mode: umask must not change the segment's mode. */

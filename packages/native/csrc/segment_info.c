@@ -1,6 +1,6 @@
 /*
  * Cheap accessors on an open segment: capacity, published version, name, lock timeout and
- * the writer-side statistics kept in the header.
+ * the writer-side statistics kept in the header (and the ring's).
  */
 #include "internal.h"
 
@@ -38,6 +38,16 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
   out->doorbell_reclaims = atomic_load_explicit(&hdr->doorbell_reclaims, memory_order_relaxed);
   out->store_id = seg->store_id;
   out->flags = atomic_load_explicit(&hdr->flags, memory_order_relaxed);
+  unsigned index = atomic_load_explicit(&hdr->current_slot, memory_order_acquire) & 1u;
+  out->checkpoint_version =
+      atomic_load_explicit(&shmstate_slot(seg, index)->version, memory_order_relaxed);
+  out->ring_entries = seg->ring_entries;
+  out->reserved1 = 0;
+  out->ring_patch_max = shmstate_has_ring(seg) ? shmstate_ring_patch_max(seg) : 0;
+  out->ring_patch_bytes =
+      shmstate_has_ring(seg)
+          ? atomic_load_explicit(&shmstate_ring(seg)->patch_bytes, memory_order_relaxed)
+          : 0;
   return shmstate_ok(err);
 }
 

@@ -1,6 +1,7 @@
 /*
  * Opening a segment: fstat checks (type, owner, mode), the initialisation race with a
- * creator still at work, then the header checks before any size or offset is trusted.
+ * creator still at work, then the header checks (and the patch ring's geometry) before any
+ * size or offset is trusted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +96,7 @@ static int open_mapped(int fd, shmstate_segment* seg, shmstate_error* err) {
     shmstate_header_fixed fixed;
     memcpy(&fixed, map, sizeof fixed);
     rc = shmstate_header_validate(&fixed, (uint64_t)st.st_size, seg, err);
+    if (rc == SHMSTATE_OK) rc = shmstate_ring_open(seg, map, err);
     if (rc != SHMSTATE_OK) {
       munmap(map, size);
       return rc;

@@ -24,7 +24,9 @@ int shmstate_writer_lock_init(shmstate_header* hdr, shmstate_error* err) {
   return SHMSTATE_OK;
 }
 
-/* Lock held: makes current_slot name the slot that holds the published version. */
+/* Lock held: makes current_slot name the slot that holds the published version, if one
+ * does and the named one does not (on a ring segment: a checkpoint whose writer died
+ * between its slot and its index, which this completes). */
 static void repair_slot_index(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   /* Relaxed loads: we hold the lock, and the dead holder's stores are ordered before our
@@ -44,20 +46,24 @@ static void repair_slot_index(shmstate_segment* seg) {
       return;
     }
   }
-  /* Neither slot holds the published version: corruption that readers report; the next
-   * commit writes a fresh state and publishes it. */
+  /* Neither slot holds the published version. With a ring that is the rule (the checkpoint
+   * is below the version and the ring carries it there); without, it is corruption that
+   * readers report, and the next commit writes a fresh state and publishes it. */
 }
 
-/* A dead writer held the lock. It only ever wrote the slot that is not current, so the
- * published state is whole. It may have died between publishing the version and the slot
- * index: make the index name the version's slot again, or the next commit would write
- * over the published state. It may also have skipped the notification after a publish,
- * so bump, wake and ring as if it had. Its half-written slot (odd seq) is repaired by the
- * next write of that slot. */
+/* A dead writer held the lock. It only ever wrote the slot that is not current (and the
+ * ring entry after the published version), so the published state is whole. It may have
+ * died between publishing the version and the slot index: make the index name the
+ * version's slot again, or the next commit would write over the published state. It may
+ * have published a patch without counting its bytes: the ring recounts them. It may also
+ * have skipped the notification after a publish, so bump, wake and ring as if it had. Its
+ * half-written records (odd seq) are repaired by their next write; what it wrote whole but
+ * did not publish is forgotten by the next commit (shmstate_record_forget). */
 static void recover(shmstate_segment* seg) {
   shmstate_header* hdr = seg->hdr;
   atomic_fetch_add_explicit(&hdr->stat_lock_recoveries, 1, memory_order_relaxed);
   repair_slot_index(seg);
+  shmstate_ring_recover(seg);
   shmstate_futex_notify(seg);
   shmstate_doorbell_ring_all(seg);
 }

@@ -10,19 +10,26 @@
  *          over their clamped lengths)
  *   bit 3  an edit list follows the flags: a count byte (at most MAX_EDITS), then that many
  *          edits of a field byte and a little-endian u64 value (see apply_edit)
+ *   bit 4  recompute the patch ring's entry checksums (the ring found through the region
+ *          table, over clamped lengths), so that damaged entries get past them
  * The edits name the header's fields rather than byte offsets, so that the region table,
- * the feature bits, the published version and slot index and the slot headers each get
- * mutated often, not once in every few thousand byte flips of an 8 KiB file.
+ * the feature bits, the published version and slot index, the slot headers and the patch
+ * ring's header and entries each get mutated often, not once in every few thousand byte
+ * flips of an 8 KiB file.
  * Inputs whose magic would be 0 are skipped: an opener waits 500 ms for a creator that
  * has not finished (a path test_segment covers) and that wait would only slow fuzzing.
  *
  * Properties: open returns OK or one of E_CORRUPT / E_VERSION with a message; an open
  * that succeeds found a table a reader may trust (checked here independently of the core:
- * layout 2, no incompatible feature bit, at most 8 entries, each inside the file after the
- * header, aligned and overlapping no other, SLOT0, SLOT1 and DOORBELLS once each); the
- * store id is not 0 and stats report it; a read of an opened segment returns OK with a
- * length within the capacity, or E_CORRUPT / E_BUSY. Never a crash, an out-of-bounds
- * access (ASan), UB (UBSan) or a hang.
+ * layout 2, no incompatible feature bit but the ring's, at most 8 entries, each inside the
+ * file after the header, aligned and overlapping no other, SLOT0, SLOT1 and DOORBELLS once
+ * each, PATCH_RING once exactly when bit 0 is set, with a ring header whose entries fit it);
+ * the store id is not 0 and stats report it; a read of an opened segment returns OK with a
+ * length within the capacity, or E_CORRUPT / E_BUSY (E_INVALID for a whole-state read of a
+ * ring whose checkpoint lags); a fresh read's patches join its checkpoint to its version; a
+ * catch-up read from the checkpoint, from one version back and from N back returns patches
+ * in order or "need full". Never a crash, an out-of-bounds access (ASan), UB (UBSan) or a
+ * hang.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +78,31 @@ static size_t slot_at(const unsigned char* bytes, size_t len, unsigned index) {
   return 0;
 }
 
+/* The patch ring's region offset and its entry_count and entry_stride as the file says,
+ * or 0 if the table names no ring inside the file or its header is not usable for edits. */
+static size_t ring_at(const unsigned char* bytes, size_t len, uint32_t* count, uint32_t* stride) {
+  if (len < SHMSTATE_FIXED_SIZE) return 0;
+  uint32_t regions = get_u32(bytes, offsetof(shmstate_header_fixed, region_count));
+  if (regions > SHMSTATE_REGION_MAX) regions = SHMSTATE_REGION_MAX;
+  for (uint32_t i = 0; i < regions; i++) {
+    if (get_u32(bytes, REGION_AT(i)) != SHMSTATE_REGION_PATCH_RING) continue;
+    uint64_t at = get_u64(bytes, REGION_AT(i) + offsetof(shmstate_region, offset));
+    if (at == 0 || at > len || len - at < SHMSTATE_RING_HEADER_SIZE) return 0;
+    *count = get_u32(bytes, at);
+    *stride = get_u32(bytes, at + 4);
+    if (*count == 0 || *stride < SHMSTATE_RECORD_HEADER_SIZE) return 0;
+    return (size_t)at;
+  }
+  return 0;
+}
+
+/* Entry `index` (mod the count) of the ring at `ring`, if its header lies in the file. */
+static size_t entry_at(size_t ring, uint32_t count, uint32_t stride, unsigned index, size_t len) {
+  uint64_t at = ring + SHMSTATE_RING_HEADER_SIZE + (uint64_t)(index % count) * stride;
+  if (at > len || len - at < SHMSTATE_RECORD_HEADER_SIZE) return 0;
+  return (size_t)at;
+}
+
 /* A field an edit stores its value into: where, and how many bytes (0: not a plain field). */
 typedef struct field_spec {
   size_t at;
@@ -93,6 +125,10 @@ static const field_spec header_fields[16] = {
 static const field_spec entry_fields[3] = {ENTRY(kind, 4), ENTRY(offset, 8), ENTRY(size, 8)};
 static const field_spec slot_fields[4] = {SLOT(seq, 8), SLOT(version, 8), SLOT(length, 8),
                                           SLOT(checksum, 4)};
+/* Patch ring header fields (ring edits, bits 0..1). Entries are records: slot_fields. */
+#define RING(member, width) {offsetof(shmstate_ring_header, member), width}
+static const field_spec ring_fields[4] = {RING(entry_count, 4), RING(entry_stride, 4),
+                                          RING(state_length, 8), RING(patch_bytes, 8)};
 
 /*
  * One edit. The low 4 bits of `field` pick what it changes; for region entries bits 4..6
@@ -104,11 +140,28 @@ static const field_spec slot_fields[4] = {SLOT(seq, 8), SLOT(version, 8), SLOT(l
  *   9 region_count     10 region kind     11 region offset   12 region size
  *   13 published version                  14 current_slot
  *   15 slot header (found through the region table): seq, version, length or checksum
+ * With bit 7 set the edit is to the patch ring (found through the region table): bit 6
+ * clear, a ring header field by bits 0..1 (entry_count, entry_stride, state_length,
+ * patch_bytes); bit 6 set, an entry's header field by bits 0..1 (seq, version, length,
+ * checksum) of entry (bits 2..5) modulo entry_count.
  */
 static void apply_edit(unsigned char* bytes, size_t len, uint8_t field, uint64_t value) {
   unsigned what = field & 15u;
   field_spec f = header_fields[what];
-  if (what == 7 || what == 8) {
+  if (field & 0x80u) {
+    uint32_t count, stride;
+    size_t ring = ring_at(bytes, len, &count, &stride);
+    if (ring == 0) return;
+    if (field & 0x40u) {
+      size_t entry = entry_at(ring, count, stride, (field >> 2) & 15u, len);
+      if (entry == 0) return;
+      f = slot_fields[field & 3u];
+      f.at += entry;
+    } else {
+      f = ring_fields[field & 3u];
+      f.at += ring;
+    }
+  } else if (what == 7 || what == 8) {
     f.at = what == 7 ? offsetof(shmstate_header_fixed, compat_features)
                      : offsetof(shmstate_header_fixed, incompat_features);
     f.width = 8;
@@ -141,6 +194,23 @@ static void reseal_slots(unsigned char* bytes, size_t len) {
   }
 }
 
+/* Entry checksums over their lengths clamped to the entry (flag bit 4). */
+static void reseal_entries(unsigned char* bytes, size_t len) {
+  uint32_t count, stride;
+  size_t ring = ring_at(bytes, len, &count, &stride);
+  if (ring == 0 || count > SHMSTATE_RING_ENTRIES_MAX) return;
+  for (uint32_t i = 0; i < count; i++) {
+    size_t entry = entry_at(ring, count, stride, i, len);
+    if (entry == 0) return;
+    uint64_t length = get_u64(bytes, entry + 16);
+    if (length > stride - SHMSTATE_RECORD_HEADER_SIZE)
+      length = stride - SHMSTATE_RECORD_HEADER_SIZE;
+    if (len - entry - SHMSTATE_RECORD_HEADER_SIZE < length) return;
+    uint32_t sum = shmstate_crc32c(bytes + entry + SHMSTATE_RECORD_HEADER_SIZE, (size_t)length);
+    memcpy(bytes + entry + 24, &sum, 4);
+  }
+}
+
 /* The table an opened segment has must be one a reader may trust: checked without the
  * core's code, so that a check the core drops or gets wrong shows here. */
 static void expect_trusted_table(const unsigned char* bytes, size_t len) {
@@ -151,7 +221,8 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
   }
   uint32_t count = get_u32(bytes, offsetof(shmstate_header_fixed, region_count));
   if (count > SHMSTATE_REGION_MAX) abort();
-  unsigned seen[4] = {0};
+  unsigned seen[5] = {0};
+  uint64_t ring = 0, ring_size = 0;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t kind = get_u32(bytes, REGION_AT(i));
     uint64_t at = get_u64(bytes, REGION_AT(i) + offsetof(shmstate_region, offset));
@@ -165,11 +236,27 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
       uint64_t other_size = get_u64(bytes, REGION_AT(j) + offsetof(shmstate_region, size));
       if (at < other + other_size && other < at + size) abort();
     }
-    if (kind < 4) seen[kind]++;
+    if (kind < 5) seen[kind]++;
+    if (kind == SHMSTATE_REGION_PATCH_RING) {
+      ring = at;
+      ring_size = size;
+    }
   }
   if (seen[SHMSTATE_REGION_SLOT0] != 1 || seen[SHMSTATE_REGION_SLOT1] != 1 ||
       seen[SHMSTATE_REGION_DOORBELLS] != 1) {
     abort();
+  }
+  int has_ring = (get_u64(bytes, offsetof(shmstate_header_fixed, incompat_features)) &
+                  SHMSTATE_INCOMPAT_PATCH_RING) != 0;
+  if (seen[SHMSTATE_REGION_PATCH_RING] != (has_ring ? 1u : 0u)) abort();
+  if (has_ring) {
+    if (ring_size < SHMSTATE_RING_HEADER_SIZE) abort();
+    uint64_t entries = get_u32(bytes, ring), stride = get_u32(bytes, ring + 4);
+    /* entries <= 2^16 and stride < 2^32: the product cannot overflow 64 bits. */
+    if (entries < 2 || entries > SHMSTATE_RING_ENTRIES_MAX || stride % 64 != 0 || stride < 128 ||
+        SHMSTATE_RING_HEADER_SIZE + entries * stride > ring_size) {
+      abort();
+    }
   }
 }
 
@@ -185,6 +272,15 @@ static void read_opened(shmstate_segment* seg) {
   shmstate_stats st;
   if (shmstate_segment_stats(seg, &st, &err) != SHMSTATE_OK) abort();
   if (st.store_id == 0 || st.store_id != shmstate_segment_store_id(seg)) abort();
+  /* The catch-up: a fresh read, then patches from the checkpoint, from one version back and
+   * from as far back as the ring reaches, with room for all of them or for one. */
+  fuzz_check_read_delta(seg);
+  uint64_t version = shmstate_segment_version(seg);
+  size_t entries = st.ring_entries;
+  if (st.checkpoint_version <= version)
+    fuzz_check_read_patches(seg, st.checkpoint_version, entries);
+  if (version > 0) fuzz_check_read_patches(seg, version - 1, 1);
+  if (version > entries) fuzz_check_read_patches(seg, version - entries, entries);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -207,6 +303,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     memcpy(bytes, &magic, 8);
   }
   if (flags & 4) reseal_slots(bytes, len);
+  if (flags & 16) reseal_entries(bytes, len);
   if (flags & 1) fuzz_reseal_header(bytes, len);
   const char* name = fuzz_name("bytes");
   if (get_u64(bytes, 0) == 0 || fuzz_write_file(name, bytes, len) != 0) {

@@ -1,9 +1,10 @@
 /*
  * Writes the seed corpus: real layout-2 segments of a few shapes (as the segment-bytes
- * target reads them: a flags byte, an optional edit list, then the file), some with edits
- * that reach each check of the header and region table, and step programs for the
- * mutation target. Offsets come from layout.h, so a layout change regenerates meaningful
- * seeds. Run by `make fuzz-seeds`; the output is committed under fuzz/corpus/.
+ * target reads them: a flags byte, an optional edit list, then the file), with and without
+ * a patch ring, some with edits that reach each check of the header, the region table, the
+ * ring header and the ring's entries, and step programs for the mutation target. Offsets
+ * come from layout.h, so a layout change regenerates meaningful seeds. Run by
+ * `make fuzz-seeds`; the output is committed under fuzz/corpus/.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -63,6 +64,63 @@ static unsigned char* segment_bytes(uint64_t capacity, size_t len, int commits, 
   return bytes;
 }
 
+/* The bytes of a segment of `capacity` with a 4-entry ring (patches of up to 128 bytes)
+ * after `patches` patch commits ("{\"op\":i}" each, with the state when a checkpoint is
+ * due): checkpoint 1 and patches 2..4 for 3 patches, checkpoint 5 and patches 6..7 for 6. */
+static unsigned char* ring_segment_bytes(uint64_t capacity, int patches, size_t* size) {
+  char name[64], path[128];
+  snprintf(name, sizeof name, "seed_%d_ring%llu", (int)getpid(), (unsigned long long)capacity);
+  shmstate_create_options opts = {0};
+  opts.capacity = capacity;
+  opts.initial_version = 1;
+  opts.ring_entries = 4;
+  opts.ring_patch_max = 100;
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  if (shmstate_segment_create_with(name, &opts, "{\"seed\":true}", 13, &seg, &err) != 0) {
+    fprintf(stderr, "create: %s\n", err.message);
+    exit(1);
+  }
+  for (int i = 0; i < patches; i++) {
+    char patch[32], state[32];
+    int n = snprintf(patch, sizeof patch, "{\"op\":%d}", i);
+    int m = snprintf(state, sizeof state, "{\"state\":%d}", i);
+    uint64_t v = shmstate_segment_version(seg);
+    int due = 0;
+    shmstate_segment_patch_plan(seg, v, (size_t)n, (size_t)m, &due, &err);
+    if (shmstate_segment_commit_patch(seg, patch, (size_t)n, due ? state : NULL, (size_t)m, v, NULL,
+                                      &err) != 0) {
+      fprintf(stderr, "patch: %s\n", err.message);
+      exit(1);
+    }
+  }
+  snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
+  FILE* f = fopen(path, "rb");
+  struct stat st;
+  if (f == NULL || stat(path, &st) != 0) exit(1);
+  unsigned char* bytes = malloc((size_t)st.st_size);
+  if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) exit(1);
+  fclose(f);
+  shmstate_segment_close(seg);
+  shmstate_segment_unlink(name, NULL);
+  *size = (size_t)st.st_size;
+  return bytes;
+}
+
+/* A ring segment saved as is (flags 0) and with every reseal on (flags 23). */
+static void ring_seed(const char* dir, uint64_t capacity, int patches) {
+  size_t size;
+  unsigned char* bytes = ring_segment_bytes(capacity, patches, &size);
+  char file[64];
+  static const unsigned char all_flags[2] = {0, 23};
+  for (int i = 0; i < 2; i++) {
+    snprintf(file, sizeof file, "ring_cap%llu_patches%d_f%u", (unsigned long long)capacity, patches,
+             all_flags[i]);
+    write_seed(dir, file, &all_flags[i], 1, bytes, size);
+  }
+  free(bytes);
+}
+
 /* A segment of `capacity` after `commits` commits of `len`-byte payloads, saved as is
  * (flags 0) and with every reseal on (flags 7). */
 static void segment_seed(const char* dir, uint64_t capacity, size_t len, int commits) {
@@ -92,6 +150,11 @@ enum {
 };
 #define REGION(entry) ((entry) << 4) /* the entry of a region edit */
 #define SLOT_SEQ(slot) (E_SLOT | (slot) << 4)
+#define SLOT_VERSION(slot) (E_SLOT | (slot) << 4 | 1 << 5)
+/* Ring edits: a ring header field (0 entry_count, 1 entry_stride, 2 state_length, 3
+ * patch_bytes), or a field (0 seq, 1 version, 2 length, 3 checksum) of entry i. */
+#define RING_HEADER(field) (0x80 | (field))
+#define RING_ENTRY(i, field) (0x80 | 0x40 | (i) << 2 | (field))
 
 typedef struct edit {
   unsigned char field;
@@ -99,12 +162,16 @@ typedef struct edit {
 } edit;
 
 /* A seed of a 1000-byte-capacity segment after two commits (slot 0 holds version 2, slot 1
- * version 3, the current one), the given edits and flags 15: edit, then reseal. */
-static void edited_seed(const char* dir, const char* file, const edit* edits, size_t count) {
+ * version 3, the current one), the given edits and flags 15: edit, then reseal. With `ring`,
+ * the segment has a 4-entry ring after three patches (checkpoint 1 in slot 1, patches 2..4)
+ * and the flags are 31 (the entries resealed too). */
+static void edited_seed_of(const char* dir, const char* file, int ring, const edit* edits,
+                           size_t count) {
   size_t size;
-  unsigned char* bytes = segment_bytes(1000, 900, 2, &size);
+  unsigned char* bytes =
+      ring ? ring_segment_bytes(1000, 3, &size) : segment_bytes(1000, 900, 2, &size);
   unsigned char head[2 + 16 * 9];
-  head[0] = 15;
+  head[0] = ring ? 31 : 15;
   head[1] = (unsigned char)count;
   for (size_t i = 0; i < count; i++) {
     head[2 + i * 9] = edits[i].field;
@@ -114,11 +181,13 @@ static void edited_seed(const char* dir, const char* file, const edit* edits, si
   free(bytes);
 }
 
-#define EDITED(dir, file, ...)                                     \
-  do {                                                             \
-    static const edit list_[] = {__VA_ARGS__};                     \
-    edited_seed(dir, file, list_, sizeof list_ / sizeof list_[0]); \
+#define EDITED_OF(dir, file, ring, ...)                                     \
+  do {                                                                      \
+    static const edit list_[] = {__VA_ARGS__};                              \
+    edited_seed_of(dir, file, ring, list_, sizeof list_ / sizeof list_[0]); \
   } while (0)
+#define EDITED(dir, file, ...) EDITED_OF(dir, file, 0, __VA_ARGS__)
+#define RING_EDITED(dir, file, ...) EDITED_OF(dir, file, 1, __VA_ARGS__)
 
 static void segment_bytes_seeds(const char* dir) {
   segment_seed(dir, 64, 0, 0);
@@ -140,6 +209,27 @@ static void segment_bytes_seeds(const char* dir) {
   EDITED(dir, "edit_current_slot_lags", {E_CURRENT_SLOT, 0});
   EDITED(dir, "edit_current_seq_odd", {SLOT_SEQ(1), 7});
   EDITED(dir, "edit_version_max", {E_VERSION_FIELD, UINT64_MAX});
+  /* Ring segments: one before any checkpoint after the first, one across one. */
+  ring_seed(dir, 1000, 3);
+  ring_seed(dir, 1000, 6);
+  ring_seed(dir, 64, 3);
+  /* In the ring seed the ring starts at 6272 and is 832 bytes (4 entries of 192). */
+  RING_EDITED(dir, "ring_edit_entry_count_1", {RING_HEADER(0), 1});
+  RING_EDITED(dir, "ring_edit_entry_count_5", {RING_HEADER(0), 5});
+  RING_EDITED(dir, "ring_edit_stride_100", {RING_HEADER(1), 100});
+  RING_EDITED(dir, "ring_edit_geometry_overflow", {RING_HEADER(0), 65536},
+              {RING_HEADER(1), 0xFFFFFFC0u});
+  RING_EDITED(dir, "ring_edit_patch_bytes", {RING_HEADER(3), UINT64_MAX});
+  RING_EDITED(dir, "ring_edit_entry_version", {RING_ENTRY(3, 1), 9});
+  RING_EDITED(dir, "ring_edit_entry_seq_odd", {RING_ENTRY(2, 0), 7});
+  RING_EDITED(dir, "ring_edit_entry_length", {RING_ENTRY(2, 2), UINT64_MAX});
+  RING_EDITED(dir, "ring_edit_entry_length_129", {RING_ENTRY(4, 2), 129});
+  RING_EDITED(dir, "ring_edit_checkpoint_ahead", {SLOT_VERSION(1), 9});
+  RING_EDITED(dir, "ring_edit_checkpoint_lags", {SLOT_VERSION(1), 0});
+  RING_EDITED(dir, "ring_edit_region_unknown", {E_KIND | REGION(3), 42});
+  RING_EDITED(dir, "ring_edit_region_small", {E_SIZE | REGION(3), 64 + 128});
+  RING_EDITED(dir, "ring_edit_incompat_bit", {E_INCOMPAT, 5});
+  EDITED(dir, "edit_ring_bit_without_region", {E_INCOMPAT, 0});
 }
 
 /* ---- mutation-target seeds: step programs (fuzz_mutate_between_reads.c) ---- */
@@ -178,6 +268,22 @@ static void commit_at_step(program* p, unsigned char jump, unsigned char len17) 
   emit(p, &len17, 1);
 }
 static void reseal_step(program* p) { op(p, 7); }
+static void patch_step(program* p, unsigned char len3, unsigned char flags) {
+  op(p, 8);
+  emit(p, &len3, 1);
+  emit(p, &flags, 1);
+}
+static void fresh_step(program* p) { op(p, 9); }
+static void catch_up_step(program* p, unsigned char back) {
+  op(p, 10);
+  emit(p, &back, 1);
+}
+static void entry_poke(program* p, unsigned char entry, unsigned char field, uint64_t value) {
+  op(p, 11);
+  emit(p, &entry, 1);
+  emit(p, &field, 1);
+  emit(p, &value, 8);
+}
 
 #define VERSION_AT ((uint16_t)offsetof(shmstate_header, version))
 #define CURRENT_SLOT_AT ((uint16_t)offsetof(shmstate_header, current_slot))
@@ -312,6 +418,58 @@ static void mutate_seeds(const char* dir) {
   reseal_step(&p);
   reopen_step(&p);
   save(dir, "poke_features_reseal", &p);
+
+  /* Ring programs: an odd capacity byte gives the segment a 3-entry ring. */
+  start(&p, 1);
+  for (int i = 0; i < 5; i++) patch_step(&p, (unsigned char)(1 + i), 0);
+  fresh_step(&p);
+  catch_up_step(&p, 2);
+  catch_up_step(&p, 9);
+  read_step(&p);
+  reopen_step(&p);
+  save(dir, "ring_patches_and_reads", &p);
+
+  start(&p, 3);
+  patch_step(&p, 2, 0);
+  patch_step(&p, 60, 0); /* 180 bytes: no entry, a checkpoint */
+  catch_up_step(&p, 1);
+  patch_step(&p, 4, 1); /* a checkpoint after its entry */
+  fresh_step(&p);
+  read_step(&p);
+  save(dir, "ring_big_patch_and_checkpoints", &p);
+
+  start(&p, 5);
+  patch_step(&p, 3, 0);
+  patch_step(&p, 3, 0);
+  entry_poke(&p, 3, 1, 9); /* an entry claiming a future version */
+  fresh_step(&p);
+  catch_up_step(&p, 2);
+  commit_step(&p, 1);
+  patch_step(&p, 50, 0);
+  catch_up_step(&p, 1);
+  save(dir, "ring_entry_claims_a_future_version", &p);
+
+  start(&p, 7);
+  patch_step(&p, 2, 0);
+  entry_poke(&p, 2, 0, 5); /* seq odd inside the checkpoint's range */
+  fresh_step(&p);
+  catch_up_step(&p, 1);
+  entry_poke(&p, 2, 2, UINT64_MAX); /* and a length no sum may overflow with */
+  catch_up_step(&p, 1);
+  patch_step(&p, 2, 1);
+  fresh_step(&p);
+  save(dir, "ring_entry_pokes", &p);
+
+  start(&p, 9);
+  patch_step(&p, 2, 0);
+  poke64(&p, CURRENT_SLOT_AT, 7);
+  fresh_step(&p);
+  patch_step(&p, 2, 0); /* no checkpoint under a scribbled index: one is written */
+  fresh_step(&p);
+  commit_at_step(&p, 5, 2);
+  catch_up_step(&p, 3);
+  wait_step(&p);
+  save(dir, "ring_scribbled_index_and_jump", &p);
 }
 
 int main(int argc, char** argv) {

@@ -35,6 +35,9 @@ typedef enum shmstate_code {
 #define SHMSTATE_DEFAULT_MODE 0600u
 #define SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS 5000u
 #define SHMSTATE_ERROR_MESSAGE_MAX 256
+#define SHMSTATE_RING_ENTRIES_MIN 2u         /* patches a ring holds, at least */
+#define SHMSTATE_RING_ENTRIES_MAX 65536u     /* and at most */
+#define SHMSTATE_RING_BYTES_MAX (1ull << 30) /* a ring region's bytes, its header included */
 
 /* The detail of a failure: the code, the errno behind it (0 if none) and a message
  * that names the value and the limit ("state is 70000 bytes; capacity is 65536"). */
@@ -66,6 +69,14 @@ typedef struct shmstate_stats {
   uint64_t doorbell_reclaims; /* entries freed after their subscriber died unregistered */
   uint64_t store_id;          /* random, drawn at creation: tells stores of one name apart */
   uint64_t flags;             /* the header's flags word (none assigned yet) */
+  /* The version of the full state in the slot current_slot names: the published version
+   * without a ring (or one below it while a commit is between its two publishing stores),
+   * the last checkpoint with one. */
+  uint64_t checkpoint_version;
+  uint32_t ring_entries; /* patches the ring holds (N); 0 when the segment has no ring */
+  uint32_t reserved1;
+  uint64_t ring_patch_max;   /* the largest patch an entry holds, in bytes; 0 without a ring */
+  uint64_t ring_patch_bytes; /* writer-side: bytes of patches since the checkpoint */
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -87,6 +98,32 @@ int shmstate_segment_create_at(const char* name, uint64_t capacity, uint32_t mod
                                const void* initial, size_t initial_len, uint64_t initial_version,
                                shmstate_segment** out, shmstate_error* err);
 
+/*
+ * Creation options, for shmstate_segment_create_with. Zero-initialise the struct, then set
+ * the fields: capacity (as for shmstate_segment_create) and initial_version (>= 1) are
+ * required; the rest may stay 0.
+ */
+typedef struct shmstate_create_options {
+  uint64_t capacity;        /* largest state in bytes, SHMSTATE_CAPACITY_MIN..MAX */
+  uint32_t mode;            /* permission bits; 0 means SHMSTATE_DEFAULT_MODE */
+  uint32_t ring_entries;    /* 0: no patch ring; else the patches it holds,
+                             * SHMSTATE_RING_ENTRIES_MIN..MAX */
+  uint64_t initial_version; /* the version of the initial state, >= 1 */
+  uint64_t ring_patch_max;  /* the largest patch in bytes (>= 1; 0 without a ring); rounded up
+                             * so that an entry (64-byte header + patch) is a multiple of 64 */
+} shmstate_create_options;
+
+/*
+ * Creates a segment as shmstate_segment_create does, with the options above. With
+ * ring_entries > 0 the segment has a patch ring (docs/protocol.md, "The patch ring") and
+ * sets incompatible feature bit 0: readers of this build and later read it, older ones
+ * refuse it with E_VERSION. The ring (64 + ring_entries * entry stride bytes) may be at most
+ * SHMSTATE_RING_BYTES_MAX. Invalid options are E_INVALID with a message naming the value.
+ */
+int shmstate_segment_create_with(const char* name, const shmstate_create_options* options,
+                                 const void* initial, size_t initial_len, shmstate_segment** out,
+                                 shmstate_error* err);
+
 /* Opens an existing segment after checking its type, owner, mode, size and header. A
  * segment of another layout, or one that uses an incompatible feature this build does not
  * know, is E_VERSION with a message saying what to do. */
@@ -104,6 +141,12 @@ int shmstate_segment_open_or_create_at(const char* name, uint64_t capacity, uint
                                        const void* initial, size_t initial_len,
                                        uint64_t initial_version, shmstate_segment** out,
                                        int* created, shmstate_error* err);
+
+/* shmstate_segment_open_or_create with the options of shmstate_segment_create_with (used
+ * only when this call creates the segment; an opened segment keeps its own geometry). */
+int shmstate_segment_open_or_create_with(const char* name, const shmstate_create_options* options,
+                                         const void* initial, size_t initial_len,
+                                         shmstate_segment** out, int* created, shmstate_error* err);
 
 /* Unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
@@ -134,6 +177,9 @@ void shmstate_segment_set_lock_timeout(shmstate_segment* seg, uint32_t timeout_m
  * On success *out_len and *out_version describe a payload that was committed as a
  * whole and whose checksum verified. E_BUSY when writers keep overtaking the copy
  * past the retry cap; E_CORRUPT when the content fails validation.
+ * On a segment with a patch ring the full state is only there when the last commit was a
+ * checkpoint: otherwise this is E_INVALID ("... use shmstate_segment_read_delta"), and the
+ * caller reads the checkpoint and the patches after it with shmstate_segment_read_delta.
  */
 int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size_t* out_len,
                           uint64_t* out_version, shmstate_error* err);
@@ -142,7 +188,8 @@ int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size
  * Commits `len` bytes as the next version under the writer lock.
  * `expected_version` 0 commits unconditionally; otherwise the commit happens only if
  * the published version equals it (else E_CONFLICT). *out_version gets the new version.
- * Wakes blocked waiters only when there are some.
+ * Wakes blocked waiters only when there are some. On a segment with a patch ring this is a
+ * checkpoint with no patch: readers catching up by patches need a fresh read after it.
  */
 int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
                             uint64_t expected_version, uint64_t* out_version, shmstate_error* err);
@@ -151,11 +198,120 @@ int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
  * Commits `len` bytes as exactly `version`, which must be above the published version
  * (else E_CONFLICT: versions never go backwards; 0 is E_INVALID). For a mirror that
  * follows another store's versions: subscribers count the gap as missed versions.
- * `expected_version` works as in shmstate_segment_commit.
+ * `expected_version` works as in shmstate_segment_commit. On a segment with a patch ring
+ * this is a checkpoint with no patch, as shmstate_segment_commit is.
  */
 int shmstate_segment_commit_at(shmstate_segment* seg, const void* data, size_t len,
                                uint64_t expected_version, uint64_t version, uint64_t* out_version,
                                shmstate_error* err);
+
+/*
+ * Patch rings. A segment created with ring_entries > 0 keeps the patches of its last
+ * commits: the slot current_slot names holds the full state at a *checkpoint* version
+ * c <= the published version V, and the ring holds every patch c+1..V. A patch is opaque
+ * bytes to the core (the bindings will put RFC 6902 JSON Patch text in them; today they
+ * commit whole states only). A reader holding version v reaches w by applying the patches
+ * v+1..w in order; a fresh reader applies c+1..V to the checkpoint.
+ */
+
+/* The ring's geometry, for sizing read buffers. */
+typedef struct shmstate_ring_info {
+  uint32_t entries; /* N, the patches the ring holds; 0 when the segment has no ring */
+  uint32_t reserved0;
+  uint64_t patch_max; /* the largest patch an entry holds (entry stride - 64) */
+  /* The patch bytes a fresh read can return: max(capacity, patch_max) + patch_max (the
+   * checkpoint policy keeps the patches since a checkpoint within it). */
+  uint64_t delta_bytes_max;
+} shmstate_ring_info;
+
+/* Fills *out (all zero when the segment has no ring). */
+void shmstate_segment_ring_info(const shmstate_segment* seg, shmstate_ring_info* out);
+
+/* One patch in a shmstate_patch_buffer. */
+typedef struct shmstate_patch {
+  uint64_t version; /* the version the patch leads to, from version - 1 */
+  size_t offset;    /* where its bytes start in the buffer's `bytes` */
+  size_t length;    /* its bytes */
+} shmstate_patch;
+
+/* Where a read puts patches: their bytes back to back in `bytes` (no padding) and one
+ * shmstate_patch each in `entries`, in version order. The reads set `count` and `used`. */
+typedef struct shmstate_patch_buffer {
+  void* bytes;
+  size_t bytes_cap;
+  shmstate_patch* entries;
+  size_t entries_cap;
+  size_t count; /* out: patches returned */
+  size_t used;  /* out: bytes of `bytes` they fill */
+} shmstate_patch_buffer;
+
+/*
+ * Whether a patch commit would have to be a checkpoint (*checkpoint_due = 1), so that the
+ * caller knows whether to encode the full state before calling
+ * shmstate_segment_commit_patch. `state_length_after` is the length of the state after the
+ * patch as the caller tracks it. A checkpoint is due when the ring is full since the last
+ * checkpoint (the next entry would overwrite a patch after it), when the patch does not fit
+ * an entry (patch_len > patch_max), or when the patches since the checkpoint would exceed
+ * max(state_length_after, patch_max) bytes (so a fresh read stays within about twice a full
+ * read); also after a writer died before writing a due checkpoint. The answer is exact as long as
+ * the published version is still expected_version (E_CONFLICT if it already is not) and no writer
+ * died in between. E_INVALID without a ring or with expected_version 0; E_CAPACITY when
+ * state_length_after exceeds the capacity; E_LIMIT at version 2^64-1.
+ */
+int shmstate_segment_patch_plan(shmstate_segment* seg, uint64_t expected_version, size_t patch_len,
+                                uint64_t state_length_after, int* checkpoint_due,
+                                shmstate_error* err);
+
+/*
+ * Commits the patch that leads from expected_version (required: a patch applies to one
+ * version; E_CONFLICT if it is not the published one) to the next version, under the
+ * writer lock. `state` is the full state after the patch, or NULL:
+ *   - state NULL: `state_len` is the length of the state after the patch as the caller
+ *     tracks it (recorded in the ring header for other writers). If a checkpoint is due
+ *     (see shmstate_segment_patch_plan, re-checked under the lock) this is E_INVALID
+ *     ("a checkpoint is due ..."): encode the state and call again.
+ *   - state given: the commit is also a checkpoint, due or not.
+ * `state_len` above the capacity is E_CAPACITY: a patch that would make the state larger
+ * than the capacity is refused, so that a checkpoint can always be written. A patch that
+ * fits an entry is stored in the ring (and is what catching-up readers apply); one that
+ * does not is dropped, and the commit is a checkpoint only. E_INVALID without a ring.
+ * *out_version gets the new version. Notifies as shmstate_segment_commit does.
+ */
+int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size_t patch_len,
+                                  const void* state, size_t state_len, uint64_t expected_version,
+                                  uint64_t* out_version, shmstate_error* err);
+
+/*
+ * A fresh read: the full state at a checkpoint and the patches after it, up to the published
+ * version, without taking any lock. `buf` gets the checkpoint's state (*out_len bytes, at
+ * version *out_checkpoint_version; `buf_cap` >= capacity), `patches` the patches
+ * checkpoint+1..*out_version in order. Applying them to the state gives the state at
+ * *out_version, a version that was published during the call. On a segment with a ring,
+ * `patches` needs bytes_cap >= delta_bytes_max and entries_cap >= entries
+ * (shmstate_segment_ring_info), else E_INVALID; without a ring it may be empty, and the
+ * read returns the state with no patches. Every piece is copied under its own seqlock,
+ * checked for its version and its checksum. E_BUSY and E_CORRUPT as for shmstate_segment_read;
+ * on any failure `patches` holds none.
+ */
+int shmstate_segment_read_delta(shmstate_segment* seg, void* buf, size_t buf_cap, size_t* out_len,
+                                uint64_t* out_checkpoint_version, shmstate_patch_buffer* patches,
+                                uint64_t* out_version, shmstate_error* err);
+
+/*
+ * A catch-up read: the patches from_version+1..V (V the published version) for a caller
+ * that holds the state at from_version, without taking any lock. On success either
+ * *need_full is 0 and `patches` holds the patches from_version+1..*out_version in order
+ * (*out_version == from_version + count: V when they all fit, fewer when the buffer filled
+ * up, so call again from there), or *need_full is 1 and nothing is returned: some patch is
+ * not in the ring any more (overwritten, or its commit was a checkpoint without an entry,
+ * or the segment has no ring); do a fresh read (shmstate_segment_read_delta).
+ * from_version == V returns no patches. `patches` needs bytes_cap >= patch_max and
+ * entries_cap >= 1 on a ring segment (E_INVALID). from_version above V is E_INVALID.
+ * Never returns a torn or overwritten patch; a patch whose checksum fails is E_CORRUPT.
+ */
+int shmstate_segment_read_patches(shmstate_segment* seg, uint64_t from_version,
+                                  shmstate_patch_buffer* patches, uint64_t* out_version,
+                                  int* need_full, shmstate_error* err);
 
 /*
  * Blocks until the published version differs from `seen_version`, the timeout passes

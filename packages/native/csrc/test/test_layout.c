@@ -42,6 +42,18 @@ static void struct_offsets_match_the_protocol(void) {
   CHECK(offsetof(shmstate_slot_header, length) == 16);
   CHECK(offsetof(shmstate_slot_header, checksum) == 24);
   CHECK(sizeof(shmstate_slot_header) == 64);
+  /* Ring entries are records with the slot header's layout; the ring header is 64 bytes. */
+  CHECK(offsetof(shmstate_record_header, seq) == 0);
+  CHECK(offsetof(shmstate_record_header, version) == 8);
+  CHECK(offsetof(shmstate_record_header, length) == 16);
+  CHECK(offsetof(shmstate_record_header, checksum) == 24);
+  CHECK(sizeof(shmstate_record_header) == 64);
+  CHECK(offsetof(shmstate_ring_header, entry_count) == 0);
+  CHECK(offsetof(shmstate_ring_header, entry_stride) == 4);
+  CHECK(offsetof(shmstate_ring_header, state_length) == 8);
+  CHECK(offsetof(shmstate_ring_header, patch_bytes) == 16);
+  CHECK(sizeof(shmstate_ring_header) == 64);
+  CHECK(SHMSTATE_REGION_PATCH_RING == 4 && SHMSTATE_INCOMPAT_PATCH_RING == 1);
 }
 
 /* Region table entry `i` of a raw segment: kind, offset and size. */
