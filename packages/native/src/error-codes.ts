@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'E_NOMEM',
   'E_LIMIT',
   'E_SYSTEM',
+  'E_PATCH',
 ] as const;
 
 /** One of the stable shmstate error codes, e.g. `'E_CONFLICT'`. */

@@ -98,6 +98,10 @@ class ShmStateSystemError(ShmStateError, OSError):
     code = "E_SYSTEM"
 
 
+class ShmStatePatchError(ShmStateError, ValueError):
+    code = "E_PATCH"
+
+
 # The names of earlier releases: the same classes.
 ShmStateCorrupt = ShmStateCorruptError
 ShmStateConflict = ShmStateConflictError
@@ -135,6 +139,7 @@ CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
         ShmStateNoMemoryError,
         ShmStateLimitError,
         ShmStateSystemError,
+        ShmStatePatchError,
     )
 }
 
