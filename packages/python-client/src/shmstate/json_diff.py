@@ -68,10 +68,13 @@ def _diff_arrays(old: Any, new: Any, path: str, ops: list[Any]) -> None:
     n_old, n_new = len(old), len(new)
     shorter = min(n_old, n_new)
     start = 0
-    while start < shorter and json_equal(old[start], new[start]):
+    while start < shorter and (old[start] is new[start] or json_equal(old[start], new[start])):
         start += 1
     end = 0  # items equal at the end, not overlapping the prefix
-    while end < shorter - start and json_equal(old[n_old - 1 - end], new[n_new - 1 - end]):
+    while end < shorter - start:
+        a, b = old[n_old - 1 - end], new[n_new - 1 - end]
+        if a is not b and not json_equal(a, b):
+            break
         end += 1
     middle_old, middle_new = n_old - start - end, n_new - start - end
     for i in range(start, start + min(middle_old, middle_new)):
