@@ -18,8 +18,13 @@ log "python environment (.venv)"
 if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format, mypy' 2>/dev/null; then
+# Install the development requirements again whenever their list changes.
+dev_stamp="$VENV/.shmstate-dev-requirements"
+dev_hash="$(sha256sum "$repo_root/scripts/requirements-dev.txt" | cut -d' ' -f1)"
+if [ ! -f "$dev_stamp" ] || [ "$(cat "$dev_stamp")" != "$dev_hash" ] ||
+  ! "$PY" -c 'import setuptools, wheel, pytest, pytest_timeout, ruff, clang_format, mypy' 2>/dev/null; then
   pip_install "$PY" -r "$repo_root/scripts/requirements-dev.txt"
+  echo "$dev_hash" >"$dev_stamp"
 fi
 # The optional fast decoder (the package's `fast` extra). Not every interpreter has an
 # orjson wheel on every index; without it shmstate decodes with the standard library.
