@@ -8,6 +8,7 @@
     {
       "target_name": "shmstate",
       "sources": [
+        "csrc/attach.c",
         "csrc/crc32c.c",
         "csrc/doorbell.c",
         "csrc/doorbell_ring.c",

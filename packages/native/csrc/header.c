@@ -14,6 +14,7 @@
  * client computes the same segment_size from the same capacity. */
 #define SEGMENT_ROUND 4096u
 #define DOORBELL_TABLE_SIZE (SHMSTATE_DOORBELL_ENTRIES * sizeof(shmstate_doorbell_entry))
+#define ATTACH_TABLE_SIZE ((uint64_t)SHMSTATE_ATTACH_ENTRIES * SHMSTATE_ATTACH_ENTRY_SIZE)
 
 static uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
 
@@ -30,7 +31,8 @@ void shmstate_geometry_for(uint64_t capacity, uint32_t ring_entries, uint32_t ri
   out->ring_offset = ring_entries != 0 ? end : 0; /* slots end on a multiple of 64 */
   out->ring_size =
       ring_entries != 0 ? SHMSTATE_RING_HEADER_SIZE + (uint64_t)ring_entries * ring_stride : 0;
-  out->segment_size = round_up(end + out->ring_size, SEGMENT_ROUND);
+  out->attach_offset = end + out->ring_size; /* ring sizes are multiples of 64 too */
+  out->segment_size = round_up(out->attach_offset + ATTACH_TABLE_SIZE, SEGMENT_ROUND);
 }
 
 static void put_region(shmstate_header_fixed* fixed, uint32_t kind, uint64_t offset,
@@ -52,7 +54,7 @@ void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
   fixed->segment_size = g->segment_size;
   fixed->store_id = store_id;
   fixed->initial_version = initial_version;
-  fixed->compat_features = 0;
+  fixed->compat_features = SHMSTATE_COMPAT_ATTACH;
   fixed->incompat_features = g->ring_entries != 0 ? SHMSTATE_INCOMPAT_PATCH_RING : 0;
   put_region(fixed, SHMSTATE_REGION_DOORBELLS, g->doorbell_offset, DOORBELL_TABLE_SIZE);
   put_region(fixed, SHMSTATE_REGION_SLOT0, g->slot_offset[0],
@@ -62,6 +64,7 @@ void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
   if (g->ring_entries != 0) {
     put_region(fixed, SHMSTATE_REGION_PATCH_RING, g->ring_offset, g->ring_size);
   }
+  put_region(fixed, SHMSTATE_REGION_ATTACH, g->attach_offset, ATTACH_TABLE_SIZE);
   fixed->header_checksum = shmstate_header_checksum(fixed);
 }
 
@@ -251,6 +254,28 @@ int shmstate_header_validate(const shmstate_header_fixed* fixed, uint64_t file_s
       }
     }
   }
+  /* The attach table: its region exactly when compatible bit 0 says so. An old reader
+   * ignores both; this build uses the table only when both agree, and a segment where they
+   * disagree was made wrong (the checksum rules out a scribble). */
+  const shmstate_region* attach = NULL;
+  if (fixed->compat_features & SHMSTATE_COMPAT_ATTACH) {
+    rc = find_region(fixed, count, SHMSTATE_REGION_ATTACH, "ATTACH", seg->name,
+                     SHMSTATE_ATTACH_ENTRY_SIZE, &attach, err);
+    if (rc != SHMSTATE_OK) return rc;
+  } else {
+    for (uint32_t i = 0; i < count; i++) {
+      if (fixed->regions[i].kind == SHMSTATE_REGION_ATTACH) {
+        return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                             "segment \"%s\" lists region ATTACH without compatible feature "
+                             "bit 0, which a segment with an attach table sets",
+                             seg->name);
+      }
+    }
+  }
+  seg->attach_offset = attach != NULL ? attach->offset : 0;
+  uint64_t attach_entries = attach != NULL ? attach->size / SHMSTATE_ATTACH_ENTRY_SIZE : 0;
+  seg->attach_entries = attach_entries > SHMSTATE_ATTACH_ENTRIES_MAX ? SHMSTATE_ATTACH_ENTRIES_MAX
+                                                                     : (uint32_t)attach_entries;
   seg->capacity = capacity;
   seg->data_stride = stride;
   seg->ring_offset = ring != NULL ? ring->offset : 0;

@@ -33,6 +33,20 @@ struct shmstate_segment {
   uint32_t ring_stride;
   uint64_t store_id;
   uint64_t initial_version;
+  /* The attach table (attach.c): its region offset and entries (0: no table). */
+  uint64_t attach_offset;
+  uint32_t attach_entries;
+  /* This handle's attachment: attach_fd is the descriptor whose open file description holds
+   * the entry's byte lock (-1: not attached); attach_index the entry (-1: none, e.g.
+   * attached untracked); attach_control the control word our claim stored. */
+  int attach_fd;
+  int attach_index;
+  int attach_untracked;
+  uint64_t attach_control;
+  /* The object the mapping came from (fstat at open/create): attach and the lister open
+   * the name again and must find this same object. */
+  uint64_t shm_dev;
+  uint64_t shm_ino;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
@@ -76,6 +90,7 @@ typedef struct shmstate_geometry {
   uint64_t ring_size;   /* RING_HEADER_SIZE + ring_entries * ring_stride */
   uint32_t ring_entries;
   uint32_t ring_stride;
+  uint64_t attach_offset; /* SHMSTATE_ATTACH_ENTRIES entries, after the last other region */
   uint64_t segment_size;
 } shmstate_geometry;
 
@@ -210,6 +225,15 @@ int shmstate_ring_copy_entries(const shmstate_segment* seg, uint64_t first, uint
 /* Recovery after a dead writer (lock held, slot index repaired): recounts patch_bytes from
  * the ring, which the dead writer may not have updated. */
 void shmstate_ring_recover(shmstate_segment* seg);
+
+/* ---- attach.c ---- */
+
+_Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untracked bit");
+_Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
+
+static inline shmstate_attach_entry* shmstate_attach_table(const shmstate_segment* seg) {
+  return (shmstate_attach_entry*)(seg->base + seg->attach_offset);
+}
 
 /* The doorbell table (SHMSTATE_DOORBELL_ENTRIES entries). */
 static inline shmstate_doorbell_entry* shmstate_doorbell_table(const shmstate_segment* seg) {

@@ -13,6 +13,7 @@
  *   ...    region SLOT1: slot header (64 bytes) + data (data_stride bytes)
  *   ...    region PATCH_RING (only with incompatible feature bit 0): ring header (64 bytes)
  *          + entry_count entries of entry_stride bytes (entry header 64 + patch)
+ *   ...    region ATTACH (with compatible feature bit 0): 128 entries of 64 bytes
  *
  * but a reader finds every region through the table, never by these numbers. The
  * published `current_slot` names the slot that holds the full state; a writer only ever
@@ -48,13 +49,18 @@
 #define SHMSTATE_REGION_SLOT1 2u
 #define SHMSTATE_REGION_DOORBELLS 3u
 #define SHMSTATE_REGION_PATCH_RING 4u /* with SHMSTATE_INCOMPAT_PATCH_RING, never without */
+#define SHMSTATE_REGION_ATTACH 5u     /* with SHMSTATE_COMPAT_ATTACH, never without */
 #define SHMSTATE_REGION_MAX 8u        /* entries in the table */
 #define SHMSTATE_REGION_ALIGN 64u
 
 /* Feature bits. Compatible: a reader that does not know one may ignore it. Incompatible:
  * a reader that does not know one refuses the segment with E_VERSION, naming the bit.
  * The masks list the bits this build knows. */
-#define SHMSTATE_COMPAT_KNOWN 0ull
+/* Compatible bit 0: the segment has an ATTACH region (attach.c), the table of attached
+ * processes. Set exactly when the table lists the region. A reader that does not know it
+ * ignores both the bit and the region: it reads and writes the state all the same. */
+#define SHMSTATE_COMPAT_ATTACH (1ull << 0)
+#define SHMSTATE_COMPAT_KNOWN SHMSTATE_COMPAT_ATTACH
 /* Bit 0: the segment has a PATCH_RING region, and the current slot holds a checkpoint that
  * may lag the published version (the patches after it are in the ring). Set exactly when
  * the table lists the region. */
@@ -62,8 +68,11 @@
 #define SHMSTATE_INCOMPAT_KNOWN SHMSTATE_INCOMPAT_PATCH_RING
 
 /* Flags: live marks on the store (retired, mirror, ...) that a reader may ignore without
- * misreading the state. Unknown bits are ignored and kept. None is assigned yet. */
-#define SHMSTATE_FLAGS_KNOWN 0ull
+ * misreading the state. Unknown bits are ignored and kept. Bit 0 is SHMSTATE_FLAG_UNTRACKED
+ * (include/shmstate.h): some process attached without an entry (the table was full, or the
+ * segment has none), so the table does not list every user. Set, never cleared. */
+#define SHMSTATE_FLAG_UNTRACKED_BIT (1ull << 0)
+#define SHMSTATE_FLAGS_KNOWN SHMSTATE_FLAG_UNTRACKED_BIT
 
 /* One entry of the region table. */
 typedef struct shmstate_region {
@@ -110,6 +119,32 @@ typedef struct shmstate_doorbell_entry {
   _Atomic uint64_t rings;   /* 16: doorbells sent to this entry, for inspection */
   uint64_t reserved;        /* 24 */
 } shmstate_doorbell_entry;
+
+/* Attach entries (attach.c, docs/protocol.md "The attach table"). Entry i of the region is
+ * at region offset + 64 * i; its holder keeps an open-file-description write lock
+ * (F_OFD_SETLK) on the one byte of the segment file at that same offset, the entry's first
+ * byte. The kernel drops the lock when the holder's description closes (detach, close, exit,
+ * death), so "used and the byte unlocked" means the holder is gone. */
+#define SHMSTATE_ATTACH_ENTRIES 128u      /* what a creator lays out */
+#define SHMSTATE_ATTACH_ENTRIES_MAX 4096u /* what a reader uses of a larger region, at most */
+#define SHMSTATE_ATTACH_ENTRY_SIZE 64u
+#define SHMSTATE_ATTACH_FREE 0u /* nobody (or a claimer holding the byte, still writing) */
+#define SHMSTATE_ATTACH_USED 1u /* attached; alive exactly while its byte is locked */
+
+/* One attached process. `control` is bits 0..1 the state and bits 2..63 a generation,
+ * bumped by every claim (FREE -> USED), so a compare-and-swap that read an older tenant
+ * fails: no ABA. The other fields are written by the claimer while it holds the byte lock
+ * and the entry is FREE, then published by the claim's CAS (release). */
+typedef struct shmstate_attach_entry {
+  _Atomic uint64_t control;    /*  0: state | generation << 2 */
+  _Atomic uint64_t token;      /*  8: random, drawn at attach: tells two tenants apart */
+  _Atomic uint64_t start_ns;   /* 16: CLOCK_REALTIME at attach, nanoseconds */
+  _Atomic uint32_t pid;        /* 24: the attacher's pid in its own namespace: display only */
+  _Atomic uint32_t role;       /* 28: shmstate_role */
+  _Atomic uint32_t language;   /* 32: shmstate_language */
+  uint32_t reserved0;          /* 36 */
+  unsigned char reserved1[24]; /* 40 */
+} shmstate_attach_entry;
 
 typedef struct shmstate_header {
   shmstate_header_fixed fixed; /* 0..511 */
@@ -220,6 +255,13 @@ _Static_assert(offsetof(shmstate_doorbell_entry, control) == 0, "entry control a
 _Static_assert(offsetof(shmstate_doorbell_entry, token) == 8, "entry token at 8");
 _Static_assert(offsetof(shmstate_doorbell_entry, rings) == 16, "entry rings at 16");
 _Static_assert(sizeof(shmstate_doorbell_entry) == 32, "doorbell entry is 32 bytes");
+_Static_assert(offsetof(shmstate_attach_entry, control) == 0, "attach control at 0");
+_Static_assert(offsetof(shmstate_attach_entry, token) == 8, "attach token at 8");
+_Static_assert(offsetof(shmstate_attach_entry, start_ns) == 16, "attach start_ns at 16");
+_Static_assert(offsetof(shmstate_attach_entry, pid) == 24, "attach pid at 24");
+_Static_assert(offsetof(shmstate_attach_entry, role) == 28, "attach role at 28");
+_Static_assert(offsetof(shmstate_attach_entry, language) == 32, "attach language at 32");
+_Static_assert(sizeof(shmstate_attach_entry) == SHMSTATE_ATTACH_ENTRY_SIZE, "attach entry 64");
 _Static_assert(_Alignof(shmstate_header) == 64, "header alignment is a cache line");
 _Static_assert(sizeof(shmstate_header) == SHMSTATE_HEADER_SIZE, "header is 2048 bytes");
 _Static_assert(offsetof(shmstate_slot_header, seq) == 0, "slot seq at 0");

@@ -28,6 +28,8 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err) 
   snprintf(seg->name, sizeof seg->name, "%s", name);
   atomic_init(&seg->lock_timeout_ms, SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
   seg->ring_fd = -1;
+  seg->attach_fd = -1;
+  seg->attach_index = -1;
   return seg;
 }
 
@@ -72,6 +74,7 @@ int shmstate_segment_open_or_create_with(const char* name, const shmstate_create
 
 void shmstate_segment_close(shmstate_segment* seg) {
   if (seg == NULL) return;
+  shmstate_segment_detach(seg);
   if (seg->ring_fd >= 0) close(seg->ring_fd);
   munmap(seg->base, seg->size);
   free(seg);

@@ -115,6 +115,8 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
   seg->ring_size = g->ring_size;
   seg->ring_entries = g->ring_entries;
   seg->ring_stride = g->ring_stride;
+  seg->attach_offset = g->attach_offset;
+  seg->attach_entries = SHMSTATE_ATTACH_ENTRIES;
   seg->store_id = hdr->fixed.store_id;
   seg->initial_version = initial_version;
   /* The initial state goes into slot 1 and current_slot names it; slot 0 stays zero
@@ -177,6 +179,7 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   shmstate_geometry_for(capacity, options->ring_entries, ring_stride, &g);
   shmstate_segment* seg = NULL;
   void* map = MAP_FAILED;
+  struct stat st;
   /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
   if (fchmod(fd, (mode_t)mode) != 0) {
     rc = shmstate_fail_errno(err, errno, "cannot set mode 0%o on segment \"%s\"", mode, name);
@@ -192,7 +195,11 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
     rc = shmstate_fail_errno(err, errno, "cannot map segment \"%s\"", name);
   } else if ((seg = shmstate_segment_alloc(name, err)) == NULL) {
     rc = SHMSTATE_E_NOMEM;
+  } else if (fstat(fd, &st) != 0) {
+    rc = shmstate_fail_errno(err, errno, "cannot stat segment \"%s\"", name);
   } else {
+    seg->shm_dev = (uint64_t)st.st_dev;
+    seg->shm_ino = (uint64_t)st.st_ino;
     seg->base = map;
     seg->size = g.segment_size;
     seg->hdr = map;

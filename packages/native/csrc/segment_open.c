@@ -104,6 +104,8 @@ static int open_mapped(int fd, shmstate_segment* seg, shmstate_error* err) {
     seg->base = map;
     seg->size = size;
     seg->hdr = hdr;
+    seg->shm_dev = (uint64_t)st.st_dev;
+    seg->shm_ino = (uint64_t)st.st_ino;
     return SHMSTATE_OK;
   }
 }

@@ -8,7 +8,8 @@
  * specifies the segment layout and every algorithm here byte by byte.
  *
  * Thread safety: one shmstate_segment may be used from several threads at once,
- * except that shmstate_segment_close must not race with any other call on it.
+ * except that shmstate_segment_close must not race with any other call on it, and
+ * shmstate_segment_attach and shmstate_segment_detach not with each other.
  */
 #ifndef SHMSTATE_H
 #define SHMSTATE_H
@@ -68,7 +69,7 @@ typedef struct shmstate_stats {
   uint32_t reserved0;
   uint64_t doorbell_reclaims; /* entries freed after their subscriber died unregistered */
   uint64_t store_id;          /* random, drawn at creation: tells stores of one name apart */
-  uint64_t flags;             /* the header's flags word (none assigned yet) */
+  uint64_t flags;             /* the header's flags word (SHMSTATE_FLAG_*) */
   /* The version of the full state in the slot current_slot names: the published version
    * without a ring (or one below it while a commit is between its two publishing stores),
    * the last checkpoint with one. */
@@ -148,7 +149,7 @@ int shmstate_segment_open_or_create_with(const char* name, const shmstate_create
                                          const void* initial, size_t initial_len,
                                          shmstate_segment** out, int* created, shmstate_error* err);
 
-/* Unmaps and closes. NULL is fine. Does not unlink. */
+/* Detaches (shmstate_segment_detach), unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
 
 /* Removes the name; processes that have it open keep using it. E_NOENT if absent. */
@@ -330,6 +331,81 @@ void shmstate_segment_wake(shmstate_segment* seg);
 
 /* Writer-side statistics and the current waiter count. */
 int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_error* err);
+
+/*
+ * Who is attached. A segment created by this build has an attach table
+ * (SHMSTATE_ATTACH_TABLE_ENTRIES entries): a process that attaches claims an entry (its role,
+ * language, pid, start time and a random token) and holds a kernel lock on one byte of the
+ * segment file for as long as it stays attached. Liveness comes from that lock, never from
+ * the pid: the kernel drops it when the process detaches, closes the handle, exits or dies,
+ * whatever its PID namespace, and a reused pid cannot revive an entry. docs/protocol.md
+ * "The attach table" gives the bytes and the claim algorithm. The Node and Python bindings
+ * do not attach yet.
+ */
+#define SHMSTATE_ATTACH_TABLE_ENTRIES 128 /* entries a creator lays out */
+
+/* Flags word bits (shmstate_stats.flags). UNTRACKED: some process attached without an
+ * entry (the table was full, or the segment has none), so the table does not name every
+ * user: such a segment is never to be called orphaned. Set once, never cleared. */
+#define SHMSTATE_FLAG_UNTRACKED (1ull << 0)
+
+typedef enum shmstate_role {
+  SHMSTATE_ROLE_WRITER = 1,
+  SHMSTATE_ROLE_SUBSCRIBER = 2,
+  SHMSTATE_ROLE_READER = 3
+} shmstate_role;
+
+typedef enum shmstate_language {
+  SHMSTATE_LANGUAGE_C = 1,
+  SHMSTATE_LANGUAGE_NODE = 2,
+  SHMSTATE_LANGUAGE_PYTHON = 3,
+  SHMSTATE_LANGUAGE_OTHER = 4
+} shmstate_language;
+
+/* One used entry of the attach table, as shmstate_segment_attached saw it. role and
+ * language are as stored (a damaged entry may hold values outside the enums). */
+typedef struct shmstate_attachment {
+  uint32_t index;      /* the entry's index in the table */
+  uint32_t pid;        /* in the attacher's own PID namespace: for display only */
+  uint32_t role;       /* shmstate_role */
+  uint32_t language;   /* shmstate_language */
+  uint64_t start_ns;   /* CLOCK_REALTIME at attach, nanoseconds since the epoch */
+  uint64_t token;      /* random, drawn at attach */
+  uint64_t generation; /* bumped by every claim of the entry */
+  int alive;           /* 1: its byte lock is held; 0: its holder is gone (reclaimable) */
+  int self;            /* 1: the entry of this handle's own attach */
+} shmstate_attachment;
+
+/*
+ * Attaches this handle: claims an entry of the attach table (a free one, else one whose
+ * holder is dead) and takes its lock. The handle then holds one file descriptor (opened by
+ * name: E_NOENT if the name was unlinked or now names another segment) until it detaches or
+ * closes; a forked child shares that descriptor, and with it the lock, until it closes it
+ * or execs (close-on-exec). When every entry belongs to a live process, or the segment has
+ * no table (made by an older build), attaching still succeeds, without an entry: the
+ * header's SHMSTATE_FLAG_UNTRACKED is set instead. E_INVALID for a role or language outside
+ * the enums, or a handle already attached.
+ */
+int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_language language,
+                            shmstate_error* err);
+
+/* The entry index this handle holds, or -1 (not attached, or attached without an entry). */
+int shmstate_segment_attach_index(const shmstate_segment* seg);
+
+/* Frees this handle's entry and drops its lock (closes its descriptor). Not attached: does
+ * nothing. shmstate_segment_close detaches too. */
+void shmstate_segment_detach(shmstate_segment* seg);
+
+/*
+ * Lists the used entries of the attach table into out[0..max-1] (out may be NULL when max
+ * is 0); *count gets how many there are (possibly more than max). Each entry's liveness
+ * is its byte lock, tested with F_OFD_GETLK on a descriptor opened for the call (E_NOENT
+ * as for attach). Entries are read without a lock; one changing during the read is read
+ * again. A segment without a table lists none. Dead entries stay listed until a claim
+ * reuses them.
+ */
+int shmstate_segment_attached(shmstate_segment* seg, shmstate_attachment* out, size_t max,
+                              size_t* count, shmstate_error* err);
 
 /*
  * Doorbells: notification for an event loop, one wake-up per delivery. A subscriber

@@ -9,14 +9,14 @@
 #include "raw_segment.h"
 
 #define CAPACITY 1000u
-#define SEGMENT_SIZE 8192u
+#define SEGMENT_SIZE 16384u /* the slots end at 6272, the attach table at 14464 */
 #define SLOT0 4096u
 #define SLOT1 (4096u + 64u + 1024u) /* slot 1 holds version 1 */
 #define COMPAT_AT 56u
 #define INCOMPAT_AT 64u
 #define REGION_COUNT_AT 72u
 /* Region table entry i (kind u32 at +0, offset u64 at +8, size u64 at +16). A creator
- * lists DOORBELLS, SLOT0, SLOT1 in that order. */
+ * lists DOORBELLS, SLOT0, SLOT1, ATTACH in that order. */
 #define REGION_AT(i) (128u + 32u * (i))
 #define KIND_AT(i) REGION_AT(i)
 #define OFFSET_AT(i) (REGION_AT(i) + 8u)
@@ -151,7 +151,7 @@ static void grown_file(void) {
   char path[300];
   snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
   CHECK(truncate(path, 1 << 20) == 0);
-  expect_open_fails(name, SHMSTATE_E_CORRUPT, "is 1048576 bytes; header says 8192");
+  expect_open_fails(name, SHMSTATE_E_CORRUPT, "is 1048576 bytes; header says 16384");
 }
 
 static void length_beyond_capacity_in_current_slot(void) {
@@ -268,7 +268,7 @@ static void an_unknown_compatible_feature_bit_is_ignored(void) {
   const char* name;
   raw_segment raw;
   if (prepare("compat", &name, &raw) != 0) return;
-  raw_put_u64(&raw, COMPAT_AT, 1ull << 17);
+  raw_put_u64(&raw, COMPAT_AT, raw_u64(&raw, COMPAT_AT) | 1ull << 17);
   reseal_header(&raw);
   expect_open_read_commit_work(name);
   raw_close(&raw);
@@ -315,10 +315,10 @@ static void a_region_outside_the_file_is_e_corrupt(void) {
   if (prepare("regout", &name, &raw) != 0) return;
   raw_put_u64(&raw, OFFSET_AT(2), SEGMENT_SIZE + 4096); /* starts past the end */
   reseal_header(&raw);
-  expect_open_fails(name, SHMSTATE_E_CORRUPT, "region 2 (kind 2) at offset 12288");
+  expect_open_fails(name, SHMSTATE_E_CORRUPT, "region 2 (kind 2) at offset 20480");
   raw_put_u64(&raw, OFFSET_AT(2), SEGMENT_SIZE - 64); /* starts inside, ends past the end */
   reseal_header(&raw);
-  expect_open_fails(name, SHMSTATE_E_CORRUPT, "outside the 8192-byte segment");
+  expect_open_fails(name, SHMSTATE_E_CORRUPT, "outside the 16384-byte segment");
   raw_put_u64(&raw, OFFSET_AT(2), SLOT1);
   raw_put_u64(&raw, SIZE_AT(2), UINT64_MAX); /* a size no sum may overflow with */
   reseal_header(&raw);
@@ -414,13 +414,34 @@ static void an_unknown_region_kind_inside_the_file_is_ignored(void) {
   const char* name;
   raw_segment raw;
   if (prepare("regkind", &name, &raw) != 0) return;
-  /* The slots end at 4096 + 2 * 1088 = 6272; the rest of the 8192 bytes is free. */
-  raw_put_u32(&raw, KIND_AT(3), 42);
-  raw_put_u64(&raw, OFFSET_AT(3), 6272 + 64);
-  raw_put_u64(&raw, SIZE_AT(3), 1024);
-  raw_put_u32(&raw, REGION_COUNT_AT, 4);
+  /* The attach table ends at 6272 + 8192 = 14464; the rest of the 16384 bytes is free. */
+  raw_put_u32(&raw, KIND_AT(4), 42);
+  raw_put_u64(&raw, OFFSET_AT(4), 14464 + 64);
+  raw_put_u64(&raw, SIZE_AT(4), 1024);
+  raw_put_u32(&raw, REGION_COUNT_AT, 5);
   reseal_header(&raw);
   expect_open_read_commit_work(name);
+  raw_close(&raw);
+}
+
+static void an_attach_region_without_compat_bit_0_is_e_corrupt(void) {
+  const char* name;
+  raw_segment raw;
+  if (prepare("attnobit", &name, &raw) != 0) return;
+  raw_put_u64(&raw, COMPAT_AT, 0);
+  reseal_header(&raw);
+  expect_open_fails(name, SHMSTATE_E_CORRUPT,
+                    "lists region ATTACH without compatible feature bit 0");
+  raw_close(&raw);
+}
+
+static void compat_bit_0_without_an_attach_region_is_e_corrupt(void) {
+  const char* name;
+  raw_segment raw;
+  if (prepare("attnoreg", &name, &raw) != 0) return;
+  raw_put_u32(&raw, REGION_COUNT_AT, 3); /* the table ends before ATTACH */
+  reseal_header(&raw);
+  expect_open_fails(name, SHMSTATE_E_CORRUPT, "has no region ATTACH");
   raw_close(&raw);
 }
 
@@ -528,6 +549,10 @@ int main(void) {
       {"a region_count above 8 is E_CORRUPT", a_region_count_above_8_is_e_corrupt},
       {"an unknown region kind inside the file is ignored",
        an_unknown_region_kind_inside_the_file_is_ignored},
+      {"an ATTACH region without compatible bit 0 is E_CORRUPT",
+       an_attach_region_without_compat_bit_0_is_e_corrupt},
+      {"compatible bit 0 without an ATTACH region is E_CORRUPT",
+       compat_bit_0_without_an_attach_region_is_e_corrupt},
       {"current_slot scribbled to 7 is E_CORRUPT for readers",
        a_scribbled_current_slot_is_e_corrupt_for_readers},
       {"the next commit repairs a scribbled current_slot",

@@ -78,22 +78,28 @@ static void a_new_segment_has_the_documented_bytes(void) {
   CHECK(raw_u32(&raw, 12) == 2048);
   CHECK(raw_u64(&raw, 16) == 1000);
   CHECK(raw_u64(&raw, 24) == 1024); /* capacity rounded up to 64 */
-  CHECK(raw_u64(&raw, 32) == 8192); /* 4096 + 2 * 1088 rounded to 4096 */
-  CHECK(raw.size == 8192);
+  /* 4096 + 2 * 1088 + the 8192-byte attach table, rounded to 4096 */
+  CHECK(raw_u64(&raw, 32) == 16384);
+  CHECK(raw.size == 16384);
   CHECK(raw_u64(&raw, 40) != 0); /* store id */
   CHECK(raw_u64(&raw, 40) == shmstate_segment_store_id(seg));
-  CHECK(raw_u64(&raw, 48) == 1);                           /* initial version */
-  CHECK(raw_u64(&raw, 56) == 0 && raw_u64(&raw, 64) == 0); /* no feature bits */
-  CHECK(raw_u32(&raw, 72) == 3);                           /* region_count */
-  region_is(&raw, 0, 3, 2048, 2048);                       /* DOORBELLS: 64 entries of 32 */
-  region_is(&raw, 1, 1, s0, 64 + 1024);                    /* SLOT0 */
-  region_is(&raw, 2, 2, s1, 64 + 1024);                    /* SLOT1 */
-  for (size_t at = 128 + 3 * 32; at < 508; at++) CHECKF(raw.bytes[at] == 0, "byte %zu", at);
+  CHECK(raw_u64(&raw, 48) == 1);                   /* initial version */
+  CHECK(raw_u64(&raw, 56) == 1);                   /* compat bit 0: the attach table */
+  CHECK(raw_u64(&raw, 64) == 0);                   /* no incompatible bit */
+  CHECK(raw_u32(&raw, 72) == 4);                   /* region_count */
+  region_is(&raw, 0, 3, 2048, 2048);               /* DOORBELLS: 64 entries of 32 */
+  region_is(&raw, 1, 1, s0, 64 + 1024);            /* SLOT0 */
+  region_is(&raw, 2, 2, s1, 64 + 1024);            /* SLOT1 */
+  region_is(&raw, 3, 5, s1 + 64 + 1024, 128 * 64); /* ATTACH: 128 entries of 64 */
+  for (size_t at = 128 + 4 * 32; at < 508; at++) CHECKF(raw.bytes[at] == 0, "byte %zu", at);
   CHECK(raw_u32(&raw, 508) == shmstate_crc32c(raw.bytes + 8, 500));
   CHECK(raw_u64(&raw, 576) == 1); /* published version */
   CHECK(raw_u32(&raw, 584) == 1); /* current_slot: the initial state is in slot 1 */
   CHECK(raw_u64(&raw, 704) == 1); /* commits */
   CHECK(raw_u64(&raw, 832) == 0); /* flags */
+  for (size_t at = s1 + 64 + 1024; at < s1 + 64 + 1024 + 128 * 64; at++) {
+    if (!CHECKF(raw.bytes[at] == 0, "attach byte %zu", at)) break; /* every entry free */
+  }
   CHECK(raw_u64(&raw, s0 + 0) == 0 && raw_u64(&raw, s0 + 8) == 0);
   uint64_t seq1 = raw_u64(&raw, s1 + 0);
   CHECK(seq1 != 0 && seq1 % 2 == 0);
@@ -126,7 +132,7 @@ static void segment_sizes_round_to_4096(void) {
     raw_segment raw;
     if (!CHECK(raw_open(name, &raw) == 0)) return;
     uint64_t stride = (capacities[i] + 63) / 64 * 64;
-    uint64_t want = (4096 + 2 * (64 + stride) + 4095) / 4096 * 4096;
+    uint64_t want = (4096 + 2 * (64 + stride) + 128 * 64 + 4095) / 4096 * 4096;
     CHECKF(raw.size == want && raw_u64(&raw, 32) == want, "capacity %llu: size %zu want %llu",
            (unsigned long long)capacities[i], raw.size, (unsigned long long)want);
     raw_close(&raw);

@@ -155,13 +155,16 @@ static void a_ring_segment_has_the_documented_bytes(void) {
   raw_segment raw;
   if (seg == NULL || !CHECK(raw_open(name, &raw) == 0)) return;
   uint64_t ring_size = 64 + ENTRIES * STRIDE;
-  CHECK(raw_u64(&raw, 64) == 1);                        /* incompat bit 0 */
-  CHECK(raw_u64(&raw, 56) == 0);                        /* no compat bit */
-  CHECK(raw_u32(&raw, 72) == 4);                        /* region_count */
-  CHECK(raw_u32(&raw, 128 + 3 * 32) == 4);              /* PATCH_RING */
-  CHECK(raw_u64(&raw, 128 + 3 * 32 + 8) == RING_AT);    /* after SLOT1 */
-  CHECK(raw_u64(&raw, 128 + 3 * 32 + 16) == ring_size); /* 64 + N * stride */
-  CHECK(raw.size == (RING_AT + ring_size + 4095) / 4096 * 4096);
+  CHECK(raw_u64(&raw, 64) == 1);                                 /* incompat bit 0 */
+  CHECK(raw_u64(&raw, 56) == 1);                                 /* compat bit 0: attach table */
+  CHECK(raw_u32(&raw, 72) == 5);                                 /* region_count */
+  CHECK(raw_u32(&raw, 128 + 3 * 32) == 4);                       /* PATCH_RING */
+  CHECK(raw_u64(&raw, 128 + 3 * 32 + 8) == RING_AT);             /* after SLOT1 */
+  CHECK(raw_u64(&raw, 128 + 3 * 32 + 16) == ring_size);          /* 64 + N * stride */
+  CHECK(raw_u32(&raw, 128 + 4 * 32) == 5);                       /* ATTACH */
+  CHECK(raw_u64(&raw, 128 + 4 * 32 + 8) == RING_AT + ring_size); /* after the ring */
+  CHECK(raw_u64(&raw, 128 + 4 * 32 + 16) == 128 * 64);
+  CHECK(raw.size == (RING_AT + ring_size + 128 * 64 + 4095) / 4096 * 4096);
   CHECK(raw_u64(&raw, 32) == raw.size);
   CHECK(raw_u32(&raw, 508) == shmstate_crc32c(raw.bytes + 8, 500));
   CHECK(raw_u32(&raw, RING_AT + 0) == ENTRIES); /* entry_count */
@@ -187,7 +190,7 @@ static void options_without_a_ring_make_the_plain_layout(void) {
   CHECK_OK(shmstate_segment_create_with(name, &opts, "x", 1, &seg, &err), &err);
   raw_segment raw;
   if (seg == NULL || !CHECK(raw_open(name, &raw) == 0)) return;
-  CHECK(raw.size == 8192 && raw_u64(&raw, 64) == 0 && raw_u32(&raw, 72) == 3);
+  CHECK(raw.size == 16384 && raw_u64(&raw, 64) == 0 && raw_u32(&raw, 72) == 4);
   CHECK(raw_u64(&raw, 48) == 7 && shmstate_segment_version(seg) == 7);
   shmstate_ring_info info;
   shmstate_segment_ring_info(seg, &info);
