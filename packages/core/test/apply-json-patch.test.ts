@@ -343,6 +343,13 @@ test('move within an array removes first, then inserts', (t) => {
 
 // copy
 
+test('move to an index valid only before the removal is E_PATCH (remove, then add)', (t) => {
+  t.regex(
+    fails(t, [0, 1, 2], [{ op: 'move', from: '/0', path: '/3' }]).message,
+    /"\/3": index 3 is out of range \(the array has 2 elements\)/,
+  );
+});
+
 test('copy shares the copied subtree', (t) => {
   const doc = deepFreeze({ a: { x: [1] } });
   const next = applyJsonPatch(doc, [{ op: 'copy', from: '/a', path: '/b' }]).state as unknown as {
