@@ -10,6 +10,8 @@ export { SharedStore } from './shared-store';
 export type {
   Change,
   DeepReadonly,
+  JsonPatchOperation,
+  JsonPatchResult,
   JsonPrimitive,
   JsonState,
   JsonValue,
@@ -21,5 +23,8 @@ export type {
 export { encodeState, encodeStateText, decodeState } from './codec';
 export { MAX_DEPTH } from './find-dialect-violation';
 export { deepFreeze } from './deep-freeze';
+export { applyJsonPatch } from './apply-json-patch';
+export { immerToJsonPatch } from './immer-to-json-patch';
+export { formatJsonPointer, parseJsonPointer } from './json-pointer';
 export { ShmStateError, type ShmStateErrorCode } from './errors';
 export type { SegmentStats } from '@shmstate/native';

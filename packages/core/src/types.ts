@@ -118,3 +118,25 @@ export interface WaitForOptions {
   /** Milliseconds to wait before rejecting with E_TIMEOUT, 0 to 2^31 - 1. Default: no limit. */
   timeout?: number;
 }
+
+/**
+ * One RFC 6902 JSON Patch operation; paths are RFC 6901 pointers (`parseJsonPointer`).
+ * Members other than these are ignored, as RFC 6902 says. `value` is checked when the
+ * patch is applied: it must be in the JSON dialect (E_ENCODE otherwise).
+ */
+export type JsonPatchOperation =
+  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string }
+  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
+
+/** What `applyJsonPatch` returns. */
+export interface JsonPatchResult<T> {
+  /** The patched state, deep-frozen, sharing every untouched subtree with the old one. */
+  readonly state: T;
+  /**
+   * The change of the state's encoded size in UTF-8 bytes:
+   * `Buffer.byteLength(JSON.stringify(state))` after minus before (compact JSON, what the
+   * store commits), computed from the values, keys and commas the patch touched.
+   */
+  readonly sizeChange: number;
+}
