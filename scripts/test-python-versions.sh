@@ -30,7 +30,7 @@ prepare() {
 
 for minor in 3.12 3.13; do
   log "python $minor: pytest"
-  if prepare "$minor" pytest pytest-timeout; then
+  if prepare "$minor" pytest pytest-timeout jsonpatch jsonpointer; then
     # --import-mode=importlib with the source tree off sys.path: the installed build is tested.
     (cd packages/python-client && "$repo_root/.venv-$minor/bin/python" -m pytest -q -p no:cacheprovider tests) || status=1
   else
