@@ -23,12 +23,14 @@
  * that succeeds found a table a reader may trust (checked here independently of the core:
  * layout 2, no incompatible feature bit but the ring's, at most 8 entries, each inside the
  * file after the header, aligned and overlapping no other, SLOT0, SLOT1 and DOORBELLS once
- * each, PATCH_RING once exactly when bit 0 is set, with a ring header whose entries fit it);
- * the store id is not 0 and stats report it; a read of an opened segment returns OK with a
- * length within the capacity, or E_CORRUPT / E_BUSY (E_INVALID for a whole-state read of a
- * ring whose checkpoint lags); a fresh read's patches join its checkpoint to its version; a
- * catch-up read from the checkpoint, from one version back and from N back returns patches
- * in order or "need full". Never a crash, an out-of-bounds access (ASan), UB (UBSan) or a
+ * each, PATCH_RING once exactly when bit 0 is set, with a ring header whose entries fit it,
+ * ATTACH once exactly when compatible bit 0 is set, with room for an entry); the attach
+ * table lists OK whatever its entries hold (in order, inside the region, none alive or this
+ * handle's: nobody attached); the store id is not 0 and stats report it; a read of an opened
+ * segment returns OK with a length within the capacity, or E_CORRUPT / E_BUSY (E_INVALID for a
+ * whole-state read of a ring whose checkpoint lags); a fresh read's patches join its checkpoint to
+ * its version; a catch-up read from the checkpoint, from one version back and from N back returns
+ * patches in order or "need full". Never a crash, an out-of-bounds access (ASan), UB (UBSan) or a
  * hang.
  */
 #include <stdint.h>
@@ -221,8 +223,8 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
   }
   uint32_t count = get_u32(bytes, offsetof(shmstate_header_fixed, region_count));
   if (count > SHMSTATE_REGION_MAX) abort();
-  unsigned seen[5] = {0};
-  uint64_t ring = 0, ring_size = 0;
+  unsigned seen[6] = {0};
+  uint64_t ring = 0, ring_size = 0, attach_size = 0;
   for (uint32_t i = 0; i < count; i++) {
     uint32_t kind = get_u32(bytes, REGION_AT(i));
     uint64_t at = get_u64(bytes, REGION_AT(i) + offsetof(shmstate_region, offset));
@@ -236,7 +238,8 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
       uint64_t other_size = get_u64(bytes, REGION_AT(j) + offsetof(shmstate_region, size));
       if (at < other + other_size && other < at + size) abort();
     }
-    if (kind < 5) seen[kind]++;
+    if (kind < 6) seen[kind]++;
+    if (kind == SHMSTATE_REGION_ATTACH) attach_size = size;
     if (kind == SHMSTATE_REGION_PATCH_RING) {
       ring = at;
       ring_size = size;
@@ -249,6 +252,10 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
   int has_ring = (get_u64(bytes, offsetof(shmstate_header_fixed, incompat_features)) &
                   SHMSTATE_INCOMPAT_PATCH_RING) != 0;
   if (seen[SHMSTATE_REGION_PATCH_RING] != (has_ring ? 1u : 0u)) abort();
+  int has_attach = (get_u64(bytes, offsetof(shmstate_header_fixed, compat_features)) &
+                    SHMSTATE_COMPAT_ATTACH) != 0;
+  if (seen[SHMSTATE_REGION_ATTACH] != (has_attach ? 1u : 0u)) abort();
+  if (has_attach && attach_size < SHMSTATE_ATTACH_ENTRY_SIZE) abort();
   if (has_ring) {
     if (ring_size < SHMSTATE_RING_HEADER_SIZE) abort();
     uint64_t entries = get_u32(bytes, ring), stride = get_u32(bytes, ring + 4);
@@ -257,6 +264,34 @@ static void expect_trusted_table(const unsigned char* bytes, size_t len) {
         SHMSTATE_RING_HEADER_SIZE + entries * stride > ring_size) {
       abort();
     }
+  }
+}
+
+/* The attach table lists what its entries say, whatever they say: OK, entries in order
+ * inside the region (at most SHMSTATE_ATTACH_ENTRIES_MAX of them), none alive (nobody holds
+ * a lock on this file) and none this handle's (it never attached). */
+static void list_attached(shmstate_segment* seg, const unsigned char* bytes) {
+  enum { MAX_LISTED = 8 };
+  shmstate_attachment out[MAX_LISTED];
+  size_t count = 0;
+  shmstate_error err;
+  int rc = shmstate_segment_attached(seg, out, MAX_LISTED, &count, &err);
+  if (rc != SHMSTATE_OK) {
+    fprintf(stderr, "attached gave %s: %s\n", shmstate_code_name(rc), err.message);
+    abort();
+  }
+  uint64_t entries = 0;
+  uint32_t regions = get_u32(bytes, offsetof(shmstate_header_fixed, region_count));
+  for (uint32_t i = 0; i < regions && i < SHMSTATE_REGION_MAX; i++) {
+    if (get_u32(bytes, REGION_AT(i)) == SHMSTATE_REGION_ATTACH)
+      entries = get_u64(bytes, REGION_AT(i) + offsetof(shmstate_region, size)) /
+                SHMSTATE_ATTACH_ENTRY_SIZE;
+  }
+  if (entries > SHMSTATE_ATTACH_ENTRIES_MAX) entries = SHMSTATE_ATTACH_ENTRIES_MAX;
+  if (count > entries) abort();
+  for (size_t i = 0; i < count && i < MAX_LISTED; i++) {
+    if (out[i].index >= entries || out[i].alive || out[i].self) abort();
+    if (i > 0 && out[i].index <= out[i - 1].index) abort();
   }
 }
 
@@ -314,6 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   shmstate_error err;
   shmstate_segment* seg = NULL;
   int rc = shmstate_segment_open(name, &seg, &err);
+  if (rc == SHMSTATE_OK) list_attached(seg, bytes); /* through the name: before it goes */
   fuzz_remove(name); /* the mapping keeps the segment alive; the name must not outlive us */
   if (rc == SHMSTATE_OK) {
     expect_trusted_table(bytes, len);

@@ -3,7 +3,8 @@
  * target reads them: a flags byte, an optional edit list, then the file), with and without
  * a patch ring, some with edits that reach each check of the header, the region table, the
  * ring header and the ring's entries, and step programs for the mutation target. Offsets
- * come from layout.h, so a layout change regenerates meaningful seeds. Run by
+ * come from layout.h and from the region tables of segments created here (never from a
+ * copy of header.c's arithmetic), so a layout change regenerates meaningful seeds. Run by
  * `make fuzz-seeds`; the output is committed under fuzz/corpus/.
  */
 #include <stddef.h>
@@ -32,9 +33,68 @@ static void write_seed(const char* dir, const char* file, const unsigned char* h
 
 /* ---- segment-bytes seeds ---- */
 
+/* The bytes of segment `name` (open as `seg`), which this closes and unlinks. */
+static unsigned char* file_bytes(shmstate_segment* seg, const char* name, size_t* size) {
+  char path[128];
+  snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
+  FILE* f = fopen(path, "rb");
+  struct stat st;
+  if (f == NULL || stat(path, &st) != 0) exit(1);
+  unsigned char* bytes = malloc((size_t)st.st_size);
+  if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) exit(1);
+  fclose(f);
+  shmstate_segment_close(seg);
+  shmstate_segment_unlink(name, NULL);
+  *size = (size_t)st.st_size;
+  return bytes;
+}
+
+/* Where a created segment put its regions, read from its own region table (so that no
+ * offset here is a copy of header.c's arithmetic): by kind, the entry's index in the table
+ * (-1: not listed), offset and size. */
+typedef struct seg_layout {
+  uint64_t size; /* the file's bytes */
+  uint32_t count;
+  int index[SHMSTATE_REGION_MAX];
+  uint64_t offset[SHMSTATE_REGION_MAX], bytes[SHMSTATE_REGION_MAX];
+} seg_layout;
+
+static uint64_t get64(const unsigned char* bytes, size_t at) {
+  uint64_t v;
+  memcpy(&v, bytes + at, 8);
+  return v;
+}
+
+static seg_layout layout_of(const unsigned char* bytes, size_t size) {
+  seg_layout l;
+  memset(&l, 0, sizeof l);
+  l.size = size;
+  memcpy(&l.count, bytes + offsetof(shmstate_header_fixed, region_count), 4);
+  for (unsigned k = 0; k < SHMSTATE_REGION_MAX; k++) l.index[k] = -1;
+  for (uint32_t i = 0; i < l.count && i < SHMSTATE_REGION_MAX; i++) {
+    size_t at = offsetof(shmstate_header_fixed, regions) + i * sizeof(shmstate_region);
+    uint32_t kind;
+    memcpy(&kind, bytes + at + offsetof(shmstate_region, kind), 4);
+    if (kind >= SHMSTATE_REGION_MAX) continue;
+    l.index[kind] = (int)i;
+    l.offset[kind] = get64(bytes, at + offsetof(shmstate_region, offset));
+    l.bytes[kind] = get64(bytes, at + offsetof(shmstate_region, size));
+  }
+  return l;
+}
+
+/* The region of `kind` must be listed: the seeds below aim at it. */
+static unsigned need(const seg_layout* l, unsigned kind) {
+  if (l->index[kind] < 0) {
+    fprintf(stderr, "make_seeds: the created segment lists no region of kind %u\n", kind);
+    exit(1);
+  }
+  return (unsigned)l->index[kind];
+}
+
 /* The bytes of a segment of `capacity` after `commits` commits of `len`-byte payloads. */
 static unsigned char* segment_bytes(uint64_t capacity, size_t len, int commits, size_t* size) {
-  char name[64], path[128];
+  char name[64];
   snprintf(name, sizeof name, "seed_%d_%llu", (int)getpid(), (unsigned long long)capacity);
   shmstate_error err;
   shmstate_segment* seg = NULL;
@@ -51,24 +111,14 @@ static unsigned char* segment_bytes(uint64_t capacity, size_t len, int commits, 
     shmstate_segment_commit(seg, payload, n, 0, NULL, &err);
   }
   free(payload);
-  snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
-  FILE* f = fopen(path, "rb");
-  struct stat st;
-  if (f == NULL || stat(path, &st) != 0) exit(1);
-  unsigned char* bytes = malloc((size_t)st.st_size);
-  if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) exit(1);
-  fclose(f);
-  shmstate_segment_close(seg);
-  shmstate_segment_unlink(name, NULL);
-  *size = (size_t)st.st_size;
-  return bytes;
+  return file_bytes(seg, name, size);
 }
 
 /* The bytes of a segment of `capacity` with a 4-entry ring (patches of up to 128 bytes)
  * after `patches` patch commits ("{\"op\":i}" each, with the state when a checkpoint is
  * due): checkpoint 1 and patches 2..4 for 3 patches, checkpoint 5 and patches 6..7 for 6. */
 static unsigned char* ring_segment_bytes(uint64_t capacity, int patches, size_t* size) {
-  char name[64], path[128];
+  char name[64];
   snprintf(name, sizeof name, "seed_%d_ring%llu", (int)getpid(), (unsigned long long)capacity);
   shmstate_create_options opts = {0};
   opts.capacity = capacity;
@@ -94,17 +144,7 @@ static unsigned char* ring_segment_bytes(uint64_t capacity, int patches, size_t*
       exit(1);
     }
   }
-  snprintf(path, sizeof path, "/dev/shm/shmstate.%s", name);
-  FILE* f = fopen(path, "rb");
-  struct stat st;
-  if (f == NULL || stat(path, &st) != 0) exit(1);
-  unsigned char* bytes = malloc((size_t)st.st_size);
-  if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) exit(1);
-  fclose(f);
-  shmstate_segment_close(seg);
-  shmstate_segment_unlink(name, NULL);
-  *size = (size_t)st.st_size;
-  return bytes;
+  return file_bytes(seg, name, size);
 }
 
 /* A ring segment saved as is (flags 0) and with every reseal on (flags 23). */
@@ -161,16 +201,24 @@ typedef struct edit {
   uint64_t value;
 } edit;
 
-/* A seed of a 1000-byte-capacity segment after two commits (slot 0 holds version 2, slot 1
- * version 3, the current one), the given edits and flags 15: edit, then reseal. With `ring`,
- * the segment has a 4-entry ring after three patches (checkpoint 1 in slot 1, patches 2..4)
- * and the flags are 31 (the entries resealed too). */
-static void edited_seed_of(const char* dir, const char* file, int ring, const edit* edits,
+/* The segments the edit seeds start from: a 1000-byte-capacity segment after two commits
+ * (slot 0 holds version 2, slot 1 version 3, the current one), and one with a 4-entry ring
+ * after three patches (checkpoint 1 in slot 1, patches 2..4). */
+static unsigned char* edit_base(int ring, size_t* size) {
+  return ring ? ring_segment_bytes(1000, 3, size) : segment_bytes(1000, 900, 2, size);
+}
+
+/* A seed of an edit base, changed by `body` (if not NULL) before it is saved, with the
+ * given edits and flags 15: edit, then reseal (31 for the ring: the entries resealed too). */
+static void edited_seed_of(const char* dir, const char* file, int ring,
+                           void (*body)(unsigned char*, const seg_layout*), const edit* edits,
                            size_t count) {
   size_t size;
-  unsigned char* bytes =
-      ring ? ring_segment_bytes(1000, 3, &size) : segment_bytes(1000, 900, 2, &size);
+  unsigned char* bytes = edit_base(ring, &size);
+  seg_layout l = layout_of(bytes, size);
+  if (body != NULL) body(bytes, &l);
   unsigned char head[2 + 16 * 9];
+  if (count > 16) exit(1);
   head[0] = ring ? 31 : 15;
   head[1] = (unsigned char)count;
   for (size_t i = 0; i < count; i++) {
@@ -181,39 +229,101 @@ static void edited_seed_of(const char* dir, const char* file, int ring, const ed
   free(bytes);
 }
 
-#define EDITED_OF(dir, file, ring, ...)                                     \
-  do {                                                                      \
-    static const edit list_[] = {__VA_ARGS__};                              \
-    edited_seed_of(dir, file, ring, list_, sizeof list_ / sizeof list_[0]); \
+#define EDITED_OF(dir, file, ring, body, ...)                                     \
+  do {                                                                            \
+    const edit list_[] = {__VA_ARGS__};                                           \
+    edited_seed_of(dir, file, ring, body, list_, sizeof list_ / sizeof list_[0]); \
   } while (0)
-#define EDITED(dir, file, ...) EDITED_OF(dir, file, 0, __VA_ARGS__)
-#define RING_EDITED(dir, file, ...) EDITED_OF(dir, file, 1, __VA_ARGS__)
+#define EDITED(dir, file, ...) EDITED_OF(dir, file, 0, NULL, __VA_ARGS__)
+#define RING_EDITED(dir, file, ...) EDITED_OF(dir, file, 1, NULL, __VA_ARGS__)
+
+/* Compatible bit 0 cleared while the table still lists ATTACH (the header resealed by the
+ * seed's flags): a segment made wrong, which an opener refuses. */
+static void clear_attach_bit(unsigned char* bytes, const seg_layout* l) {
+  (void)l;
+  uint64_t compat = get64(bytes, offsetof(shmstate_header_fixed, compat_features));
+  compat &= ~SHMSTATE_COMPAT_ATTACH;
+  memcpy(bytes + offsetof(shmstate_header_fixed, compat_features), &compat, 8);
+}
+
+/* Garbage in every attach entry, and after them to the end of the file (the seed grows the
+ * region over it): USED and FREE states with any generation, tokens, pids,
+ * roles and languages no enum names, reserved bytes set. Nobody holds an entry's lock. */
+static void scribble_attach(unsigned char* bytes, const seg_layout* l) {
+  uint64_t at = l->offset[SHMSTATE_REGION_ATTACH];
+  uint64_t n = (l->size - at) / SHMSTATE_ATTACH_ENTRY_SIZE; /* to the file's end */
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (uint64_t i = 0; i < n; i++) {
+    unsigned char* e = bytes + at + i * SHMSTATE_ATTACH_ENTRY_SIZE;
+    for (unsigned w = 0; w < SHMSTATE_ATTACH_ENTRY_SIZE; w += 8) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      memcpy(e + w, &x, 8);
+    }
+    /* Most entries USED (state 1), some in the states 2 and 3 no writer stores. */
+    uint64_t control = (x & ~3ull) | (i % 8 == 7 ? 2 + i % 2 : 1);
+    if (i % 5 == 0) control = UINT64_MAX; /* state 3, generation all ones */
+    memcpy(e + offsetof(shmstate_attach_entry, control), &control, 8);
+  }
+}
 
 static void segment_bytes_seeds(const char* dir) {
   segment_seed(dir, 64, 0, 0);
   segment_seed(dir, 64, 64, 3);
   segment_seed(dir, 1000, 900, 2);
   segment_seed(dir, 4096, 3000, 5);
-  /* In a 1000-byte segment the slots end at 4096 + 2 * 1088 = 6272 of 8192 bytes. */
+  /* The edit bases' layouts, as their creator laid them out (not as this file assumes). */
+  size_t size;
+  unsigned char* bytes = edit_base(0, &size);
+  const seg_layout plain = layout_of(bytes, size);
+  free(bytes);
+  bytes = edit_base(1, &size);
+  const seg_layout ringed = layout_of(bytes, size);
+  free(bytes);
+  need(&plain, SHMSTATE_REGION_SLOT0);
+  const unsigned slot1 = need(&plain, SHMSTATE_REGION_SLOT1);
+  const unsigned attach = need(&plain, SHMSTATE_REGION_ATTACH);
+  const unsigned ring = need(&ringed, SHMSTATE_REGION_PATCH_RING);
+  const unsigned ring_attach = need(&ringed, SHMSTATE_REGION_ATTACH);
+  if (plain.count >= SHMSTATE_REGION_MAX || slot1 == 0) exit(1);
+  /* The end of the last region, where an extra one fits (checked below). */
+  uint64_t end = 0;
+  for (unsigned k = 0; k < SHMSTATE_REGION_MAX; k++) {
+    if (plain.index[k] >= 0 && plain.offset[k] + plain.bytes[k] > end)
+      end = plain.offset[k] + plain.bytes[k];
+  }
+  uint64_t spare = plain.size - end < 1024 ? plain.size - end : 1024;
+  if (spare < SHMSTATE_REGION_ALIGN) exit(1);
+
   EDITED(dir, "edit_compat_bit", {E_COMPAT, 17});
   EDITED(dir, "edit_incompat_bit", {E_INCOMPAT, 5});
   EDITED(dir, "edit_layout_1", {E_LAYOUT, 1});
   EDITED(dir, "edit_region_count_9", {E_REGION_COUNT, 9});
-  EDITED(dir, "edit_no_slot1", {E_REGION_COUNT, 2});
-  EDITED(dir, "edit_unknown_kind", {E_KIND | REGION(3), 42}, {E_OFFSET | REGION(3), 6336},
-         {E_SIZE | REGION(3), 1024}, {E_REGION_COUNT, 4});
-  EDITED(dir, "edit_overlap", {E_OFFSET | REGION(2), 4096 + 64});
-  EDITED(dir, "edit_outside", {E_OFFSET | REGION(2), 8192 - 64});
-  EDITED(dir, "edit_duplicate_slot0", {E_KIND | REGION(2), SHMSTATE_REGION_SLOT0});
+  /* The table cut before SLOT1 (and whatever follows it). */
+  EDITED(dir, "edit_no_slot1", {E_REGION_COUNT, slot1});
+  /* A region of a kind this build does not know, after the last one: ignored. */
+  EDITED(dir, "edit_unknown_kind", {E_KIND | REGION(plain.count), 42},
+         {E_OFFSET | REGION(plain.count), end}, {E_SIZE | REGION(plain.count), spare},
+         {E_REGION_COUNT, plain.count + 1});
+  EDITED(dir, "edit_overlap",
+         {E_OFFSET | REGION(slot1), plain.offset[SHMSTATE_REGION_SLOT0] + SHMSTATE_REGION_ALIGN});
+  EDITED(dir, "edit_outside", {E_OFFSET | REGION(slot1), plain.size - SHMSTATE_REGION_ALIGN});
+  EDITED(dir, "edit_duplicate_slot0", {E_KIND | REGION(slot1), SHMSTATE_REGION_SLOT0});
   EDITED(dir, "edit_current_slot_7", {E_CURRENT_SLOT, 7});
   EDITED(dir, "edit_current_slot_lags", {E_CURRENT_SLOT, 0});
   EDITED(dir, "edit_current_seq_odd", {SLOT_SEQ(1), 7});
   EDITED(dir, "edit_version_max", {E_VERSION_FIELD, UINT64_MAX});
+  /* The attach table: compatible bit 0 and the ATTACH region must agree, the region must
+   * hold an entry, and a reader lists whatever the entries say. */
+  EDITED(dir, "edit_attach_bit_without_region", {E_KIND | REGION(attach), 42});
+  edited_seed_of(dir, "edit_attach_region_without_bit", 0, clear_attach_bit, NULL, 0);
+  EDITED(dir, "edit_attach_region_small",
+         {E_SIZE | REGION(attach), SHMSTATE_ATTACH_ENTRY_SIZE / 2});
+  EDITED_OF(dir, "edit_attach_entries_garbage", 0, scribble_attach,
+            {E_SIZE | REGION(attach), plain.size - plain.offset[SHMSTATE_REGION_ATTACH]});
   /* Ring segments: one before any checkpoint after the first, one across one. */
   ring_seed(dir, 1000, 3);
   ring_seed(dir, 1000, 6);
   ring_seed(dir, 64, 3);
-  /* In the ring seed the ring starts at 6272 and is 832 bytes (4 entries of 192). */
   RING_EDITED(dir, "ring_edit_entry_count_1", {RING_HEADER(0), 1});
   RING_EDITED(dir, "ring_edit_entry_count_5", {RING_HEADER(0), 5});
   RING_EDITED(dir, "ring_edit_stride_100", {RING_HEADER(1), 100});
@@ -226,9 +336,13 @@ static void segment_bytes_seeds(const char* dir) {
   RING_EDITED(dir, "ring_edit_entry_length_129", {RING_ENTRY(4, 2), 129});
   RING_EDITED(dir, "ring_edit_checkpoint_ahead", {SLOT_VERSION(1), 9});
   RING_EDITED(dir, "ring_edit_checkpoint_lags", {SLOT_VERSION(1), 0});
-  RING_EDITED(dir, "ring_edit_region_unknown", {E_KIND | REGION(3), 42});
-  RING_EDITED(dir, "ring_edit_region_small", {E_SIZE | REGION(3), 64 + 128});
+  RING_EDITED(dir, "ring_edit_region_unknown", {E_KIND | REGION(ring), 42});
+  /* A ring region with room for one entry: less than any ring needs. */
+  RING_EDITED(dir, "ring_edit_region_small",
+              {E_SIZE | REGION(ring), SHMSTATE_RING_HEADER_SIZE + SHMSTATE_RING_ENTRY_MIN});
   RING_EDITED(dir, "ring_edit_incompat_bit", {E_INCOMPAT, 5});
+  /* With a ring, ATTACH comes after it: drop it from the table, bit still set. */
+  RING_EDITED(dir, "ring_edit_attach_bit_without_region", {E_REGION_COUNT, ring_attach});
   EDITED(dir, "edit_ring_bit_without_region", {E_INCOMPAT, 0});
 }
 
@@ -287,17 +401,45 @@ static void entry_poke(program* p, unsigned char entry, unsigned char field, uin
 
 #define VERSION_AT ((uint16_t)offsetof(shmstate_header, version))
 #define CURRENT_SLOT_AT ((uint16_t)offsetof(shmstate_header, current_slot))
-#define REGION_AT(i) ((uint16_t)(offsetof(shmstate_header_fixed, regions) + 32 * (i)))
+#define REGION_AT(i) \
+  ((uint16_t)(offsetof(shmstate_header_fixed, regions) + sizeof(shmstate_region) * (i)))
 #define REGION_COUNT_AT ((uint16_t)offsetof(shmstate_header_fixed, region_count))
 #define COMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, compat_features))
 #define INCOMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, incompat_features))
 
-/* Where a creator puts slot `index` of a segment made for capacity byte `b` (64 + 16 * b
- * bytes): after the 2048-byte header and the 2048-byte doorbell table, slot 0 at 4096,
- * slot 1 after its 64-byte header and the capacity rounded up to 64 (header.c). */
-static uint16_t slot_at(unsigned b, unsigned index) {
-  uint64_t stride = (64 + 16 * (uint64_t)b + 63) / 64 * 64;
-  return (uint16_t)(4096 + index * (SHMSTATE_SLOT_HEADER_SIZE + stride));
+/* The layout the mutation target's segment has for capacity byte `b`: created here with
+ * the target's options (capacity 64 + 16 * b; with a 3-entry ring when b is odd) and read
+ * back from its region table. */
+static seg_layout mutate_layout(unsigned char b) {
+  char name[64];
+  snprintf(name, sizeof name, "seed_%d_mutate%u", (int)getpid(), b);
+  shmstate_create_options opts = {0};
+  opts.capacity = 64 + 16u * b;
+  opts.initial_version = 1;
+  if (b & 1) {
+    opts.ring_entries = 3;
+    opts.ring_patch_max = 100;
+  }
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  if (shmstate_segment_create_with(name, &opts, "{}", 2, &seg, &err) != 0) {
+    fprintf(stderr, "create: %s\n", err.message);
+    exit(1);
+  }
+  size_t size;
+  unsigned char* bytes = file_bytes(seg, name, &size);
+  seg_layout l = layout_of(bytes, size);
+  free(bytes);
+  return l;
+}
+
+/* The offset of slot `index` in the target's segment for capacity byte `b`. */
+static uint16_t slot_at(unsigned char b, unsigned index) {
+  seg_layout l = mutate_layout(b);
+  unsigned kind = SHMSTATE_REGION_SLOT0 + index;
+  need(&l, kind);
+  if (l.offset[kind] > UINT16_MAX) exit(1);
+  return (uint16_t)l.offset[kind];
 }
 
 /* Starts a program for capacity byte `b`. */
@@ -312,7 +454,8 @@ static void save(const char* dir, const char* file, const program* p) {
 
 static void mutate_seeds(const char* dir) {
   program p;
-  start(&p, 0); /* capacity 64 */
+  const seg_layout l1 = mutate_layout(1); /* the segment of capacity byte 1 (with a ring) */
+  start(&p, 0);                           /* capacity 64 */
   read_step(&p);
   commit_step(&p, 3);
   read_step(&p);
@@ -398,7 +541,8 @@ static void mutate_seeds(const char* dir) {
   save(dir, "poke_header", &p);
 
   start(&p, 1);
-  poke64(&p, REGION_AT(2) + 8, slot_at(1, 0) + 64); /* SLOT1 over SLOT0 */
+  /* SLOT1 over SLOT0 */
+  poke64(&p, REGION_AT(need(&l1, SHMSTATE_REGION_SLOT1)) + 8, slot_at(1, 0) + 64);
   reseal_step(&p);
   reopen_step(&p);
   read_step(&p);
@@ -410,14 +554,30 @@ static void mutate_seeds(const char* dir) {
   poke64(&p, REGION_COUNT_AT, 9);
   reseal_step(&p);
   reopen_step(&p);
-  poke64(&p, COMPAT_AT, 1ull << 9); /* a compatible feature bit */
-  poke64(&p, REGION_COUNT_AT, 3);
+  /* A compatible feature bit this build does not know, beside the attach table's: ignored. */
+  poke64(&p, COMPAT_AT, SHMSTATE_COMPAT_ATTACH | 1ull << 9);
+  poke64(&p, REGION_COUNT_AT, l1.count);
   reseal_step(&p);
   reopen_step(&p);
   poke64(&p, INCOMPAT_AT, 1ull << 3); /* an incompatible one */
   reseal_step(&p);
   reopen_step(&p);
   save(dir, "poke_features_reseal", &p);
+
+  /* Compatible bit 0 and the ATTACH region disagreeing, both ways: reopens refuse it, the
+   * open handles read and commit all the same. */
+  start(&p, 1);
+  poke64(&p, COMPAT_AT, 0); /* the region without the bit */
+  reseal_step(&p);
+  reopen_step(&p);
+  read_step(&p);
+  poke64(&p, COMPAT_AT, SHMSTATE_COMPAT_ATTACH);
+  poke64(&p, REGION_COUNT_AT, need(&l1, SHMSTATE_REGION_ATTACH)); /* the bit without it */
+  reseal_step(&p);
+  reopen_step(&p);
+  commit_step(&p, 2);
+  read_step(&p);
+  save(dir, "poke_attach_bit_reseal", &p);
 
   /* Ring programs: an odd capacity byte gives the segment a 3-entry ring. */
   start(&p, 1);

@@ -28,7 +28,7 @@ for target in segment_bytes mutate_between_reads; do
   bin="$bins/fuzz_$target"
   corpus="$here/corpus/$target"
   case $target in
-    segment_bytes) max_len=20000 ;;
+    segment_bytes) max_len=32768 ;; # the largest seed segment is 24 KiB
     *) max_len=4096 ;;
   esac
   opts="-max_len=$max_len -timeout=10 -rss_limit_mb=2048 -print_final_stats=1"
