@@ -2,17 +2,30 @@
 
 Metadata lives in pyproject.toml; this file only describes the extension, whose sources
 are the core's own file list (the same the Node addon compiles), the CPython glue in
-src/shmstate/*.c and the JSON codec in src/shmstate/_codec/*.c. It builds from a checkout
-of the repository, where ../native/csrc sits beside this package.
+src/shmstate/*.c and the JSON codec in src/shmstate/_codec/*.c.
+
+Where the core comes from:
+- a checkout of the repository: ../native/csrc, beside this package (the one copy);
+- an unpacked sdist: csrc/ inside it. `python setup.py sdist` (and `python -m build`)
+  copies the core's build inputs (csrc/*.c, *.h, *.def, warnings.flags, include/*.h) into
+  the sdist's csrc/ at packing time, so the sdist builds anywhere. The repository never
+  holds that copy; an sdist is recognised by its PKG-INFO.
 """
 
 import glob
 import os
+import shutil
 
 from setuptools import Extension, setup
+from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CSRC = os.path.join(HERE, "..", "native", "csrc")
+VENDORED = os.path.join(HERE, "csrc")
+CHECKOUT = os.path.join(HERE, "..", "native", "csrc")
+IN_SDIST = os.path.isfile(os.path.join(HERE, "PKG-INFO")) and os.path.isdir(VENDORED)
+CSRC = VENDORED if IN_SDIST else CHECKOUT
+# The core's build inputs, relative to csrc: what an sdist carries (not its tests or fuzzing).
+CORE_PATTERNS = ["*.c", "*.h", "*.def", "warnings.flags", os.path.join("include", "*.h")]
 GLUE = os.path.join(HERE, "src", "shmstate")
 CODEC = os.path.join(GLUE, "_codec")
 
@@ -35,9 +48,35 @@ def core_sources() -> list[str]:
     if not found:
         raise SystemExit(
             f"shmstate: no C core sources in {os.path.normpath(CSRC)}; "
-            "build from a checkout of the shmstate repository"
+            "build from a checkout of the shmstate repository or from its sdist"
         )
     return found
+
+
+def core_files() -> list[str]:
+    """The core's build inputs, relative to CSRC."""
+    found = []
+    for pattern in CORE_PATTERNS:
+        found += sorted(glob.glob(os.path.join(CSRC, pattern)))
+    return [os.path.relpath(path, CSRC) for path in found]
+
+
+class SdistWithCore(sdist):
+    """sdist that carries the C core in csrc/, so the sdist builds outside the repository.
+
+    setuptools lists the extension's sources as found (../native/csrc/... in a checkout);
+    those paths point outside the package, so they are left out of the release tree and
+    the core is copied into its csrc/ instead, where setup.py looks for it in an sdist."""
+
+    def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+        inside = [name for name in files if not os.path.normpath(name).startswith("..")]
+        super().make_release_tree(base_dir, inside)
+        if IN_SDIST:
+            return  # csrc/ is already part of this package's files
+        for name in core_files():
+            target = os.path.join(base_dir, "csrc", name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(os.path.join(CSRC, name), target)
 
 
 native = Extension(
@@ -66,5 +105,6 @@ native = Extension(
 
 setup(
     ext_modules=[native],
+    cmdclass={"sdist": SdistWithCore},
     options={"bdist_wheel": {"py_limited_api": "cp310"}},
 )
