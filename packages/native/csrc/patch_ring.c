@@ -185,14 +185,26 @@ int shmstate_segment_patch_plan(shmstate_segment* seg, uint64_t expected_version
   /* The patch's bytes are not needed to plan, only its length: any non-NULL stands in. */
   int rc = check_patch_args(seg, "", patch_len, state_length_after, expected_version, err);
   if (rc != SHMSTATE_OK) return rc;
-  uint64_t current = atomic_load_explicit(&seg->hdr->version, memory_order_acquire);
+  /* Under the writer lock: a commit publishes its version before it updates patch_bytes and
+   * the checkpoint, so without the lock a plan could pair the new version with the old
+   * figures and say "no checkpoint" where the commit, at the same version, finds one due.
+   * With it, the plan sees a finished commit (or a recovered one), and stays exact for as
+   * long as the version does not move. */
+  rc = shmstate_writer_lock(seg, err);
+  if (rc != SHMSTATE_OK) return rc;
+  uint64_t current = atomic_load_explicit(&seg->hdr->version, memory_order_relaxed);
   if (current != expected_version) {
+    shmstate_writer_unlock(seg);
     return shmstate_fail(err, SHMSTATE_E_CONFLICT, 0,
                          "expected version %" PRIu64 " but the current version is %" PRIu64,
                          expected_version, current);
   }
-  if (current == UINT64_MAX) return fail_last_version(seg, err);
+  if (current == UINT64_MAX) {
+    shmstate_writer_unlock(seg);
+    return fail_last_version(seg, err);
+  }
   *checkpoint_due = plan_for(seg, current + 1, patch_len, state_length_after).checkpoint_due;
+  shmstate_writer_unlock(seg);
   return shmstate_ok(err);
 }
 

@@ -254,10 +254,12 @@ typedef struct shmstate_patch_buffer {
  * checkpoint (the next entry would overwrite a patch after it), when the patch does not fit
  * an entry (patch_len > patch_max), or when the patches since the checkpoint would exceed
  * max(state_length_after, patch_max) bytes (so a fresh read stays within about twice a full
- * read); also after a writer died before writing a due checkpoint. The answer is exact as long as
- * the published version is still expected_version (E_CONFLICT if it already is not) and no writer
- * died in between. E_INVALID without a ring or with expected_version 0; E_CAPACITY when
- * state_length_after exceeds the capacity; E_LIMIT at version 2^64-1.
+ * read); also after a writer died before writing a due checkpoint. It takes the writer lock
+ * briefly (so it can wait up to the lock timeout, E_TIMEOUT, like a commit), because a commit
+ * publishes its version before its ring figures: the answer is then exact as long as the
+ * published version is still expected_version (E_CONFLICT if it already is not).
+ * E_INVALID without a ring or with expected_version 0; E_CAPACITY when state_length_after
+ * exceeds the capacity; E_LIMIT at version 2^64-1.
  */
 int shmstate_segment_patch_plan(shmstate_segment* seg, uint64_t expected_version, size_t patch_len,
                                 uint64_t state_length_after, int* checkpoint_due,

@@ -68,8 +68,10 @@ static void* writer(void* p) {
     size_t len = build(buf, i * 7 + (unsigned)(uintptr_t)pthread_self());
     uint64_t expected = i % 4 == 0 ? shmstate_segment_version(seg) : 0; /* some CAS too */
     int rc = shmstate_segment_commit(seg, buf, len, expected, NULL, &err);
-    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT)
+    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT) {
+      fprintf(stderr, "    patch commit failed: %s (%s)\n", err.message, shmstate_code_name(rc));
       __atomic_add_fetch(&s->bad_reads, 1, __ATOMIC_RELAXED);
+    }
   }
   __atomic_add_fetch(&s->writers_done, 1, __ATOMIC_SEQ_CST);
   shmstate_segment_wake(seg);
@@ -121,8 +123,10 @@ static void* ring_writer(void* p) {
       rc = shmstate_segment_commit_patch(seg, patch, plen, due ? state : NULL, slen, current, NULL,
                                          &err);
     }
-    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT)
+    if (rc != SHMSTATE_OK && rc != SHMSTATE_E_CONFLICT) {
+      fprintf(stderr, "    patch commit failed: %s (%s)\n", err.message, shmstate_code_name(rc));
       __atomic_add_fetch(&s->bad_reads, 1, __ATOMIC_RELAXED);
+    }
   }
   __atomic_add_fetch(&s->writers_done, 1, __ATOMIC_SEQ_CST);
   shmstate_segment_wake(seg);
