@@ -215,3 +215,12 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   *out = seg;
   return shmstate_ok(err);
 }
+
+void shmstate_ring_default(shmstate_create_options* options) {
+  /* An entry is a 64-byte header and the patch, a multiple of 64 bytes in all. */
+  uint64_t capacity_patch = ((options->capacity + 64u + 63u) & ~(uint64_t)63u) - 64u;
+  options->ring_entries = SHMSTATE_RING_ENTRIES_DEFAULT;
+  options->ring_patch_max = capacity_patch < SHMSTATE_RING_PATCH_MAX_DEFAULT
+                                ? capacity_patch
+                                : SHMSTATE_RING_PATCH_MAX_DEFAULT;
+}

@@ -39,6 +39,11 @@ typedef enum shmstate_code {
 #define SHMSTATE_RING_ENTRIES_MIN 2u         /* patches a ring holds, at least */
 #define SHMSTATE_RING_ENTRIES_MAX 65536u     /* and at most */
 #define SHMSTATE_RING_BYTES_MAX (1ull << 30) /* a ring region's bytes, its header included */
+/* The ring a store gets when its creator names none (Node and Python): 1024 patches of up
+ * to 1984 bytes each (a 2048-byte entry), or of up to the capacity when that is smaller;
+ * see shmstate_ring_default. */
+#define SHMSTATE_RING_ENTRIES_DEFAULT 1024u
+#define SHMSTATE_RING_PATCH_MAX_DEFAULT 1984u
 
 /* The detail of a failure: the code, the errno behind it (0 if none) and a message
  * that names the value and the limit ("state is 70000 bytes; capacity is 65536"). */
@@ -121,6 +126,12 @@ typedef struct shmstate_create_options {
  * refuse it with E_VERSION. The ring (64 + ring_entries * entry stride bytes) may be at most
  * SHMSTATE_RING_BYTES_MAX. Invalid options are E_INVALID with a message naming the value.
  */
+/* Sets options->ring_entries and ring_patch_max to the default ring for options->capacity:
+ * SHMSTATE_RING_ENTRIES_DEFAULT entries, each holding patches of up to
+ * min(SHMSTATE_RING_PATCH_MAX_DEFAULT, capacity rounded up to an entry stride) bytes, so
+ * that a small store does not carry a ring many times its size. */
+void shmstate_ring_default(shmstate_create_options* options);
+
 int shmstate_segment_create_with(const char* name, const shmstate_create_options* options,
                                  const void* initial, size_t initial_len, shmstate_segment** out,
                                  shmstate_error* err);
