@@ -25,6 +25,8 @@
         "csrc/writer_lock.c",
         "addon/addon.cc",
         "addon/doorbell_watch.cc",
+        "addon/glue_arguments.cc",
+        "addon/patch_ring_wrap.cc",
         "addon/segment_wrap.cc",
         "addon/throw_error.cc",
         "addon/utf8_check.cc",

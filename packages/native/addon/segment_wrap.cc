@@ -9,85 +9,11 @@
 #include <string>
 
 #include "addon.h"
+#include "glue_arguments.h"
 #include "throw_error.h"
 #include "utf8_check.h"
 
 namespace {
-
-// What a wrong argument was, for messages: "a string", "-1", "undefined".
-std::string Describe(const Napi::Value& value) {
-  switch (value.Type()) {
-    case napi_undefined:
-      return "undefined";
-    case napi_null:
-      return "null";
-    case napi_number: {
-      char text[32];
-      std::snprintf(text, sizeof text, "%.17g", value.As<Napi::Number>().DoubleValue());
-      return text;
-    }
-    case napi_boolean:
-      return value.As<Napi::Boolean>().Value() ? "true" : "false";
-    case napi_string:
-      return "a string";
-    case napi_function:
-      return "a function";
-    case napi_bigint:
-      return "a bigint";
-    case napi_symbol:
-      return "a symbol";
-    default:
-      return "an object";
-  }
-}
-
-// A bad argument, as the TypeScript checks (src/argument-checks.ts) report one: E_INVALID.
-// They run first, so these are only reached by a caller that skips them.
-[[noreturn]] void ThrowInvalid(const Napi::CallbackInfo& info, size_t index, const char* what,
-                               const char* kind) {
-  Napi::Value value = info.Length() > index ? info[index] : info.Env().Undefined();
-  std::string message =
-      std::string("Argument \"") + what + "\" must be " + kind + ", got " + Describe(value);
-  ThrowShmStateCode(info.Env(), SHMSTATE_E_INVALID, message.c_str());
-}
-
-std::string NameArgument(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid(info, 0, "name", "a string");
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  // C strings end at NUL: "a\0b" would silently become "a", so refuse it here.
-  if (name.find('\0') != std::string::npos) {
-    ThrowShmStateCode(info.Env(), SHMSTATE_E_NAME, "segment name contains a NUL byte");
-  }
-  return name;
-}
-
-// A non-negative integer below 2^53 (what the TypeScript checks let through).
-double NumberArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
-  if (info.Length() <= index || !info[index].IsNumber()) {
-    ThrowInvalid(info, index, what, "a non-negative integer");
-  }
-  double value = info[index].As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(value) || value < 0 || value > 9007199254740991.0 ||
-      value != std::floor(value)) {
-    ThrowInvalid(info, index, what, "a non-negative integer");
-  }
-  return value;
-}
-
-Napi::Uint8Array BytesArgument(const Napi::CallbackInfo& info, size_t index, const char* what) {
-  if (info.Length() <= index || !info[index].IsTypedArray() ||
-      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    ThrowInvalid(info, index, what, "a Uint8Array");
-  }
-  return info[index].As<Napi::Uint8Array>();
-}
-
-// The version a commit publishes: absent or undefined means the next one (*at stays
-// false); a number is passed to the core as is, which refuses 0.
-uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const char* what, bool* at) {
-  *at = info.Length() > index && !info[index].IsUndefined();
-  return *at ? static_cast<uint64_t>(NumberArgument(info, index, what)) : 0;
-}
 
 // A store id as 16 lowercase hex digits: ids are 64 random bits, more than a double holds.
 Napi::String StoreIdString(Napi::Env env, uint64_t store_id) {
@@ -122,6 +48,10 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           InstanceMethod("commit", &SegmentWrap::Commit),
           InstanceMethod("commitText", &SegmentWrap::CommitText),
           InstanceMethod("stats", &SegmentWrap::Stats),
+          InstanceMethod("ringInfo", &SegmentWrap::RingInfo),
+          InstanceMethod("commitPatch", &SegmentWrap::CommitPatch),
+          InstanceMethod("readPatches", &SegmentWrap::ReadPatches),
+          InstanceMethod("readDelta", &SegmentWrap::ReadDelta),
           InstanceMethod("setLockTimeout", &SegmentWrap::SetLockTimeout),
           InstanceMethod("watchStart", &SegmentWrap::WatchStart),
           InstanceMethod("watchStop", &SegmentWrap::WatchStop),
@@ -165,18 +95,43 @@ shmstate_segment* SegmentWrap::Handle(Napi::Env env) const {
   return segment_;
 }
 
-// create(name, capacity, mode, initial, version): the store starts at `version` (>= 1).
+namespace {
+
+// The creation options of create() and openOrCreate(): arguments 1..6 are capacity, mode,
+// initial (read by the caller), version, ringEntries and ringPatchMax. An undefined
+// ringEntries means the core's default ring for the capacity, 0 no ring; an undefined
+// ringPatchMax with ringEntries given means the default patch size.
+shmstate_create_options CreateOptionsArguments(const Napi::CallbackInfo& info) {
+  shmstate_create_options options{};
+  options.capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
+  options.mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
+  options.initial_version = static_cast<uint64_t>(NumberArgument(info, 4, "version"));
+  shmstate_ring_default(&options);
+  if (info.Length() > 5 && !info[5].IsUndefined()) {
+    double entries = NumberArgument(info, 5, "ringEntries");
+    // Out of range for the core's u32: refused by it as too many.
+    options.ring_entries = entries > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(entries);
+    if (options.ring_entries == 0) options.ring_patch_max = 0;
+  }
+  if (info.Length() > 6 && !info[6].IsUndefined()) {
+    options.ring_patch_max = static_cast<uint64_t>(NumberArgument(info, 6, "ringPatchMax"));
+  }
+  return options;
+}
+
+}  // namespace
+
+// create(name, capacity, mode, initial, version, ringEntries?, ringPatchMax?): the store
+// starts at `version` (>= 1), with the ring CreateOptionsArguments describes.
 Napi::Value SegmentWrap::Create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
-  auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
-  auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
   Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
-  auto version = static_cast<uint64_t>(NumberArgument(info, 4, "version"));
+  shmstate_create_options options = CreateOptionsArguments(info);
   shmstate_segment* segment = nullptr;
   shmstate_error err{};
-  if (shmstate_segment_create_at(name.c_str(), capacity, mode, initial.Data(), initial.ByteLength(),
-                                 version, &segment, &err) != SHMSTATE_OK) {
+  if (shmstate_segment_create_with(name.c_str(), &options, initial.Data(), initial.ByteLength(),
+                                   &segment, &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Wrap(env, segment);
@@ -194,21 +149,19 @@ Napi::Value SegmentWrap::Open(const Napi::CallbackInfo& info) {
   return Wrap(env, segment);
 }
 
-// openOrCreate(name, capacity, mode, initial, version) -> { segment, created }; `version` is
-// where a store this call creates starts.
+// openOrCreate(name, capacity, mode, initial, version, ringEntries?, ringPatchMax?) ->
+// { segment, created }; the version and the ring are those of a store this call creates.
 Napi::Value SegmentWrap::OpenOrCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
-  auto capacity = static_cast<uint64_t>(NumberArgument(info, 1, "capacity"));
-  auto mode = static_cast<uint32_t>(NumberArgument(info, 2, "mode"));
   Napi::Uint8Array initial = BytesArgument(info, 3, "initial");
-  auto version = static_cast<uint64_t>(NumberArgument(info, 4, "version"));
+  shmstate_create_options options = CreateOptionsArguments(info);
   shmstate_segment* segment = nullptr;
   int created = 0;
   shmstate_error err{};
-  if (shmstate_segment_open_or_create_at(name.c_str(), capacity, mode, initial.Data(),
-                                         initial.ByteLength(), version, &segment, &created,
-                                         &err) != SHMSTATE_OK) {
+  if (shmstate_segment_open_or_create_with(name.c_str(), &options, initial.Data(),
+                                           initial.ByteLength(), &segment, &created,
+                                           &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   Napi::Object result = Napi::Object::New(env);
@@ -328,26 +281,8 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
   auto expected = static_cast<uint64_t>(NumberArgument(info, 1, "expectedVersion"));
   bool at = false;
   uint64_t at_version = VersionArgument(info, 2, "version", &at);
-  uint64_t capacity = shmstate_segment_capacity(segment);
-  // One byte more than the capacity for the NUL napi writes after the text.
-  uint8_t* scratch = Scratch(env, capacity + 1);
-  size_t length = 0;
-  NAPI_THROW_IF_FAILED(env,
-                       napi_get_value_string_utf8(env, text, reinterpret_cast<char*>(scratch),
-                                                  capacity + 1, &length),
-                       Napi::Value());
-  // napi truncates a text that does not fit at a character boundary, so a length within
-  // one character (4 bytes) of the capacity may be a cut: measure the whole text then.
-  if (length + 4 > capacity) {
-    size_t whole = 0;
-    NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, text, nullptr, 0, &whole),
-                         Napi::Value());
-    if (whole > capacity) {
-      std::string message =
-          "state is " + std::to_string(whole) + " bytes; capacity is " + std::to_string(capacity);
-      ThrowShmStateCode(env, SHMSTATE_E_CAPACITY, message.c_str());
-    }
-  }
+  uint8_t* scratch = nullptr;
+  size_t length = StateTextToScratch(env, text, &scratch);
   uint64_t version = 0;
   shmstate_error err{};
   if (CommitBytes(segment, scratch, length, expected, at, at_version, &version, &err) !=
@@ -355,6 +290,30 @@ Napi::Value SegmentWrap::CommitText(const Napi::CallbackInfo& info) {
     ThrowShmStateError(env, err);
   }
   return Napi::Number::New(env, static_cast<double>(version));
+}
+
+size_t SegmentWrap::StateTextToScratch(Napi::Env env, napi_value text, uint8_t** out) {
+  uint64_t capacity = shmstate_segment_capacity(segment_);
+  // One byte more than the capacity for the NUL napi writes after the text.
+  uint8_t* scratch = Scratch(env, capacity + 1);
+  size_t length = 0;
+  NAPI_THROW_IF_FAILED(env,
+                       napi_get_value_string_utf8(env, text, reinterpret_cast<char*>(scratch),
+                                                  capacity + 1, &length),
+                       0);
+  // napi truncates a text that does not fit at a character boundary, so a length within
+  // one character (4 bytes) of the capacity may be a cut: measure the whole text then.
+  if (length + 4 > capacity) {
+    size_t whole = 0;
+    NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf8(env, text, nullptr, 0, &whole), 0);
+    if (whole > capacity) {
+      std::string message =
+          "state is " + std::to_string(whole) + " bytes; capacity is " + std::to_string(capacity);
+      ThrowShmStateCode(env, SHMSTATE_E_CAPACITY, message.c_str());
+    }
+  }
+  *out = scratch;
+  return length;
 }
 
 uint8_t* SegmentWrap::Scratch(Napi::Env env, size_t size) {
@@ -394,6 +353,12 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   // No flag is assigned yet; the word is a number like the other counters (exact while
   // only the low 53 bits are used).
   result.Set("flags", Napi::Number::New(env, static_cast<double>(stats.flags)));
+  result.Set("checkpointVersion",
+             Napi::Number::New(env, static_cast<double>(stats.checkpoint_version)));
+  result.Set("ringEntries", Napi::Number::New(env, stats.ring_entries));
+  result.Set("ringPatchMax", Napi::Number::New(env, static_cast<double>(stats.ring_patch_max)));
+  result.Set("ringPatchBytes",
+             Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
   return result;
 }
 
@@ -442,5 +407,7 @@ Napi::Value SegmentWrap::Close(const Napi::CallbackInfo& info) {
   Release();
   scratch_.reset();
   scratch_size_ = 0;
+  patch_bytes_.reset();
+  patch_entries_.clear();
   return info.Env().Undefined();
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "doorbell_watch.h"
 #include "shmstate.h"
@@ -37,10 +38,20 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   Napi::Value ReadText(const Napi::CallbackInfo& info);
   Napi::Value Commit(const Napi::CallbackInfo& info);
   Napi::Value CommitText(const Napi::CallbackInfo& info);
+  // The UTF-8 encoding of a state text in the scratch buffer (*out), its length returned;
+  // E_CAPACITY naming the encoded size when it is larger than the capacity.
+  size_t StateTextToScratch(Napi::Env env, napi_value text, uint8_t** out);
   // The scratch buffer, at least `size` bytes (grown, never shrunk, while open); throws
   // E_NOMEM if it cannot grow.
   uint8_t* Scratch(Napi::Env env, size_t size);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  // The patch ring (patch_ring_wrap.cc).
+  Napi::Value RingInfo(const Napi::CallbackInfo& info);
+  Napi::Value CommitPatch(const Napi::CallbackInfo& info);
+  Napi::Value ReadPatches(const Napi::CallbackInfo& info);
+  Napi::Value ReadDelta(const Napi::CallbackInfo& info);
+  // The buffer patch reads fill, sized from the ring's geometry on first use.
+  shmstate_patch_buffer PatchBuffer(Napi::Env env);
   Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);
   Napi::Value WatchStart(const Napi::CallbackInfo& info);
   Napi::Value WatchStop(const Napi::CallbackInfo& info);
@@ -60,6 +71,11 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   // a read's result is copied out at its real length. Only the JS thread uses it.
   std::unique_ptr<uint8_t[]> scratch_;
   size_t scratch_size_ = 0;
+  // Where patch reads put their bytes (delta_bytes_max of them) and entries (one per ring
+  // entry): allocated on the first patch read and reused.
+  std::unique_ptr<uint8_t[]> patch_bytes_;
+  size_t patch_bytes_size_ = 0;
+  std::vector<shmstate_patch> patch_entries_;
 };
 
 #endif  // SHMSTATE_ADDON_SEGMENT_WRAP_H

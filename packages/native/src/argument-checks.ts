@@ -154,11 +154,17 @@ export interface CreateNumbers {
   capacity: number;
   mode: number;
   version: number;
+  /** Patches the ring holds: undefined for the core's default ring, 0 for no ring. */
+  ringEntries: number | undefined;
+  /** The largest patch in bytes: undefined for the core's default. */
+  ringPatchMax: number | undefined;
 }
 
 /**
  * Checks the numbers of a creation (`Segment.create`, `Segment.openOrCreate` and the
- * store's): `capacity` (required here), `mode` (default 0o600) and `version` (default 1).
+ * store's): `capacity` (required here), `mode` (default 0o600), `version` (default 1) and
+ * the patch ring's `ringEntries` and `ringPatchMax` (default: the core's ring for the
+ * capacity).
  * Their ranges are the core's: a capacity outside [64, 1 GiB], a mode with other bits
  * than permissions, without owner read and write or world-writable, and version 0 reach
  * it and come back with its message. Only values no C integer can carry are refused
@@ -180,5 +186,15 @@ export function checkCreateNumbers(options: Record<string, unknown>): CreateNumb
   }
   const version =
     options['version'] === undefined ? 1 : checkVersion(option('version'), options['version']);
-  return { capacity, mode, version };
+  // The ring's ranges are the core's (E_INVALID naming the value and the range); here only
+  // the type: an integer, or absent for the default ring.
+  const ringEntries =
+    options['ringEntries'] === undefined
+      ? undefined
+      : checkIntegerIn(option('ringEntries'), options['ringEntries'], 0, 0xffffffff);
+  const ringPatchMax =
+    options['ringPatchMax'] === undefined
+      ? undefined
+      : checkIntegerIn(option('ringPatchMax'), options['ringPatchMax'], 0, MAX_VERSION);
+  return { capacity, mode, version, ringEntries, ringPatchMax };
 }

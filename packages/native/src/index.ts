@@ -5,6 +5,10 @@
 export { Segment } from './segment';
 export type {
   CommitOptions,
+  CommitPatchOptions,
+  DeltaRead,
+  PatchesRead,
+  RingInfo,
   SegmentCreateOptions,
   SegmentStats,
   WatchHandle,

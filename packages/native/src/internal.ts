@@ -12,4 +12,10 @@
  */
 export * from './argument-checks';
 export { loadAddon } from './load-addon';
-export type { NativeAddon, NativeSegment, NativeStats, NotifyMechanism } from './native-addon';
+export type {
+  NativeAddon,
+  NativeRingInfo,
+  NativeSegment,
+  NativeStats,
+  NotifyMechanism,
+} from './native-addon';

@@ -19,8 +19,27 @@ export interface NativeStats {
   doorbellReclaims: number;
   /** The store id drawn at creation, as 16 lowercase hex digits (see `Segment#storeId`). */
   storeId: string;
-  /** The header's flags word: marks on the store a reader may ignore (none assigned yet). */
+  /** The header's flags word (bit 0: a process attached without an attach-table entry). */
   flags: number;
+  /**
+   * The version of the full state the segment holds: the last checkpoint on a segment with
+   * a patch ring (readers apply the ring's patches after it), else the published version.
+   */
+  checkpointVersion: number;
+  /** Patches the ring holds; 0 without a ring. */
+  ringEntries: number;
+  /** The largest patch a ring entry holds, in bytes; 0 without a ring. */
+  ringPatchMax: number;
+  /** Bytes of patches committed since the last checkpoint. */
+  ringPatchBytes: number;
+}
+
+/** What `NativeSegment#ringInfo()` returns: the ring's geometry, all 0 without a ring. */
+export interface NativeRingInfo {
+  entries: number;
+  patchMax: number;
+  /** The most patch bytes a fresh read can return. */
+  deltaBytesMax: number;
 }
 
 /**
@@ -46,6 +65,30 @@ export interface NativeSegment {
   /** Commits the UTF-8 encoding of `text`; `expectedVersion` and `version` as for commit. */
   commitText(text: string, expectedVersion: number, version: number | undefined): number;
   stats(): NativeStats;
+  ringInfo(): NativeRingInfo;
+  /**
+   * Commits the patch `patchText` from `expectedVersion` (required, >= 1) to the next
+   * version. Without `stateText`, `stateLength` is the encoded length of the state after the
+   * patch as the caller tracks it, and 0 is returned (nothing committed) when the commit
+   * must be a checkpoint: call again with the state's text. With it, the commit is a
+   * checkpoint. Returns the new version otherwise.
+   */
+  commitPatch(
+    patchText: string,
+    stateText: string | undefined,
+    stateLength: number,
+    expectedVersion: number,
+  ): number;
+  /**
+   * The patch texts fromVersion+1..V in order, V (= fromVersion + their count) written to
+   * versionOut[0]; null when one of them is not in the ring any more (a fresh read is due).
+   */
+  readPatches(fromVersion: number, versionOut: Float64Array): string[] | null;
+  /**
+   * A fresh read: `[stateText, ...patchTexts]`, the full state at a checkpoint
+   * (versionsOut[1]) and the patches after it up to the version written to versionsOut[0].
+   */
+  readDelta(versionsOut: Float64Array): string[];
   setLockTimeout(ms: number): void;
   /**
    * Starts the notification path: `callback()` on the event loop after changes (conflated;
@@ -68,12 +111,15 @@ export interface NativeAddon {
   initialize(errorClass: typeof ShmStateError): void;
   NativeSegment: {
     /** `version` is the version `initial` is published as (the core refuses 0). */
+    /** `ringEntries` undefined: the core's default ring for the capacity; 0: no ring. */
     create(
       name: string,
       capacity: number,
       mode: number,
       initial: Uint8Array,
       version: number,
+      ringEntries: number | undefined,
+      ringPatchMax: number | undefined,
     ): NativeSegment;
     open(name: string): NativeSegment;
     /** `version` as for create, used only when this call creates the segment. */
@@ -83,6 +129,8 @@ export interface NativeAddon {
       mode: number,
       initial: Uint8Array,
       version: number,
+      ringEntries: number | undefined,
+      ringPatchMax: number | undefined,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

@@ -7,13 +7,14 @@ import {
   checkObject,
   checkString,
   checkVersion,
+  type CreateNumbers,
   MAX_LOCK_TIMEOUT_MS,
   MAX_VERSION,
   option,
 } from './argument-checks';
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
 import { loadAddon } from './load-addon';
-import type { NativeSegment, NativeStats } from './native-addon';
+import type { NativeRingInfo, NativeSegment, NativeStats } from './native-addon';
 import { ShmStateError } from './shm-state-error';
 
 export type { WatchHandle, WatchListener } from './change-notifier';
@@ -40,6 +41,52 @@ export interface SegmentCreateOptions {
    * `openOrCreate` uses it only when it creates the segment.
    */
   version?: number;
+  /**
+   * Patches the segment's ring holds (docs/protocol.md, "The patch ring"): 0 for no ring,
+   * else 2 to 65536. Default: 1024 (`shmstate_ring_default`).
+   */
+  ringEntries?: number;
+  /**
+   * The largest patch a ring entry holds, in bytes (rounded up so that an entry is a
+   * multiple of 64 bytes). Default: 1984, or the capacity when smaller.
+   */
+  ringPatchMax?: number;
+}
+
+/** The ring's geometry (`Segment#ringInfo`): all 0 when the segment has no ring. */
+export type RingInfo = NativeRingInfo;
+
+/** What `Segment#readPatches` returns. */
+export interface PatchesRead {
+  /** The version the patches lead to: the `from` version plus their number. */
+  version: number;
+  /** The patch texts of versions from+1..version, in order. */
+  patches: string[];
+}
+
+/** What `Segment#readDelta` returns. */
+export interface DeltaRead {
+  /** The version of `state`, a checkpoint. */
+  checkpointVersion: number;
+  /** The full state's text at the checkpoint. */
+  state: string;
+  /** The patch texts of versions checkpointVersion+1..version, in order. */
+  patches: string[];
+  /** The version the state reaches with the patches applied. */
+  version: number;
+}
+
+/** Options of `Segment#commitPatch`. */
+export interface CommitPatchOptions {
+  /** The version the patch applies to (required): `E_CONFLICT` if it is not published. */
+  expectedVersion: number;
+  /** The encoded length in bytes of the state after the patch, as the caller tracks it. */
+  stateLength: number;
+  /**
+   * The full state after the patch: the commit is then also a checkpoint. Without it a
+   * commit that must be a checkpoint is not made, and `commitPatch` returns 0.
+   */
+  stateText?: string;
 }
 
 /** Options of `Segment#commit` and `Segment#commitText`. */
@@ -92,7 +139,7 @@ export class Segment {
   readonly #notifier: ChangeNotifier;
   // Where the addon writes the version of a readText(): reused, so a read allocates only
   // the string.
-  readonly #versionOut = new Float64Array(1);
+  readonly #versionOut = new Float64Array(2);
 
   private constructor(native: NativeSegment) {
     this.#native = native;
@@ -108,8 +155,19 @@ export class Segment {
    */
   static create(name: string, options: SegmentCreateOptions): Segment {
     checkString(argument('name'), name);
-    const { capacity, mode, initial, version } = checkCreateOptions(options);
-    return new Segment(loadAddon().NativeSegment.create(name, capacity, mode, initial, version));
+    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+      checkCreateOptions(options);
+    return new Segment(
+      loadAddon().NativeSegment.create(
+        name,
+        capacity,
+        mode,
+        initial,
+        version,
+        ringEntries,
+        ringPatchMax,
+      ),
+    );
   }
 
   /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
@@ -127,8 +185,17 @@ export class Segment {
     options: SegmentCreateOptions,
   ): { segment: Segment; created: boolean } {
     checkString(argument('name'), name);
-    const { capacity, mode, initial, version } = checkCreateOptions(options);
-    const result = loadAddon().NativeSegment.openOrCreate(name, capacity, mode, initial, version);
+    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+      checkCreateOptions(options);
+    const result = loadAddon().NativeSegment.openOrCreate(
+      name,
+      capacity,
+      mode,
+      initial,
+      version,
+      ringEntries,
+      ringPatchMax,
+    );
     return { segment: new Segment(result.segment), created: result.created };
   }
 
@@ -192,6 +259,66 @@ export class Segment {
     return this.#open().stats();
   }
 
+  /** The patch ring's geometry; all 0 when the segment has none. */
+  ringInfo(): RingInfo {
+    return this.#open().ringInfo();
+  }
+
+  /**
+   * Commits `patchText` (the patch from `expectedVersion` to the next version: opaque text
+   * to the core; the store puts RFC 6902 JSON Patch in it) on a segment with a patch ring,
+   * and returns the new version, or 0 when the commit must be a checkpoint and no
+   * `stateText` was given (nothing is committed: call again with it). `E_CONFLICT` if
+   * `expectedVersion` is not the published version, `E_CAPACITY` if `stateLength` (or the
+   * state text) is larger than the capacity, `E_INVALID` without a ring.
+   */
+  commitPatch(patchText: string, options: CommitPatchOptions): number {
+    const native = this.#open();
+    checkString(argument('patchText'), patchText);
+    const fields = checkObject(argument('options'), options);
+    const expectedVersion = checkIntegerIn(
+      option('expectedVersion'),
+      fields['expectedVersion'],
+      1,
+      MAX_VERSION,
+    );
+    const stateLength = checkIntegerIn(option('stateLength'), fields['stateLength'], 0, MAX_VERSION);
+    const stateText =
+      fields['stateText'] === undefined
+        ? undefined
+        : checkString(option('stateText'), fields['stateText']);
+    return native.commitPatch(patchText, stateText, stateLength, expectedVersion);
+  }
+
+  /**
+   * The patches after `fromVersion` up to the published version (or fewer, when a writer
+   * keeps committing: call again from the version returned), or `null` when one of them
+   * is no longer in the ring (overwritten, a checkpoint without a patch, or no ring): do a
+   * fresh `readDelta()`. Never returns a torn or overwritten patch (`E_CORRUPT` when one
+   * fails its checksum). `fromVersion` above the published version is `E_INVALID`.
+   */
+  readPatches(fromVersion: number): PatchesRead | null {
+    const native = this.#open();
+    checkIntegerIn(argument('fromVersion'), fromVersion, 0, MAX_VERSION);
+    const patches = native.readPatches(fromVersion, this.#versionOut);
+    if (patches === null) return null;
+    return { version: this.#versionOut[0]!, patches };
+  }
+
+  /**
+   * A fresh read: the full state at a checkpoint and the patches after it, which together
+   * give the state at `version`. Without a ring, the state at `version` and no patches.
+   */
+  readDelta(): DeltaRead {
+    const [state, ...patches] = this.#open().readDelta(this.#versionOut);
+    return {
+      checkpointVersion: this.#versionOut[1]!,
+      state: state!,
+      patches,
+      version: this.#versionOut[0]!,
+    };
+  }
+
   /** How long a commit waits for the writer lock before `E_TIMEOUT` (default 5000 ms). */
   setLockTimeout(ms: number): void {
     const native = this.#open();
@@ -229,11 +356,11 @@ export class Segment {
   }
 }
 
-function checkCreateOptions(options: SegmentCreateOptions): Required<SegmentCreateOptions> {
+function checkCreateOptions(options: SegmentCreateOptions): CreateNumbers & { initial: Uint8Array } {
   const fields = checkObject(argument('options'), options);
-  const { capacity, mode, version } = checkCreateNumbers(fields);
+  const numbers = checkCreateNumbers(fields);
   const initial = checkBytes(option('initial'), fields['initial']);
-  return { capacity, mode, initial, version };
+  return { ...numbers, initial };
 }
 
 /**
