@@ -3,12 +3,16 @@
  * segment, exposed as RxJS streams.
  *
  * Reads are lock-free and cached per version: `get()`, `snapshot()` and every stream of
- * one store share one decoded, deep-frozen state per version. Writes encode in the
- * shmstate JSON dialect (E_ENCODE, naming the path), check the size (E_CAPACITY) and
- * commit atomically; `update()` runs an immer recipe under compare-and-set and retries
- * when another writer got there first, so concurrent increments are never lost.
+ * one store share one deep-frozen state per version. A store created here keeps a ring of
+ * recent patches next to the state: a small change costs a small change, at any state
+ * size. `update()` commits the immer patches of its recipe and `patch()` RFC 6902 ops,
+ * both under compare-and-set (retrying when another writer got there first, so concurrent
+ * increments are never lost); readers apply the patches with structural sharing, so every
+ * unchanged subtree of a new state is the same object as before and `select()` by
+ * reference emits only when its slice changed. Writes are checked against the shmstate
+ * JSON dialect (E_ENCODE, naming the path) and the capacity (E_CAPACITY).
  * One native watcher per store, started by the first subscriber and stopped after the
- * last, feeds `state$`, `changes$`, every selection and `waitFor`.
+ * last, feeds `state$`, `changes$`, `everyChange$`, every selection and `waitFor`.
  *
  * States are handed out deep-frozen and typed `DeepReadonly<T>`; `T` must be a JSON type
  * (`JsonState<T>`). A bad argument is a `ShmStateError` with code E_INVALID.
@@ -36,24 +40,28 @@ import {
   option,
   type CreateNumbers,
 } from '@shmstate/native/internal';
-import { Immer, type Draft, type Producer } from 'immer';
+import { enablePatches, Immer, type Draft, type Patch, type Producer } from 'immer';
 import { distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
-import { changeStream } from './change-stream';
-import { encodeState, encodeStateText } from './codec';
+import { applyJsonPatch } from './apply-json-patch';
+import { ChangeSource } from './change-source';
+import { encodeState, encodeStateText, parseStateText } from './codec';
 import { ShmStateError, shmStateError } from './errors';
+import { freezeParsed } from './deep-freeze';
 import { findDialectViolation } from './find-dialect-violation';
+import { immerToJsonPatch } from './immer-to-json-patch';
 import { pauseBeforeRetry } from './pause-before-retry';
+import { StateHistory } from './state-history';
 import type {
   Change,
   DeepReadonly,
+  JsonPatchOperation,
   JsonState,
+  PatchOptions,
   SharedStoreCreateOptions,
   Snapshot,
   UpdateOptions,
   WaitForOptions,
 } from './types';
-import { VersionCache } from './version-cache';
-import { watchVersions } from './watch-versions';
 
 /** The capacity of a store created without one: 1 MiB, as in Python. */
 const DEFAULT_CAPACITY = 1 << 20;
@@ -62,27 +70,37 @@ const DEFAULT_MAX_RETRIES = 100;
 /** The longest waitFor() timeout, the longest delay a Node timer takes: about 24.8 days. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-// A private immer: the global one's settings belong to the application. Results are only
-// encoded, never handed out, so freezing them would be wasted work (the states handed
-// out come from the VersionCache, which freezes them).
+// A private immer: the global one's settings belong to the application. Only its patches
+// are used (the state committed is the one applyJsonPatch builds from them, frozen), so
+// freezing its result would be wasted work.
 const immer = new Immer({ autoFreeze: false });
+// Patches are a plugin of immer's, enabled once for the process (it changes nothing for
+// recipes that do not ask for patches).
+enablePatches();
 
 export class SharedStore<T extends JsonState<T> = unknown> {
   /** The current state on subscribe, then every newer committed state (latest wins). */
   readonly state$: Observable<DeepReadonly<T>>;
-  /** Like state$, with each state's version, the store id and how many versions were
-   * skipped. */
+  /** Like state$, with each state's version, the store id, how many versions were
+   * skipped and the patches from the previous emission (latest wins). */
   readonly changes$: Observable<Change<T>>;
+  /**
+   * Every committed version, in order, exactly once, with the patches from the version
+   * before (`missed` 0), while the subscriber keeps within the patch ring; a subscriber that
+   * falls further behind (its event loop blocked while the ring wrapped) receives the
+   * latest state whole (`patches` null), its `missed` counting exactly the versions lost.
+   */
+  readonly everyChange$: Observable<Change<T>>;
 
-  private readonly cache: VersionCache<T>;
-  private readonly versions$: Observable<Snapshot<T>>;
+  private readonly history: StateHistory<T>;
   private readonly closing = new Subject<void>();
   private isClosed = false;
 
   private constructor(private readonly segment: Segment) {
-    this.cache = new VersionCache<T>(segment);
-    this.versions$ = watchVersions(segment, this.cache);
-    this.changes$ = changeStream(this.cache, this.versions$, () => this.isClosed, this.closing);
+    this.history = new StateHistory<T>(segment);
+    const source = new ChangeSource<T>(segment, this.history, () => this.isClosed, this.closing);
+    this.changes$ = source.stream(false);
+    this.everyChange$ = source.stream(true);
     this.state$ = this.changes$.pipe(map((change) => change.state));
   }
 
@@ -95,8 +113,7 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode, version, initial } = checkCreateArguments(name, options);
-    return new SharedStore<T>(Segment.create(name, { capacity, mode, initial, version }));
+    return new SharedStore<T>(Segment.create(name, checkCreateArguments(name, options)));
   }
 
   /** Opens the existing segment `name` (E_NOENT if absent). */
@@ -113,9 +130,8 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    const { capacity, mode, version, initial } = checkCreateArguments(name, options);
     return new SharedStore<T>(
-      Segment.openOrCreate(name, { capacity, mode, initial, version }).segment,
+      Segment.openOrCreate(name, checkCreateArguments(name, options)).segment,
     );
   }
 
@@ -162,12 +178,14 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    * per version. */
   snapshot(): Snapshot<T> {
     this.live();
-    return this.cache.current();
+    return this.history.current();
   }
 
   /**
    * Commits `state` as the next version and returns that version. A state read from a
-   * store (deep-readonly) is accepted as well as a fresh one.
+   * store (deep-readonly) is accepted as well as a fresh one. It is committed whole (a
+   * checkpoint): subscribers read it whole once; prefer `update()` or `patch()` for small
+   * changes to a large state.
    */
   set(state: T | DeepReadonly<T>): number {
     const segment = this.live();
@@ -175,42 +193,105 @@ export class SharedStore<T extends JsonState<T> = unknown> {
   }
 
   /**
-   * Applies an immer recipe to the latest state and commits the result only if nobody
+   * Applies an immer recipe to the latest state and commits the change only if nobody
    * committed in between (compare-and-set); otherwise re-reads and re-runs the recipe,
-   * up to `maxRetries` times, then throws E_CONFLICT. A recipe that throws commits
-   * nothing; one that changes nothing commits nothing and returns the version it read.
-   * Returns the committed version.
+   * up to `maxRetries` times, then throws E_CONFLICT. What is committed is the recipe's
+   * patches, as RFC 6902 operations: the cost is the change's, not the state's. A recipe
+   * that throws commits nothing; one that changes nothing commits nothing and returns the
+   * version it read. Returns the committed version.
    */
   update(recipe: Producer<T>, options?: UpdateOptions): number {
     checkFunction(argument('recipe'), recipe);
     const maxRetries = checkUpdateOptions(options);
-    const segment = this.live();
+    this.live();
     for (let retry = 0; retry <= maxRetries; retry += 1) {
       pauseBeforeRetry(retry);
-      const { version, state } = this.cache.current();
+      const { version, state } = this.history.current();
       // The frozen state is the base immer copies on write: the draft is mutable.
-      const next = immer.produce(state as T, (draft: Draft<T>) =>
-        checkReplacement(recipe(draft), draft),
+      let patches: Patch[] = [];
+      immer.produce(
+        state as T,
+        (draft: Draft<T>) => checkReplacement(recipe(draft), draft),
+        (recorded) => {
+          patches = recorded;
+        },
       );
-      if (Object.is(next, state)) return version;
-      const text = encodeStateText(next);
-      try {
-        return segment.commitText(text, { expectedVersion: version });
-      } catch (err) {
-        if (!(err instanceof ShmStateError) || err.code !== 'E_CONFLICT') throw err;
+      if (patches.length === 0) return version;
+      const committed = this.commitOps(immerToJsonPatch(state, patches), version);
+      if (committed !== undefined) return committed;
+    }
+    throw gaveUp('update()', maxRetries);
+  }
+
+  /**
+   * Applies the RFC 6902 JSON Patch `ops` to the latest state and commits the result as the
+   * next version, which it returns, with compare-and-set: if another writer committed
+   * first it applies them again to the new state (up to `maxRetries` times, then
+   * E_CONFLICT), or, with `expectedVersion`, throws E_CONFLICT at once. `test` ops are
+   * checked like the others. A patch that does not apply (a pointer to nothing, a failed
+   * `test`, a malformed op) throws E_PATCH naming the op, one with a value outside the
+   * dialect E_ENCODE, one that would make the state larger than the capacity E_CAPACITY;
+   * each leaves the version and the state unchanged. A patch that changes nothing (only
+   * `test` ops, or none) commits nothing and returns the version it applied to.
+   */
+  patch(ops: ReadonlyArray<JsonPatchOperation>, options?: PatchOptions): number {
+    const { expectedVersion, maxRetries } = checkPatchOptions(options);
+    this.live();
+    for (let retry = 0; retry <= maxRetries; retry += 1) {
+      pauseBeforeRetry(retry);
+      const { version } = this.history.current();
+      if (expectedVersion !== undefined && version !== expectedVersion) {
+        throw conflict(expectedVersion, version);
+      }
+      const committed = this.commitOps(ops, version);
+      if (committed !== undefined) return committed;
+      if (expectedVersion !== undefined) {
+        throw conflict(expectedVersion, this.segment.version);
       }
     }
-    throw shmStateError(
-      'E_CONFLICT',
-      `update() lost the compare-and-set ${maxRetries + 1} times in a row: other writers kept committing`,
-    );
+    throw gaveUp('patch()', maxRetries);
+  }
+
+  /**
+   * Applies `ops` to the state of `version` and commits them as the patch to the next
+   * version; returns that version, `version` itself when the ops change nothing, or
+   * undefined when another commit came first (E_CONFLICT). The state after the patch is
+   * built here with structural sharing and recorded, so it is never read back.
+   */
+  private commitOps(ops: ReadonlyArray<JsonPatchOperation>, version: number): number | undefined {
+    const segment = this.segment;
+    const base = this.history.latest();
+    if (base.snapshot.version !== version) return undefined;
+    const { state, sizeChange } = applyJsonPatch(base.snapshot.state, ops);
+    if (Object.is(state, base.snapshot.state)) return version;
+    const { ops: frozenOps, text: patchText } = canonicalOps(ops);
+    const length = base.length + sizeChange;
+    try {
+      let committed: number;
+      if (!this.history.ring) {
+        committed = segment.commitText(encodeStateText(state), { expectedVersion: version });
+      } else {
+        const options = { expectedVersion: version, stateLength: length };
+        committed = segment.commitPatch(patchText, options);
+        // A checkpoint is due: the whole state goes with the patch.
+        if (committed === 0) {
+          committed = segment.commitPatch(patchText, { ...options, stateText: encodeStateText(state) });
+        }
+      }
+      this.history.recordCommit(version, committed, state, this.history.ring ? frozenOps : null, length);
+      return committed;
+    } catch (err) {
+      if (err instanceof ShmStateError && err.code === 'E_CONFLICT') return undefined;
+      throw err;
+    }
   }
 
   /**
    * The slice `selector` picks from each state, emitted only when it changes by `equal`
-   * (default Object.is). Each version decodes to new objects, so an object slice is a new
-   * object at every version even when its content is equal: select primitives, or pass
-   * an `equal` that compares by value.
+   * (default Object.is). States reached by patches share every unchanged subtree with the
+   * state before, so an object slice outside what changed is the same object and does not
+   * emit; after a full read (see `Change.patches`) every object is new, so an object slice
+   * emits once even when its content is equal, unless `equal` compares by value.
    */
   select<S>(
     selector: (state: DeepReadonly<T>) => S,
@@ -260,20 +341,15 @@ export class SharedStore<T extends JsonState<T> = unknown> {
           `the store "${this.name}" was closed before version ${version} arrived`,
         );
       held.add(this.closing.subscribe(() => settle(() => reject(closed()))));
-      // Watch first, then read again: a commit between the read above and the start of
-      // the watcher is then either in this read or reported by the watcher.
+      // changes$ watches first, then reads the current state: a commit after the read
+      // above is either in that read or reported by the watcher.
       held.add(
-        this.versions$.subscribe({
-          next: check,
+        this.changes$.subscribe({
+          next: ({ version: at, state, storeId }) =>
+            check(Object.freeze({ version: at, state, storeId })),
           error: (err: unknown) => settle(() => reject(err)),
         }),
       );
-      if (held.closed) return;
-      try {
-        check(this.cache.current());
-      } catch (err) {
-        settle(() => reject(err));
-      }
       if (held.closed || timeout === undefined) return;
       const timer = setTimeout(() => {
         const message = `version ${version} did not arrive within ${timeout} ms; the version is ${this.segment.version}`;
@@ -338,6 +414,58 @@ function checkCreateArguments(
   const { capacity } = numbers;
   const measure = capacity >= LIMITS.capacityMin && capacity <= LIMITS.capacityMax;
   return { ...numbers, initial: encodeState(fields['initial'], measure ? capacity : undefined) };
+}
+
+function checkPatchOptions(options: PatchOptions | undefined): {
+  expectedVersion: number | undefined;
+  maxRetries: number;
+} {
+  if (options === undefined) return { expectedVersion: undefined, maxRetries: DEFAULT_MAX_RETRIES };
+  const fields = checkObject(argument('options'), options);
+  const expectedVersion =
+    fields['expectedVersion'] === undefined
+      ? undefined
+      : checkIntegerIn(option('expectedVersion'), fields['expectedVersion'], 1, MAX_VERSION);
+  return { expectedVersion, maxRetries: checkUpdateOptions({ maxRetries: fields['maxRetries'] as number }) };
+}
+
+function conflict(expected: number, version: number): ShmStateError {
+  return shmStateError(
+    'E_CONFLICT',
+    `the version is ${version}, not the expected version ${expected}: another writer committed first`,
+  );
+}
+
+function gaveUp(call: string, maxRetries: number): ShmStateError {
+  return shmStateError(
+    'E_CONFLICT',
+    `${call} lost the compare-and-set ${maxRetries + 1} times in a row: other writers kept committing`,
+  );
+}
+
+/**
+ * The ops as they are committed, kept in a step and handed to subscribers: only their
+ * RFC 6902 members (others are ignored, as RFC 6902 says), values as their JSON (the
+ * caller's objects are neither frozen nor kept), deep-frozen. Called after the ops
+ * applied, so each is well-formed and its value in the dialect.
+ */
+function canonicalOps(ops: ReadonlyArray<JsonPatchOperation>): {
+  ops: ReadonlyArray<JsonPatchOperation>;
+  text: string;
+} {
+  const canonical = ops.map((op): JsonPatchOperation => {
+    switch (op.op) {
+      case 'move':
+      case 'copy':
+        return { op: op.op, from: op.from, path: op.path };
+      case 'remove':
+        return { op: op.op, path: op.path };
+      default:
+        return { op: op.op, path: op.path, value: op.value };
+    }
+  });
+  const text = encodeStateText(canonical);
+  return { ops: freezeParsed(parseStateText(text) as JsonPatchOperation[]), text };
 }
 
 function checkUpdateOptions(options: UpdateOptions | undefined): number {

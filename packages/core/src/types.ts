@@ -80,11 +80,20 @@ export interface Snapshot<T> {
   readonly storeId: string;
 }
 
-/** One emission of `changes$`: a committed state, its version, the store id and the
- * versions skipped since the previous emission to the same subscriber (0 for the first
- * emission; a commit that jumped versions counts the versions jumped over). */
+/** One emission of `changes$` or `everyChange$`: a committed state, its version, the
+ * store id, the versions skipped since the previous emission to the same subscriber (0 for
+ * the first emission; a commit that jumped versions counts the versions jumped over), and
+ * what changed. */
 export interface Change<T> extends Snapshot<T> {
   readonly missed: number;
+  /**
+   * The RFC 6902 operations that take the state of the previous emission to the same
+   * subscriber to this one (deep-frozen), or `null` when this state is a full replacement:
+   * the first emission, a version reached by reading the whole state (after falling behind
+   * the patch ring, after a `set()` or another commit without a patch, or on a store
+   * without a ring).
+   */
+  readonly patches: ReadonlyArray<JsonPatchOperation> | null;
 }
 
 /** Options of `SharedStore.create` and `SharedStore.openOrCreate`. */
@@ -104,12 +113,34 @@ export interface SharedStoreCreateOptions<T> {
    * commits add 1. Default 1.
    */
   version?: number;
+  /**
+   * Patches the store's ring keeps when this call creates it: 2 to 65536, or 0 for no ring
+   * (every commit then writes the whole state). Default 1024. A subscriber that falls
+   * behind by more than this reads the whole state once.
+   */
+  ringEntries?: number;
+  /**
+   * The largest patch a ring entry holds in bytes (rounded up so that an entry is a
+   * multiple of 64 bytes); a larger patch is committed as a checkpoint (the whole state).
+   * Default 1984, or the capacity when smaller.
+   */
+  ringPatchMax?: number;
 }
 
 /** Options of `SharedStore.update`. */
 export interface UpdateOptions {
   /** How many times to re-read and re-run the recipe after losing a compare-and-set to
    * another writer before giving up with E_CONFLICT. Default 100. */
+  maxRetries?: number;
+}
+
+/** Options of `SharedStore.patch`. */
+export interface PatchOptions {
+  /** Apply only to this version: E_CONFLICT, instead of a retry, if another commit came
+   * first. */
+  expectedVersion?: number;
+  /** Without `expectedVersion`: how many times to re-apply after losing a compare-and-set
+   * before giving up with E_CONFLICT. Default 100. */
   maxRetries?: number;
 }
 
