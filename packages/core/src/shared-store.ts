@@ -275,10 +275,19 @@ export class SharedStore<T extends JsonState<T> = unknown> {
         committed = segment.commitPatch(patchText, options);
         // A checkpoint is due: the whole state goes with the patch.
         if (committed === 0) {
-          committed = segment.commitPatch(patchText, { ...options, stateText: encodeStateText(state) });
+          committed = segment.commitPatch(patchText, {
+            ...options,
+            stateText: encodeStateText(state),
+          });
         }
       }
-      this.history.recordCommit(version, committed, state, this.history.ring ? frozenOps : null, length);
+      this.history.recordCommit(
+        version,
+        committed,
+        state,
+        this.history.ring ? frozenOps : null,
+        length,
+      );
       return committed;
     } catch (err) {
       if (err instanceof ShmStateError && err.code === 'E_CONFLICT') return undefined;
@@ -426,7 +435,10 @@ function checkPatchOptions(options: PatchOptions | undefined): {
     fields['expectedVersion'] === undefined
       ? undefined
       : checkIntegerIn(option('expectedVersion'), fields['expectedVersion'], 1, MAX_VERSION);
-  return { expectedVersion, maxRetries: checkUpdateOptions({ maxRetries: fields['maxRetries'] as number }) };
+  return {
+    expectedVersion,
+    maxRetries: checkUpdateOptions({ maxRetries: fields['maxRetries'] as number }),
+  };
 }
 
 function conflict(expected: number, version: number): ShmStateError {

@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { SharedStore, ShmStateError, type JsonPatchOperation } from '../src';
+import {
+  SharedStore,
+  ShmStateError,
+  type JsonPatchOperation,
+  type ShmStateErrorCode,
+} from '../src';
 import { repoRoot, segmentFor } from '../../../test/helpers';
 
 interface PatchCase {
@@ -15,7 +20,7 @@ interface PatchCase {
   patch?: unknown;
   patchText?: string;
   expected?: unknown;
-  error?: string;
+  error?: ShmStateErrorCode;
 }
 
 const { cases } = JSON.parse(
@@ -35,9 +40,9 @@ for (const example of cases) {
   test(`store.patch(): ${example.name}`, (t) => {
     const { store, reader } = storeOf(t, example.doc);
     const before = store.snapshot();
-    const ops = (example.patchText === undefined
-      ? example.patch
-      : JSON.parse(example.patchText)) as JsonPatchOperation[];
+    const ops = (
+      example.patchText === undefined ? example.patch : JSON.parse(example.patchText)
+    ) as JsonPatchOperation[];
     if (example.error !== undefined) {
       const error = t.throws(() => store.patch(ops), { instanceOf: ShmStateError });
       t.is(error.code, example.error);
@@ -85,9 +90,12 @@ test('a value outside the dialect is E_ENCODE and commits nothing', (t) => {
 
 test('a patch that would make the state larger than the capacity is E_CAPACITY', (t) => {
   const { store } = storeOf(t, { a: '' }, 256);
-  const error = t.throws(() => store.patch([{ op: 'replace', path: '/a', value: 'x'.repeat(300) }]), {
-    instanceOf: ShmStateError,
-  });
+  const error = t.throws(
+    () => store.patch([{ op: 'replace', path: '/a', value: 'x'.repeat(300) }]),
+    {
+      instanceOf: ShmStateError,
+    },
+  );
   t.is(error.code, 'E_CAPACITY');
   t.deepEqual(store.get(), { a: '' });
   t.is(store.version, 1);

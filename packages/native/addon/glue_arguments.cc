@@ -82,4 +82,3 @@ uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const cha
   *at = info.Length() > index && !info[index].IsUndefined();
   return *at ? static_cast<uint64_t>(NumberArgument(info, index, what)) : 0;
 }
-

@@ -27,7 +27,8 @@ Napi::String TextOf(Napi::Env env, const uint8_t* bytes, size_t length, uint64_t
 
 // The UTF-8 encoding of a JS string argument.
 std::string Utf8Argument(const Napi::CallbackInfo& info, size_t index, const char* what) {
-  if (info.Length() <= index || !info[index].IsString()) ThrowInvalid(info, index, what, "a string");
+  if (info.Length() <= index || !info[index].IsString())
+    ThrowInvalid(info, index, what, "a string");
   return info[index].As<Napi::String>().Utf8Value();
 }
 
@@ -78,7 +79,8 @@ Napi::Value SegmentWrap::CommitPatch(const Napi::CallbackInfo& info) {
   shmstate_segment* segment = Handle(env);
   std::string patch = Utf8Argument(info, 0, "patchText");
   bool with_state = info.Length() > 1 && !info[1].IsUndefined();
-  if (with_state && !info[1].IsString()) ThrowInvalid(info, 1, "stateText", "a string or undefined");
+  if (with_state && !info[1].IsString())
+    ThrowInvalid(info, 1, "stateText", "a string or undefined");
   auto state_length = static_cast<uint64_t>(NumberArgument(info, 2, "stateLength"));
   auto expected = static_cast<uint64_t>(NumberArgument(info, 3, "expectedVersion"));
   shmstate_error err{};

@@ -357,8 +357,7 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
              Napi::Number::New(env, static_cast<double>(stats.checkpoint_version)));
   result.Set("ringEntries", Napi::Number::New(env, stats.ring_entries));
   result.Set("ringPatchMax", Napi::Number::New(env, static_cast<double>(stats.ring_patch_max)));
-  result.Set("ringPatchBytes",
-             Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
+  result.Set("ringPatchBytes", Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
   return result;
 }
 

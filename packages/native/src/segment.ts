@@ -282,7 +282,12 @@ export class Segment {
       1,
       MAX_VERSION,
     );
-    const stateLength = checkIntegerIn(option('stateLength'), fields['stateLength'], 0, MAX_VERSION);
+    const stateLength = checkIntegerIn(
+      option('stateLength'),
+      fields['stateLength'],
+      0,
+      MAX_VERSION,
+    );
     const stateText =
       fields['stateText'] === undefined
         ? undefined
@@ -356,7 +361,9 @@ export class Segment {
   }
 }
 
-function checkCreateOptions(options: SegmentCreateOptions): CreateNumbers & { initial: Uint8Array } {
+function checkCreateOptions(
+  options: SegmentCreateOptions,
+): CreateNumbers & { initial: Uint8Array } {
   const fields = checkObject(argument('options'), options);
   const numbers = checkCreateNumbers(fields);
   const initial = checkBytes(option('initial'), fields['initial']);
