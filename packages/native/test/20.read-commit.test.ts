@@ -130,6 +130,7 @@ test("stats have the fields of Python's Store.stats(), in camelCase", (t) => {
   const { segment } = createSegment(t, 'stats-fields');
   t.deepEqual(Object.keys(segment.stats()).sort(), [
     'capacity',
+    'checkpointVersion',
     'commits',
     'conflicts',
     'doorbellReclaims',
@@ -137,6 +138,9 @@ test("stats have the fields of Python's Store.stats(), in camelCase", (t) => {
     'flags',
     'layoutVersion',
     'lockRecoveries',
+    'ringEntries',
+    'ringPatchBytes',
+    'ringPatchMax',
     'storeId',
     'version',
     'waiters',
