@@ -1,5 +1,6 @@
 /**
- * A Node writer SIGKILLed at random points, 50 times, while a Python reader validates
+ * A Node writer SIGKILLed at random points, 50 times, while it commits patches, checkpoints
+ * and whole states, and a Python reader validates
  * every state it reads: no torn or uncommitted state, versions never go back, and each
  * next writer's first commit (which takes over a lock the dead writer may hold) completes
  * within 100 ms. The Python-writer direction is test/kill.python-to-node.test.ts.

@@ -1,11 +1,22 @@
-// A Node writer to be SIGKILLed at a random point: commits whole states
-// {seq, body: [seq x (8 + seq % 50)]} as fast as it can. Prints "first <ms>" once its first
-// commit (which recovers a lock a killed predecessor may hold) is done.
+// A Node writer to be SIGKILLed at a random point: commits states
+// {seq, body: [seq x (8 + seq % 50)]} as fast as it can, mostly as patches (update(), whose
+// commits the ring checkpoints every few versions) and every seventh as a whole state
+// (set()), so that kills land at every store of a patch commit, of a checkpoint and of a
+// plain commit. Prints "first <ms>" once its first commit (which recovers a lock a killed
+// predecessor may hold) is done.
 import { SharedStore } from '@shmstate/core';
 
 const store = SharedStore.open(process.argv[2]);
-const stateFor = (seq) => ({ seq, body: new Array(8 + (seq % 50)).fill(seq) });
+const bodyFor = (seq) => new Array(8 + (seq % 50)).fill(seq);
+const commit = () => {
+  const seq = store.get().seq + 1;
+  if (seq % 7 === 0) return store.set({ seq, body: bodyFor(seq) });
+  return store.update((draft) => {
+    draft.seq = seq;
+    draft.body = bodyFor(seq);
+  });
+};
 const started = performance.now();
-store.set(stateFor(store.version + 1));
+commit();
 console.log(`first ${(performance.now() - started).toFixed(3)}`);
-for (;;) store.set(stateFor(store.version + 1));
+for (;;) commit();
