@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from shmstate import ShmStateConflict, ShmStateInvalid, Snapshot, Store
@@ -138,7 +140,8 @@ def test_stats_report_layout_2_and_the_flags_word(store):
 
 def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
     # Node: version, capacity, commits, conflicts, lockRecoveries, waiters, layoutVersion,
-    # doorbells, doorbellReclaims, storeId, flags.
+    # doorbells, doorbellReclaims, storeId, flags, checkpointVersion, ringEntries,
+    # ringPatchMax, ringPatchBytes.
     assert set(store.stats()) == {
         "version",
         "capacity",
@@ -151,6 +154,10 @@ def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
         "doorbell_reclaims",
         "store_id",
         "flags",
+        "checkpoint_version",
+        "ring_entries",
+        "ring_patch_max",
+        "ring_patch_bytes",
     }
     assert store.stats()["doorbells"] == 0
     assert store.stats()["doorbell_reclaims"] == 0
@@ -172,15 +179,39 @@ def test_an_update_that_changes_nothing_commits_nothing_and_returns_the_version_
     assert store.stats()["commits"] == 1
 
 
+def _types(value):
+    """The Python types at every place of ``value``, to tell 1 from 1.0 and True."""
+    if isinstance(value, dict):
+        return {key: _types(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_types(item) for item in value]
+    return (type(value), math.copysign(1.0, value) if isinstance(value, float) else None)
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [({"n": 0}, {"n": 0.0}), ({"n": True}, {"n": 1}), ({"n": 0.0}, {"n": -0.0}), ([1], [True])],
 )
-def test_equal_in_python_but_another_json_value_is_a_change(store, before, after):
+def test_without_a_ring_equal_in_python_but_another_json_text_is_a_change(name, before, after):
+    with Store.create(name, before, ring_entries=0) as store:
+        assert store.update(lambda s: after) == 2
+        assert _types(store.get()) == _types(after)
+
+
+@pytest.mark.parametrize(("before", "after"), [({"n": True}, {"n": 1}), ([1], [True])])
+def test_with_a_ring_a_bool_is_not_a_number(store, before, after):
     store.set(before)
     assert store.update(lambda s: after) == 3
-    assert store.get() == after
-    assert type(store.get()) is type(after)
+    assert _types(store.get()) == _types(after)
+
+
+@pytest.mark.parametrize(("before", "after"), [({"n": 0}, {"n": 0.0}), ({"n": 0.0}, {"n": -0.0})])
+def test_with_a_ring_equal_numbers_are_no_change_as_json_compares_them(name, before, after):
+    # RFC 6902 4.6: numbers are equal if their values are; 0, 0.0 and -0.0 are one number.
+    with Store.create(name, before) as store:
+        assert store.update(lambda s: after) == 1
+        assert store.set(after) == 2  # set() commits a version, with an empty patch
+        assert _types(store.get()) == _types(before)
 
 
 def test_a_state_another_writer_wrote_differently_is_still_unchanged(store):

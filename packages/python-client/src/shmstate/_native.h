@@ -48,10 +48,16 @@ typedef struct {
   Py_ssize_t busy;                 /* calls in flight; the core segment outlives them all */
   waiter* waiters;                 /* waits in flight, for wake() and close() */
   uint64_t wake_epoch;             /* wake() calls so far, see segment_wait */
-  PyThread_type_lock scratch_lock; /* guards `scratch`; a loser mallocs its own */
-  unsigned char* scratch;
+  PyThread_type_lock scratch_lock; /* guards `scratch` and `patches`; a loser mallocs its own */
+  unsigned char* scratch;          /* a state's bytes: capacity bytes, made on first use */
   size_t last_read_len;
+  shmstate_patch_buffer patches; /* the ring reads' buffer, sized from ring_info on first use */
+  size_t last_patches_len;       /* bytes of patches the last ring read returned */
 } SegmentObject;
+
+/* Reads whose previous payload was at least this long copy with the GIL released;
+ * below it, releasing and re-taking the GIL costs more than the copy. */
+#define READ_RELEASE_GIL_BYTES (64u * 1024u)
 
 extern PyType_Spec segment_spec;
 
@@ -70,6 +76,16 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
                          PyObject* kwnames);
 PyObject* segment_wait(SegmentObject* self, PyObject* args, PyObject* kwargs);
 PyObject* segment_wake(SegmentObject* self, PyObject* unused);
+
+/* ---- _segment_ring.c: the patch ring ---- */
+
+PyObject* segment_ring_info(SegmentObject* self, PyObject* unused);
+PyObject* segment_patch_plan(SegmentObject* self, PyObject* args);
+PyObject* segment_commit_patch(SegmentObject* self, PyObject* args);
+PyObject* segment_read_delta(SegmentObject* self, PyObject* unused);
+PyObject* segment_read_patches(SegmentObject* self, PyObject* arg);
+/* Frees the ring reads' buffer (with the GIL, when no call is in flight). */
+void segment_free_patches(SegmentObject* self);
 
 /* ---- _doorbell.c: the Doorbell object ---- */
 

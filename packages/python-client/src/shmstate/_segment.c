@@ -38,6 +38,7 @@ static void segment_release(SegmentObject* self) {
   self->seg = NULL;
   free(self->scratch);
   self->scratch = NULL;
+  segment_free_patches(self);
 }
 
 void segment_leave(SegmentObject* self) {
@@ -88,18 +89,16 @@ static PyObject* segment_new(PyTypeObject* type, PyObject* name, open_fn fn, voi
 
 typedef struct {
   const char* name;
-  uint64_t capacity;
-  uint32_t mode;
   const char* initial;
   Py_ssize_t initial_len;
-  uint64_t version; /* the version the store starts at (>= 1; the core refuses 0) */
+  shmstate_create_options options; /* capacity, mode, version and the ring */
 } create_args;
 
 static int do_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   create_args* a = p;
   *created = 1;
-  return shmstate_segment_create_at(a->name, a->capacity, a->mode, a->initial,
-                                    (size_t)a->initial_len, a->version, out, err);
+  return shmstate_segment_create_with(a->name, &a->options, a->initial, (size_t)a->initial_len, out,
+                                      err);
 }
 
 static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
@@ -109,26 +108,47 @@ static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error
 
 static int do_open_or_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   create_args* a = p;
-  return shmstate_segment_open_or_create_at(a->name, a->capacity, a->mode, a->initial,
-                                            (size_t)a->initial_len, a->version, out, created, err);
+  return shmstate_segment_open_or_create_with(a->name, &a->options, a->initial,
+                                              (size_t)a->initial_len, out, created, err);
 }
 
-/* Parses (name, capacity, mode, initial, version=1) for create and open_or_create. A
- * version of 0 goes through to the core, which refuses it (E_INVALID). */
+/* A ring option: -1 (or absent) keeps the default set by shmstate_ring_default, else an
+ * int >= 0 for the core to check. */
+static int parse_ring_option(module_state* st, PyObject* obj, const char* what, uint64_t* out) {
+  if (obj == NULL) return 0;
+  if (PyLong_Check(obj)) {
+    int overflow = 0;
+    long long value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    if (value == -1 && !overflow) return 0;
+  }
+  return native_arg_u64(st, obj, what, out);
+}
+
+/* Parses (name, capacity, mode, initial, version=1, ring_entries=-1, ring_patch_max=-1) for
+ * create and open_or_create. A version of 0 goes through to the core, which refuses it
+ * (E_INVALID). ring_entries -1 is the core's default ring for the capacity
+ * (shmstate_ring_default), 0 no ring; ring_patch_max -1 is the default's patch size (none
+ * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name", "capacity", "mode", "initial", "version", NULL};
+  static char* keywords[] = {"name",    "capacity",     "mode",           "initial",
+                             "version", "ring_entries", "ring_patch_max", NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
   PyObject* version = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|O", keywords, name, &capacity, &mode,
-                                   &a->initial, &a->initial_len, &version))
+  PyObject* ring_entries = NULL;
+  PyObject* ring_patch_max = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOO", keywords, name, &capacity, &mode,
+                                   &a->initial, &a->initial_len, &version, &ring_entries,
+                                   &ring_patch_max))
     return -1;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
-  if (native_arg_u64(st, capacity, "capacity", &a->capacity) < 0) return -1;
-  a->version = 1;
-  if (version != NULL && native_arg_u64(st, version, "version", &a->version) < 0) return -1;
+  shmstate_create_options* o = &a->options;
+  if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
+  o->initial_version = 1;
+  if (version != NULL && native_arg_u64(st, version, "version", &o->initial_version) < 0) return -1;
   /* The mode's range is the core's (check_create_args): only a value too large for its
    * integer is refused here, in the words the core uses for any mode outside 0777. */
   uint64_t mode_bits;
@@ -140,7 +160,20 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
     native_raise_invalid(st, message);
     return -1;
   }
-  a->mode = (uint32_t)mode_bits;
+  o->mode = (uint32_t)mode_bits;
+  shmstate_ring_default(o);
+  uint64_t entries = o->ring_entries;
+  if (parse_ring_option(st, ring_entries, "ring_entries", &entries) < 0) return -1;
+  if (entries > UINT32_MAX) { /* beyond the core's integer: its own words for any such value */
+    char message[128];
+    snprintf(message, sizeof message, "ring_entries is %llu; it must be 0 (no ring) or in [%u, %u]",
+             (unsigned long long)entries, SHMSTATE_RING_ENTRIES_MIN, SHMSTATE_RING_ENTRIES_MAX);
+    native_raise_invalid(st, message);
+    return -1;
+  }
+  o->ring_entries = (uint32_t)entries;
+  if (o->ring_entries == 0) o->ring_patch_max = 0; /* no ring: no patch size either */
+  if (parse_ring_option(st, ring_patch_max, "ring_patch_max", &o->ring_patch_max) < 0) return -1;
   return 0;
 }
 
@@ -212,14 +245,17 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
-  return Py_BuildValue("{sKsKsKsKsKsIsIsIsKsKsK}", "version", (unsigned long long)s.version,
-                       "capacity", (unsigned long long)s.capacity, "commits",
-                       (unsigned long long)s.commits, "conflicts", (unsigned long long)s.conflicts,
-                       "lock_recoveries", (unsigned long long)s.lock_recoveries, "waiters",
-                       (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
-                       "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
-                       (unsigned long long)s.doorbell_reclaims, "store_id",
-                       (unsigned long long)s.store_id, "flags", (unsigned long long)s.flags);
+  return Py_BuildValue(
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsK}", "version", (unsigned long long)s.version, "capacity",
+      (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
+      (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
+      "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
+      "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
+      (unsigned long long)s.doorbell_reclaims, "store_id", (unsigned long long)s.store_id, "flags",
+      (unsigned long long)s.flags, "checkpoint_version", (unsigned long long)s.checkpoint_version,
+      "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",
+      (unsigned long long)s.ring_patch_max, "ring_patch_bytes",
+      (unsigned long long)s.ring_patch_bytes);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {
@@ -281,11 +317,13 @@ static void segment_dealloc(SegmentObject* self) {
 static PyMethodDef segment_methods[] = {
     {"create", (PyCFunction)(void (*)(void))segment_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "create(name, capacity, mode, initial, version=1) -> Segment"},
+     "create(name, capacity, mode, initial, version=1, ring_entries=-1, ring_patch_max=-1) "
+     "-> Segment; ring_entries -1 is the default ring, 0 none"},
     {"open", (PyCFunction)segment_open, METH_O | METH_CLASS, "open(name) -> Segment"},
     {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "open_or_create(name, capacity, mode, initial, version=1) -> (Segment, created)"},
+     "open_or_create(name, capacity, mode, initial, version=1, ring_entries=-1, "
+     "ring_patch_max=-1) -> (Segment, created)"},
     {"unlink", (PyCFunction)segment_unlink, METH_O | METH_CLASS, "unlink(name) -> None"},
     {"read", (PyCFunction)segment_read, METH_NOARGS, "read() -> (version, bytes)"},
     {"commit", (PyCFunction)(void (*)(void))segment_commit, METH_FASTCALL | METH_KEYWORDS,
@@ -294,6 +332,18 @@ static PyMethodDef segment_methods[] = {
     {"wait", (PyCFunction)(void (*)(void))segment_wait, METH_VARARGS | METH_KEYWORDS,
      "wait(seen_version, timeout=None, wake_epoch=None) -> version"},
     {"wake", (PyCFunction)segment_wake, METH_NOARGS, "wake() -> None"},
+    {"ring_info", (PyCFunction)segment_ring_info, METH_NOARGS,
+     "ring_info() -> (entries, patch_max, delta_bytes_max); zeros without a ring"},
+    {"patch_plan", (PyCFunction)segment_patch_plan, METH_VARARGS,
+     "patch_plan(expected_version, patch_len, state_length_after) -> checkpoint due"},
+    {"commit_patch", (PyCFunction)segment_commit_patch, METH_VARARGS,
+     "commit_patch(patch, state, state_len, expected_version) -> version; state is the "
+     "full state after the patch (a checkpoint) or None"},
+    {"read_delta", (PyCFunction)segment_read_delta, METH_NOARGS,
+     "read_delta() -> (version, checkpoint_version, state, [patch, ...]): the patches lead "
+     "from the checkpoint to version"},
+    {"read_patches", (PyCFunction)segment_read_patches, METH_O,
+     "read_patches(from_version) -> (version, need_full, [patch, ...])"},
     {"stats", (PyCFunction)segment_stats, METH_NOARGS, "stats() -> dict"},
     {"set_lock_timeout", (PyCFunction)segment_set_lock_timeout, METH_O,
      "set_lock_timeout(ms) -> None"},

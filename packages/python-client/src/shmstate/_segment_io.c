@@ -13,9 +13,6 @@
 
 /* The longest a wait blocks with the GIL released before it checks for signals. */
 #define WAIT_SLICE_NS 100000000LL
-/* Reads whose previous payload was at least this long copy with the GIL released;
- * below it, releasing and re-taking the GIL costs more than the copy. */
-#define READ_RELEASE_GIL_BYTES (64u * 1024u)
 
 PyObject* segment_read(SegmentObject* self, PyObject* unused) {
   (void)unused;

@@ -23,14 +23,18 @@ used in the child opens the child's own, and leaves the parent's registered. Doo
 still open when the interpreter exits are unregistered then (a process that dies without
 doing so has its entry freed by the next commit that finds its socket gone).
 
-Either way the consumer is conflated: however many versions land before it runs, it
-reads the latest snapshot once and reports the skipped ones in ``missed``. Cancelling the
-consumer, closing the iterator, dropping it or closing the store stops the source.
+Either way the consumer takes its changes from the store's log through its cursor
+(shmstate.cache): conflated (however many versions land before it runs, it gets the
+latest once and the skipped ones in ``missed``), or with ``every`` each version in turn.
+Cancelling the consumer, closing the iterator, dropping it or closing the store stops the
+source.
 
-Writing. :func:`aset` and :func:`aupdate` (``Store.aset``/``Store.aupdate``) never block
-the event loop: the commit, which may wait up to the lock timeout for the writer lock,
-runs in the loop's default executor, and ``aupdate`` sleeps between retries with
-``asyncio.sleep``. Encoding, and ``aupdate``'s function, run on the loop.
+Writing. :func:`aset`, :func:`aupdate` and :func:`apatch` (``Store.aset``, ``aupdate``,
+``apatch``) never block the event loop: the commit, which may wait up to the lock timeout
+for the writer lock, runs in the loop's default executor, and ``aupdate``/``apatch`` sleep
+between retries with ``asyncio.sleep``. Reading the state to change, applying the change
+and encoding it, and ``aupdate``'s function, run on the loop (the full state of a due
+checkpoint is encoded in the executor).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from . import _native
 from .codec import encode
 from .errors import ShmStateClosedError, ShmStateConflictError, ShmStateError, error_for
 from .threads import WaitingThread
-from .values import Change, Snapshot, change_since
+from .values import Change, Snapshot
 
 if TYPE_CHECKING:
     from .store import Store
@@ -230,7 +234,7 @@ class Changes(Generic[T]):
     """Async iterator of :class:`Change` (see Store.changes); also an async context
     manager whose exit stops its source. ``mechanism`` says how it is woken."""
 
-    def __init__(self, store: Store[T], *, replay: bool = False) -> None:
+    def __init__(self, store: Store[T], *, replay: bool = False, every: bool = False) -> None:
         self._store = store
         self._source: _ThreadSource[T] | _DoorbellSource[T] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -238,7 +242,7 @@ class Changes(Generic[T]):
         # The first change is the one after the version current now (or, with replay,
         # the current state itself).
         current = store._seg.version  # raises ShmStateClosedError here, not at the first await
-        self._last: int | None = None if replay else current
+        self._cursor = store._cursor(None if replay else current, every)
         store._track(self)
 
     @property
@@ -253,29 +257,31 @@ class Changes(Generic[T]):
 
     async def __anext__(self) -> Change[T]:
         store = self._store
+        cursor = self._cursor
         try:
-            last = self._last
-            if last is None:
-                return self._take(store.snapshot())
+            if cursor.last is None:
+                change = store._next_change(cursor)
+                assert change is not None  # a cursor with no version gets the current state
+                return change
             loop = asyncio.get_running_loop()
             mailbox = self._mailbox
             while True:
                 # Before the look: a commit after the look must find a source ready. (It
                 # is there already but after a stop: then the store is closed, and opening
                 # one says so.)
-                self._ensure_source(loop, last)
+                self._ensure_source(loop, cursor.last)
                 # Look first: a version may have landed before the source started, or while
-                # the consumer was busy (a ring then found nobody waiting).
-                if store.version != last:
-                    return self._take(store.snapshot())
+                # the consumer was busy (a ring then found nobody waiting); with `every`,
+                # versions read earlier may still be due.
+                change = store._next_change(cursor)
+                if change is not None:
+                    return change
                 future: asyncio.Future[Snapshot[T] | None] = loop.create_future()
                 mailbox.waiting = future
                 try:
-                    snapshot = await future
+                    await future  # the source read the latest snapshot (or raises its error)
                 finally:
                     mailbox.waiting = None
-                if snapshot is not None and snapshot.version > last:
-                    return self._take(snapshot)
         except ShmStateClosedError:
             self._stop()
             if store.closed:
@@ -284,11 +290,6 @@ class Changes(Generic[T]):
         except BaseException:  # cancelled or failed: the source must not outlive the consumer
             self._stop()
             raise
-
-    def _take(self, snapshot: Snapshot[T]) -> Change[T]:
-        change = change_since(snapshot, self._last)
-        self._last = snapshot.version
-        return change
 
     def _ensure_source(self, loop: asyncio.AbstractEventLoop, last: int) -> None:
         source = self._source
@@ -316,7 +317,7 @@ class Changes(Generic[T]):
 
     def _fall_back(self) -> None:
         """The doorbell's entry was taken away (on the loop thread): a thread from now on."""
-        loop, last = self._loop, self._last
+        loop, last = self._loop, self._cursor.last
         self._source = None
         if loop is None or last is None or self._store.closed:
             self._mailbox.ring()
@@ -362,11 +363,17 @@ class Changes(Generic[T]):
 
 
 async def aset(store: Store[T], state: T) -> int:
-    """``store.set(state)`` without blocking the event loop: encodes here, commits in the
-    loop's default executor. Returns the new version."""
-    data = encode(state)  # now: the state as it is when aset() runs
+    """``store.set(state)`` without blocking the event loop: prepares the commit here (the
+    state as it is when aset() runs), commits in the loop's default executor. Returns the
+    new version."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, store._seg.commit, data)
+    prepared = store._prepare_set(state)
+    if prepared is not None:
+        try:
+            return await loop.run_in_executor(None, store._commit, prepared)
+        except ShmStateConflictError:
+            pass  # another commit came first: the whole state, unconditionally
+    return await loop.run_in_executor(None, store._seg.commit, encode(state))
 
 
 async def aupdate(store: Store[T], fn: Callable[[T], T | None], max_retries: int) -> int:
@@ -379,11 +386,32 @@ async def aupdate(store: Store[T], fn: Callable[[T], T | None], max_retries: int
     for attempt in range(max_retries + 1):
         if attempt:
             await asyncio.sleep(store._backoff(attempt))
-        version, data = store._attempt(fn)
-        if data is None:
+        base, prepared = store._attempt(fn)
+        version = base.version
+        if prepared is None:
             return version
         try:
-            return await loop.run_in_executor(None, store._seg.commit, data, version)
+            return await loop.run_in_executor(None, store._commit, prepared)
         except ShmStateConflictError:
             continue
-    raise store._gave_up(max_retries, version)
+    raise store._gave_up("update()", max_retries, version)
+
+
+async def apatch(store: Store[T], ops: Any, expected: int | None, max_retries: int) -> int:
+    """``store.patch(ops)`` without blocking the event loop: the ops apply here, each
+    commit runs in the loop's default executor, the back-off is an ``asyncio.sleep``."""
+    loop = asyncio.get_running_loop()
+    version = 0
+    for attempt in range(max_retries + 1):
+        if attempt:
+            await asyncio.sleep(store._backoff(attempt))
+        base, prepared = store._attempt_patch(ops, expected)
+        version = base.version
+        if prepared is None:
+            return version
+        try:
+            return await loop.run_in_executor(None, store._commit, prepared)
+        except ShmStateConflictError:
+            if expected is not None:
+                raise
+    raise store._gave_up("patch()", max_retries, version)

@@ -91,6 +91,27 @@ def start_version(value: object) -> int:
     return checked
 
 
+def ring_option(value: object, argument: str) -> int:
+    """``ring_entries`` or ``ring_patch_max``: None (the default ring, -1 for the binding)
+    or an int >= 0 for the core to check."""
+    if value is None:
+        return -1
+    return _unsigned(argument, value)
+
+
+def expected_version(value: object) -> int | None:
+    """The version a compare-and-set expects: None (any) or an int >= 0."""
+    if value is None:
+        return None
+    return _unsigned("expected_version", value)
+
+
+def flag(value: object, argument: str) -> bool:
+    if not isinstance(value, bool):
+        must_be(argument, "a bool", value)
+    return value
+
+
 def version(value: object) -> int:
     """A version to compare with (wait_for): any int."""
     if not _is_int(value):

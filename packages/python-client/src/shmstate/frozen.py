@@ -1,4 +1,5 @@
-"""Read-only state containers: :class:`FrozenDict`, :class:`FrozenList` and :func:`freeze`.
+"""Read-only state containers: :class:`FrozenDict`, :class:`FrozenList`, :func:`freeze` and
+:func:`thaw`.
 
 A state shared by structural sharing (:func:`shmstate.json_patch.apply_patch` copies only
 the containers on the path to a change) must not be changed in place: a change to one
@@ -23,7 +24,10 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-__all__ = ["FrozenDict", "FrozenList", "freeze"]
+from .codec import decode, encode
+from .errors import ShmStateEncodeError
+
+__all__ = ["FrozenDict", "FrozenList", "freeze", "thaw"]
 
 
 def _refuse(self: object, *args: object, **kwargs: object) -> NoReturn:
@@ -98,4 +102,24 @@ def freeze(value: Any) -> Any:
         if type(value) is FrozenList and all(a is b for a, b in zip(frozen, value, strict=True)):
             return value
         return FrozenList(frozen)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A mutable deep copy of ``value``: plain dicts and lists all the way down (what
+    ``Store.update`` hands its function). The copy is the state read back from its JSON,
+    which the C encoder and the decoder make faster than a walk in Python; a state that
+    does not encode (one written by another language with a lone surrogate or an integer
+    beyond 2^53) is copied by a walk instead."""
+    try:
+        return decode(encode(value))
+    except ShmStateEncodeError:
+        return _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(item) for item in value]
     return value

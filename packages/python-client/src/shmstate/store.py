@@ -1,9 +1,12 @@
 """Store: a JSON state in a shmstate segment, readable and writable by any process.
 
-Reads come from a per-version cache: while the published version is unchanged, get()
-and snapshot() return the state decoded last time with no copy and no decode. The
-states they return are therefore shared: treat them as read-only (update() hands its
-function a private copy to change).
+Reads come from a per-version cache (shmstate.cache): while the published version is
+unchanged, get() and snapshot() return the state read last time with no copy and no
+decode. On a store with a patch ring (the default) a new version costs the patches since
+the cached one, applied with structural sharing: the new state shares every subtree they
+left alone with the old. States are therefore read-only (FrozenDict, FrozenList);
+update() hands its function a private, mutable copy. Writes (shmstate.writes) send a patch
+when one is smaller than the state.
 
 ``Store`` is generic in the state's type: ``Store[Robot]`` (a TypedDict, say) types
 ``get()``, ``set()``, ``update()`` and every Snapshot and Change. ``create()`` infers it
@@ -13,20 +16,28 @@ from ``initial`` or from the annotation of what it is assigned to; ``open()`` re
 
 from __future__ import annotations
 
-import math
 import random
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
 from . import _native, arguments
-from .aio import Changes, aset, aupdate
-from .codec import decode, encode
-from .errors import ShmStateConflictError, ShmStateError, error_for
+from .aio import Changes, apatch, aset, aupdate
+from .cache import Cursor, StateCache, Step
+from .codec import encode
+from .errors import (
+    ShmStateBusyError,
+    ShmStateConflictError,
+    ShmStateCorruptError,
+    ShmStateError,
+    error_for,
+)
+from .frozen import thaw
 from .subscription import Subscription
 from .values import Change, Snapshot, StoreStats
 from .waitloop import Waiter, follow
+from .writes import Prepared, commit, prepare_patch, prepare_state
 
 T = TypeVar("T")
 
@@ -44,49 +55,9 @@ _BACKOFF_CAP_S = 5e-3
 _UNSET: Any = object()
 
 
-class _Entry:
-    """The last state read: its version, its bytes and (once asked for) its value."""
-
-    __slots__ = ("raw", "state", "version")
-
-    def __init__(self, version: int, raw: bytes) -> None:
-        self.version = version
-        self.raw = raw
-        self.state: Any = _UNSET
-
-
 def _hex_id(store_id: int) -> str:
     """The store id as Node writes it too: 16 lowercase hex digits."""
     return f"{store_id:016x}"
-
-
-def same_json(new: object, old: object) -> bool:
-    """Whether ``new`` is the same JSON as ``old``: equal by ``==``, and of the same JSON
-    type at every place (``==`` alone takes ``True``, ``1`` and ``1.0``, or ``0.0`` and
-    ``-0.0``, for the same, where JSON tells them apart). Lists and tuples are both
-    arrays; the order of an object's keys does not matter."""
-    if new != old:
-        return False
-    pairs: list[tuple[object, object]] = [(new, old)]
-    while pairs:
-        a, b = pairs.pop()
-        if isinstance(a, dict):
-            if not isinstance(b, dict):
-                return False
-            pairs.extend((value, b[key]) for key, value in a.items())
-        elif isinstance(a, (list, tuple)):
-            if not isinstance(b, (list, tuple)):
-                return False
-            pairs.extend(zip(a, b, strict=True))
-        elif isinstance(a, bool) or isinstance(b, bool):
-            if not (isinstance(a, bool) and isinstance(b, bool)):
-                return False
-        elif isinstance(a, float) or isinstance(b, float):
-            if not (isinstance(a, float) and isinstance(b, float)):
-                return False
-            if a == 0 and math.copysign(1.0, a) != math.copysign(1.0, b):
-                return False
-    return True
 
 
 class Store(Generic[T]):
@@ -99,7 +70,7 @@ class Store(Generic[T]):
     def __init__(self, segment: _native.Segment, created: bool = False) -> None:
         self._seg = segment
         self._store_id = _hex_id(segment.store_id)  # fixed at creation: read once
-        self._entry: _Entry | None = None
+        self._cache = StateCache(segment)
         self._subscriptions: list[Subscription[T]] = []
         self._changes: weakref.WeakSet[Changes[T]] = weakref.WeakSet()
         #: True if this handle created the segment (always for create(), maybe for
@@ -111,12 +82,27 @@ class Store(Generic[T]):
     @overload
     @classmethod
     def create(
-        cls, name: str, *, capacity: int = ..., mode: int = ..., version: int = ...
+        cls,
+        name: str,
+        *,
+        capacity: int = ...,
+        mode: int = ...,
+        version: int = ...,
+        ring_entries: int | None = ...,
+        ring_patch_max: int | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
     def create(
-        cls, name: str, initial: T, *, capacity: int = ..., mode: int = ..., version: int = ...
+        cls,
+        name: str,
+        initial: T,
+        *,
+        capacity: int = ...,
+        mode: int = ...,
+        version: int = ...,
+        ring_entries: int | None = ...,
+        ring_patch_max: int | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def create(
@@ -127,13 +113,20 @@ class Store(Generic[T]):
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
         version: int = 1,
+        ring_entries: int | None = None,
+        ring_patch_max: int | None = None,
     ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
         starts at that store's version). Later commits add 1 each. ``capacity`` is the
         largest encoded state in bytes (1 MiB by default, as in Node). ``mode`` is exact:
-        umask does not apply."""
-        args = _create_args(name, initial, capacity, mode, version)
+        umask does not apply.
+
+        The segment keeps a patch ring of the last ``ring_entries`` commits (None: the
+        default, 1024), each patch up to ``ring_patch_max`` bytes (None: the default,
+        min(1984, capacity) rounded up to a 64-byte entry); ``ring_entries=0`` makes a
+        store without a ring, whose every commit is a whole state."""
+        args = _create_args(name, initial, capacity, mode, version, ring_entries, ring_patch_max)
         return cls(_native.Segment.create(*args), True)
 
     @classmethod
@@ -145,12 +138,27 @@ class Store(Generic[T]):
     @overload
     @classmethod
     def open_or_create(
-        cls, name: str, *, capacity: int = ..., mode: int = ..., version: int = ...
+        cls,
+        name: str,
+        *,
+        capacity: int = ...,
+        mode: int = ...,
+        version: int = ...,
+        ring_entries: int | None = ...,
+        ring_patch_max: int | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
     def open_or_create(
-        cls, name: str, initial: T, *, capacity: int = ..., mode: int = ..., version: int = ...
+        cls,
+        name: str,
+        initial: T,
+        *,
+        capacity: int = ...,
+        mode: int = ...,
+        version: int = ...,
+        ring_entries: int | None = ...,
+        ring_patch_max: int | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def open_or_create(
@@ -161,11 +169,14 @@ class Store(Generic[T]):
         capacity: int = DEFAULT_CAPACITY,
         mode: int = 0o600,
         version: int = 1,
+        ring_entries: int | None = None,
+        ring_patch_max: int | None = None,
     ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
-        which (``initial`` and ``version`` only matter if it creates). Safe when several
-        processes race to create the same name."""
-        args = _create_args(name, initial, capacity, mode, version)
+        which (``initial``, ``version`` and the ring options only matter if it creates: an
+        opened store keeps its own ring, or none). Safe when several processes race to
+        create the same name."""
+        args = _create_args(name, initial, capacity, mode, version, ring_entries, ring_patch_max)
         segment, created = _native.Segment.open_or_create(*args)
         return cls(segment, created)
 
@@ -186,7 +197,6 @@ class Store(Generic[T]):
         for subscription in subscriptions:
             subscription.join()  # a callback running now still finds the store open
         self._seg.close()
-        self._entry = None
         # After the close: a consumer woken by this must find the store closed, not wait
         # again for a ring that will never come.
         for iterator in changes:
@@ -246,6 +256,10 @@ class Store(Generic[T]):
             doorbell_reclaims=raw["doorbell_reclaims"],
             store_id=self._store_id,
             flags=raw["flags"],
+            checkpoint_version=raw["checkpoint_version"],
+            ring_entries=raw["ring_entries"],
+            ring_patch_max=raw["ring_patch_max"],
+            ring_patch_bytes=raw["ring_patch_bytes"],
         )
 
     def set_lock_timeout(self, seconds: float) -> None:
@@ -255,63 +269,123 @@ class Store(Generic[T]):
 
     # ---- reading --------------------------------------------------------------------
 
-    def _current(self) -> _Entry:
-        entry = self._entry
-        if entry is not None and entry.version == self._seg.version:
-            return entry
-        version, raw = self._seg.read()
-        entry = _Entry(version, raw)
-        self._entry = entry  # one attribute store: readers in other threads see old or new
-        return entry
-
-    @staticmethod
-    def _state_of(entry: _Entry) -> Any:
-        state = entry.state
-        if state is _UNSET:
-            state = entry.state = decode(entry.raw, entry.version)
-        return state
-
     def snapshot(self) -> Snapshot[T]:
-        """The current state with its version, read consistently (never half a write)."""
-        entry = self._current()
-        return Snapshot(entry.version, self._state_of(entry), self._store_id)
+        """The current state with its version, read consistently (never half a write).
+        The state is read-only (FrozenDict/FrozenList) and shared with later reads."""
+        entry = self._cache.current()
+        return Snapshot(entry.version, entry.state, self._store_id)
 
     def get(self) -> T:
-        """The current state. Shared with later calls: do not mutate it."""
-        entry = self._entry
+        """The current state: read-only (FrozenDict/FrozenList) and shared with later
+        calls and with the states of later versions (structural sharing)."""
+        entry = self._cache.entry
         # The cache hit costs one atomic load of the version and no allocation.
-        if entry is not None and entry.version == self._seg.version and entry.state is not _UNSET:
+        if entry is not None and entry.version == self._seg.version:
             return cast(T, entry.state)
-        return self.snapshot().state
+        return cast(T, self._cache.current().state)
 
     # ---- writing --------------------------------------------------------------------
 
     def set(self, state: T) -> int:
-        """Commits ``state`` as the next version and returns that version."""
+        """Commits ``state`` as the next version and returns that version. With a patch
+        ring it sends the patch from the cached state when that is smaller than the state
+        (a checkpoint otherwise); if another commit comes first, or the cached state cannot
+        be read (a corrupt state), it commits the whole state instead: set() never fails
+        for a conflict."""
+        prepared = self._prepare_set(state)
+        if prepared is not None:
+            try:
+                return self._commit(prepared)
+            except ShmStateConflictError:
+                pass  # another commit came first: the whole state, unconditionally
         return self._seg.commit(encode(state))
 
+    def _prepare_set(self, state: T) -> Prepared | None:
+        """set()'s patch or checkpoint on the cached state; None for a whole-state commit
+        (no ring, or the current state does not read)."""
+        cache = self._cache
+        if not cache.ring:
+            return None
+        try:
+            base = cache.current()
+        except (ShmStateCorruptError, ShmStateBusyError):
+            return None
+        return prepare_state(cache, base, state, update=False)
+
+    def _commit(self, prepared: Prepared) -> int:
+        return commit(self._seg, self._cache, prepared)
+
     def update(self, fn: Callable[[T], T | None], *, max_retries: int = DEFAULT_MAX_RETRIES) -> int:
-        """Compare-and-set: calls ``fn`` with a private copy of the current state and
-        commits what it returns (or, if it returns None, the copy as ``fn`` changed it in
-        place) only if no other commit came in between; otherwise re-reads and calls
-        ``fn`` again (after a short random back-off), at most ``max_retries`` more times,
-        then raises ShmStateConflictError. Returns the new version. If the result is the
-        same JSON as the state read (``fn`` changed nothing) nothing is committed and the
-        version read is returned, as in Node. ``fn`` may run several times: keep it free
-        of side effects."""
+        """Compare-and-set: calls ``fn`` with a private, mutable copy of the current state
+        (plain dicts and lists) and commits what it returns (or, if it returns None, the
+        copy as ``fn`` changed it in place) only if no other commit came in between;
+        otherwise re-reads and calls ``fn`` again (after a short random back-off), at most
+        ``max_retries`` more times, then raises ShmStateConflictError. Returns the new
+        version. If the result is the same JSON as the state read (``fn`` changed nothing)
+        nothing is committed and the version read is returned, as in Node. With a patch
+        ring the change goes as a patch when that is smaller than the state. ``fn`` may run
+        several times: keep it free of side effects."""
         retries = self._check_update(fn, max_retries)
         version = 0
         for attempt in range(retries + 1):
             if attempt:
                 time.sleep(self._backoff(attempt))
-            version, data = self._attempt(fn)
-            if data is None:
+            base, prepared = self._attempt(fn)
+            version = base.version
+            if prepared is None:
                 return version
             try:
-                return self._seg.commit(data, version)
+                return self._commit(prepared)
             except ShmStateConflictError:
                 continue
-        raise self._gave_up(retries, version)
+        raise self._gave_up("update()", retries, version)
+
+    def patch(
+        self,
+        ops: Sequence[Mapping[str, Any]],
+        *,
+        expected_version: int | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> int:
+        """Applies the RFC 6902 JSON Patch ``ops`` (a list of op dicts: ``add``,
+        ``remove``, ``replace``, ``move``, ``copy``, ``test``) to the latest version and
+        commits the result; returns the new version. A failed op (a pointer to nothing, a
+        failed ``test``, a malformed op: ShmStatePatchError, E_PATCH; a value outside the
+        JSON dialect: ShmStateEncodeError, E_ENCODE) names the op and commits nothing. Ops
+        that change nothing (only ``test`` ops, say) commit nothing and return the version.
+        Compare-and-set like update(): if another commit comes first the ops are applied
+        again to the new version, at most ``max_retries`` more times; with
+        ``expected_version`` they apply to that version only, and ShmStateConflictError
+        (E_CONFLICT) is raised at once if it is not the latest. With a patch ring the commit
+        carries the patch, and the writer neither encodes nor reads back the whole state
+        (unless a checkpoint is due)."""
+        expected = arguments.expected_version(expected_version)
+        retries = arguments.max_retries(max_retries)
+        version = 0
+        for attempt in range(retries + 1):
+            if attempt:
+                time.sleep(self._backoff(attempt))
+            base, prepared = self._attempt_patch(ops, expected)
+            version = base.version
+            if prepared is None:
+                return version
+            try:
+                return self._commit(prepared)
+            except ShmStateConflictError:
+                if expected is not None:
+                    raise
+        raise self._gave_up("patch()", retries, version)
+
+    def _attempt_patch(self, ops: object, expected: int | None) -> tuple[Step, Prepared | None]:
+        """One patch attempt up to the commit: the step it applies to and the commit, or
+        None if the ops change nothing."""
+        base = self._cache.current()
+        if expected is not None and base.version != expected:
+            raise error_for(
+                "E_CONFLICT",
+                f"patch() expected version {expected}; the version is {base.version}",
+            )
+        return base, prepare_patch(self._cache, base, ops)
 
     @staticmethod
     def _check_update(fn: object, max_retries: object) -> int:
@@ -323,23 +397,20 @@ class Store(Generic[T]):
         """The pause before attempt ``attempt`` (1, 2, ...) of an update."""
         return random.uniform(0, min(_BACKOFF_BASE_S * 2**attempt, _BACKOFF_CAP_S))
 
-    def _attempt(self, fn: Callable[[T], T | None]) -> tuple[int, bytes | None]:
-        """One update attempt up to the commit: the version read and the bytes to commit
-        on it, or None if ``fn`` changed nothing."""
-        entry = self._current()
-        read = self._state_of(entry)  # the shared state, for the comparison only
-        draft: T = decode(entry.raw, entry.version)  # fn's private copy
+    def _attempt(self, fn: Callable[[T], T | None]) -> tuple[Step, Prepared | None]:
+        """One update attempt up to the commit: the step read and the commit on it, or None
+        if ``fn`` changed nothing."""
+        base = self._cache.current()
+        draft: T = thaw(base.state)  # fn's private, mutable copy
         result = fn(draft)
         new = draft if result is None else result
-        if same_json(new, read):
-            return entry.version, None
-        return entry.version, encode(new)
+        return base, prepare_state(self._cache, base, new, update=True)
 
     @staticmethod
-    def _gave_up(max_retries: int, version: int) -> ShmStateError:
+    def _gave_up(what: str, max_retries: int, version: int) -> ShmStateError:
         return error_for(
             "E_CONFLICT",
-            f"update() gave up after {max_retries + 1} attempts: other writers committed "
+            f"{what} gave up after {max_retries + 1} attempts: other writers committed "
             f"each time (last attempt on version {version})",
         )
 
@@ -356,16 +427,42 @@ class Store(Generic[T]):
         so the loop never blocks. Same result and errors as ``update()``."""
         return await aupdate(self, fn, self._check_update(fn, max_retries))
 
+    async def apatch(
+        self,
+        ops: Sequence[Mapping[str, Any]],
+        *,
+        expected_version: int | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> int:
+        """``patch()`` for asyncio: the ops apply on the event loop, each commit runs off it
+        (in its default executor), and the back-off between attempts is an
+        ``asyncio.sleep``. Same result and errors as ``patch()``."""
+        expected = arguments.expected_version(expected_version)
+        return await apatch(self, ops, expected, arguments.max_retries(max_retries))
+
     # ---- watching -------------------------------------------------------------------
 
-    def watch(self, timeout: float | None = None, *, replay: bool = False) -> Iterator[Change[T]]:
+    def watch(
+        self, timeout: float | None = None, *, replay: bool = False, every: bool = False
+    ) -> Iterator[Change[T]]:
         """Yields each new state as it is committed, starting after the current version
-        (with ``replay``, the current state first). Blocks with the GIL released; Ctrl-C
-        interrupts it. ``timeout`` bounds the wait for each next change: when it passes
-        the iteration ends. It also ends when the store is closed from another thread."""
+        (with ``replay``, the current state first): the latest at each wake-up, with
+        ``missed`` counting the versions skipped, or with ``every`` each committed version
+        in order while the watcher stays within the patch ring (see Change). Blocks with
+        the GIL released; Ctrl-C interrupts it. ``timeout`` bounds the wait for each next
+        change: when it passes the iteration ends. It also ends when the store is closed
+        from another thread."""
         limit = arguments.timeout(timeout)
+        every = arguments.flag(every, "every")
         waiter = Waiter(self._seg, self._seg.version)  # raises ShmStateClosedError now
-        return follow(self, waiter, replay=replay, timeout=limit)
+        cursor = self._cursor(None if replay else waiter.seen, every)
+        return follow(self, waiter, cursor, timeout=limit)
+
+    def _cursor(self, last: int | None, every: bool) -> Cursor:
+        return self._cache.cursor(last, every)
+
+    def _next_change(self, cursor: Cursor) -> Change[T] | None:
+        return self._cache.next_change(cursor, self._store_id)
 
     def wait_for(self, version: int, timeout: float | None = None) -> Snapshot[T]:
         """Blocks until the published version is at least ``version`` and returns the
@@ -391,24 +488,28 @@ class Store(Generic[T]):
         *,
         replay: bool = True,
         on_error: Callable[[BaseException], object] | None = None,
+        every: bool = False,
     ) -> Subscription[T]:
         """Calls ``callback(change)`` from a background daemon thread for each new state:
         first the current one (unless ``replay`` is False), then every change, latest
-        wins. Returns a handle: ``stop()`` it, or use it as a context manager. Errors
-        raised by ``callback`` go to ``on_error`` (default: printed to stderr)."""
+        wins (with ``every``, each committed version in order, as in watch()). Returns a
+        handle: ``stop()`` it, or use it as a context manager. Errors raised by
+        ``callback`` go to ``on_error`` (default: printed to stderr)."""
         arguments.function(callback, "callback")
         if on_error is not None:
             arguments.function(on_error, "on_error")
-        subscription = Subscription(self, callback, replay=replay, on_error=on_error)
+        every = arguments.flag(every, "every")
+        subscription = Subscription(self, callback, replay=replay, on_error=on_error, every=every)
         self._subscriptions = [s for s in self._subscriptions if s.active] + [subscription]
         return subscription
 
-    def changes(self, *, replay: bool = False) -> Changes[T]:
+    def changes(self, *, replay: bool = False, every: bool = False) -> Changes[T]:
         """An async iterator of changes for asyncio: ``async for change in
-        store.changes()``. The event loop polls a doorbell for it (or, where none can be
-        had, a helper thread waits and hands each new version to the loop); cancelling
-        the consumer stops it."""
-        return Changes(self, replay=replay)
+        store.changes()`` (with ``every``, each committed version in order, as in
+        watch()). The event loop polls a doorbell for it (or, where none can be had, a
+        helper thread waits and hands each new version to the loop); cancelling the
+        consumer stops it."""
+        return Changes(self, replay=replay, every=arguments.flag(every, "every"))
 
     def _track(self, changes: Changes[T]) -> None:
         """Remembers an asyncio iterator, weakly, so close() can end it."""
@@ -416,13 +517,21 @@ class Store(Generic[T]):
 
 
 def _create_args(
-    name: object, initial: object, capacity: object, mode: object, version: object
-) -> tuple[str, int, int, bytes, int]:
+    name: object,
+    initial: object,
+    capacity: object,
+    mode: object,
+    version: object,
+    ring_entries: object,
+    ring_patch_max: object,
+) -> tuple[str, int, int, bytes, int, int, int]:
     """The checked arguments of Segment.create/open_or_create: types here, ranges in the
-    core (shmstate.arguments)."""
+    core (shmstate.arguments). A ring option of None is -1 for the binding: the default."""
     checked_name = arguments.name(name)
     checked_capacity = arguments.capacity(capacity)
     checked_mode = arguments.mode(mode)
     checked_version = arguments.start_version(version)
+    entries = arguments.ring_option(ring_entries, "ring_entries")
+    patch_max = arguments.ring_option(ring_patch_max, "ring_patch_max")
     data = encode({} if initial is _UNSET else initial)
-    return checked_name, checked_capacity, checked_mode, data, checked_version
+    return checked_name, checked_capacity, checked_mode, data, checked_version, entries, patch_max

@@ -38,16 +38,17 @@ class Subscription(WaitingThread, Generic[T]):
         *,
         replay: bool,
         on_error: Callable[[BaseException], object] | None,
+        every: bool = False,
     ) -> None:
         segment = store._seg
         # Without replay the first change is the one after the version current now.
         current = segment.version  # raises ShmStateClosedError here, not in the thread
         super().__init__(segment, current, f"shmstate-subscribe:{segment.name}")
+        self._cursor = store._cursor(None if replay else current, every)
         self._store = store
         self._name = segment.name
         self._callback = callback
         self._on_error = on_error or _print_error
-        self._replay = replay
         self.start()
 
     @property
@@ -56,7 +57,7 @@ class Subscription(WaitingThread, Generic[T]):
 
     def run(self) -> None:
         on_error = self._on_error
-        changes = follow(self._store, self.waiter, replay=self._replay, on_read_error=on_error)
+        changes = follow(self._store, self.waiter, self._cursor, on_read_error=on_error)
         for change in changes:
             try:
                 self._callback(change)

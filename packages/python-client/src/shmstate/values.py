@@ -3,7 +3,8 @@ the store it was read from.
 
 ``store_id`` sits beside the tuple, not in it: a Snapshot still unpacks as ``version,
 state`` and compares equal to ``(version, state)``, a Change as ``version, state,
-missed``, so the id added in layout 2 breaks no unpacking and no comparison.
+missed``, so the id added in layout 2 breaks no unpacking and no comparison. A Change's
+``patches`` sits beside the tuple the same way.
 
 Both are generic in the state's type (``Snapshot[Robot]``, ``Change[Robot]``). A generic
 NamedTuple needs Python 3.11 at run time, so on 3.10 the fields class is a plain
@@ -75,35 +76,43 @@ class Snapshot(_SnapshotFields[T]):
 class Change(_ChangeFields[T]):
     """A new state seen by a watcher. ``missed`` counts the versions after the previous
     change this watcher saw and before this one: versions it skipped under load (latest
-    wins), or versions never committed because a mirror jumped ahead (a raw commit at a
-    given version). ``store_id`` is as in Snapshot."""
+    wins), versions it lost by falling further behind than the patch ring reaches (with
+    ``every``), or versions never committed because a mirror jumped ahead (a raw commit at
+    a given version). ``store_id`` is as in Snapshot.
 
-    #: Read from the instance; this class default serves copies made by ``_make``.
+    ``patches`` says what changed: the RFC 6902 ops (read-only dicts) that take the state
+    of the previous change this watcher saw to this one, or None when this change replaces
+    the state wholesale (the first change, a fall-back to a full read, a store without a
+    patch ring)."""
+
+    #: Read from the instance; these class defaults serve copies made by ``_make``.
     store_id: str = ""
+    patches: list[dict[str, Any]] | None = None
 
-    def __new__(cls, version: int, state: T, missed: int, store_id: str = "") -> Change[T]:
+    def __new__(
+        cls,
+        version: int,
+        state: T,
+        missed: int,
+        store_id: str = "",
+        patches: list[dict[str, Any]] | None = None,
+    ) -> Change[T]:
         self = _tuple_new(cls, (version, state, missed))
         self.store_id = store_id
+        self.patches = patches
         return self
 
     def _replace(self, **changes: Any) -> Change[T]:
         store_id = changes.pop("store_id", self.store_id)
+        patches = changes.pop("patches", self.patches)
         version, state, missed = super()._replace(**changes)
-        return type(self)(version, state, missed, store_id)
+        return type(self)(version, state, missed, store_id, patches)
 
     def __repr__(self) -> str:
         return (
             f"Change(version={self.version!r}, state={self.state!r}, "
-            f"missed={self.missed!r}, store_id={self.store_id!r})"
+            f"missed={self.missed!r}, store_id={self.store_id!r}, patches={self.patches!r})"
         )
-
-
-def change_since(snapshot: Snapshot[T], seen: int | None) -> Change[T]:
-    """The change a watcher that last saw version ``seen`` (None: nothing yet) reports for
-    ``snapshot``: ``missed`` counts the versions in between, skipped or never made (a
-    mirror's jump)."""
-    missed = 0 if seen is None else snapshot.version - seen - 1
-    return Change(snapshot.version, snapshot.state, missed, snapshot.store_id)
 
 
 class StoreStats(TypedDict):
@@ -131,3 +140,12 @@ class StoreStats(TypedDict):
     store_id: str
     #: The header's flags word (no flag is assigned yet).
     flags: int
+    #: The version of the full state in the segment: the last checkpoint with a patch
+    #: ring, the published version (or one below it mid-commit) without.
+    checkpoint_version: int
+    #: Patches the ring holds; 0 when the store has no ring.
+    ring_entries: int
+    #: The largest patch a ring entry holds, in bytes; 0 without a ring.
+    ring_patch_max: int
+    #: Bytes of the patches committed since the checkpoint (writer-side).
+    ring_patch_bytes: int

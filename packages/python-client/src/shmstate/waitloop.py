@@ -8,8 +8,9 @@ the flag, then ``wake()`` cuts the wait short. The waiter reads the segment's wa
 *before* it checks the flag and hands the epoch to the wait, so a ``wake()`` that lands
 between the check and the wait makes the wait return at once instead of being lost.
 
-:func:`follow` turns the versions into changes: it reads the latest snapshot for each
-wake-up (latest wins) and counts in ``missed`` the versions in between.
+:func:`follow` turns the versions into changes: for each wake-up it asks the store for
+the changes after the watcher's cursor (shmstate.cache): the latest (``missed`` counting
+the versions in between), or with ``every`` each version in turn.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from . import _native
 from .errors import ShmStateClosedError, ShmStateError, ShmStateTimeoutError
-from .values import Change, change_since
+from .values import Change
 
 if TYPE_CHECKING:
+    from .cache import Cursor
     from .store import Store
 
 T = TypeVar("T")
@@ -84,28 +86,24 @@ class Waiter:
 def follow(
     store: Store[T],
     waiter: Waiter,
+    cursor: Cursor,
     *,
-    replay: bool = False,
     timeout: float | None = None,
     on_read_error: Callable[[ShmStateError], object] | None = None,
 ) -> Iterator[Change[T]]:
-    """The changes after ``waiter.seen`` (with ``replay``, the current state first), one
-    per wake-up, each the latest snapshot with ``missed`` counting the versions between it
-    and the previous one. Ends when ``timeout`` seconds pass without a new version, when
-    the waiter is stopped, or when the store is closed. A failed read (a corrupt state)
-    goes to ``on_read_error`` and the watch goes on from the version then current; without
-    it the error is raised."""
+    """The changes after ``cursor`` (a cursor with no version yet starts with the current
+    state), as the cursor asks for them: one per wake-up, the latest, with ``missed``
+    counting the versions between it and the previous one; or each version in turn.
+    Ends when ``timeout`` seconds pass without a new version, when the waiter is stopped,
+    or when the store is closed. A failed read (a corrupt state) goes to ``on_read_error``
+    and the watch goes on from the version then current (the next change counts the
+    versions that failed in ``missed``); without it the error is raised."""
     try:
-        if replay:
-            snap = store.snapshot()
-            waiter.seen = snap.version
-            yield change_since(snap, None)
         while True:
-            deadline = None if timeout is None else time.monotonic() + timeout
-            if waiter.next_version(deadline) is None:
-                return
             try:
-                snap = store.snapshot()
+                while (change := store._next_change(cursor)) is not None:
+                    waiter.seen = change.version
+                    yield change
             except ShmStateClosedError:
                 raise
             except ShmStateError as error:
@@ -113,10 +111,9 @@ def follow(
                     raise
                 on_read_error(error)
                 waiter.seen = store.version
-                continue
-            change = change_since(snap, waiter.seen)
-            waiter.seen = snap.version
-            yield change
+            deadline = None if timeout is None else time.monotonic() + timeout
+            if waiter.next_version(deadline) is None:
+                return
     except ShmStateClosedError:
         if not store.closed:
             raise
