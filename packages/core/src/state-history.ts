@@ -1,0 +1,197 @@
+/**
+ * The decoded states of the versions this process has seen, shared by every reader of the
+ * store: `get()`, `snapshot()`, every stream and the store's own writes.
+ *
+ * Reading an unchanged version costs one atomic load (`segment.version`) and returns the
+ * same frozen snapshot. When the version moved, the history catches up by the segment's
+ * patch ring: it reads the patches after the version it holds and applies them in order
+ * (`applyJsonPatch`), so each new state shares every unchanged subtree with the previous
+ * one and the cost is the patches', not the state's. It reads the whole state only when a
+ * patch is no longer in the ring (the reader fell behind by more than the ring holds, or a
+ * commit was a checkpoint without a patch: `set()`, a patch too large for an entry), when a
+ * ring entry does not apply (a pointer to nothing), or when the segment has no ring: a
+ * fresh read is the checkpoint plus the patches after it.
+ *
+ * Each version reached is a step: its state, and the patches from the previous step (or
+ * `null`: reached by a full read). The last steps are kept, as many as the ring holds, so
+ * that every subscriber can be handed the steps after the version it emitted last
+ * (`stepsAfter`), whoever advanced the history in between (a `get()`, a commit of this
+ * process, another subscriber's notification).
+ *
+ * A writer records its own commits (`recordCommit`): it knows the state it committed, so it
+ * never reads it back. The encoded length of each state is tracked alongside (the full read's
+ * byte length plus each patch's `sizeChange`), which a patch commit reports to the core so
+ * that a state larger than the capacity is refused before it is made.
+ *
+ * @example
+ * const history = new StateHistory<Robot>(segment);
+ * const a = history.current();
+ * const b = history.current(); // a === b while nobody commits
+ * history.stepsAfter(a.version); // [] until a commit lands
+ */
+import type { Segment } from '@shmstate/native';
+import { applyJsonPatch } from './apply-json-patch';
+import { parseStateText } from './codec';
+import { freezeParsed } from './deep-freeze';
+import { ShmStateError, shmStateError } from './errors';
+import type { DeepReadonly, JsonPatchOperation, Snapshot } from './types';
+
+/** One version reached: its snapshot, the patches from the step before, and its length. */
+export interface Step<T> {
+  readonly snapshot: Snapshot<T>;
+  /** The RFC 6902 ops from the previous step's state to this one; null after a full read. */
+  readonly patches: ReadonlyArray<JsonPatchOperation> | null;
+  /** The encoded length of the state in UTF-8 bytes, as tracked. */
+  readonly length: number;
+}
+
+export class StateHistory<T> {
+  private latestStep: Step<T> | undefined;
+  // The last steps in version order (latestStep last); trimmed to `keep` in batches.
+  private readonly steps: Step<T>[] = [];
+  private readonly keep: number;
+  private readonly hasRing: boolean;
+
+  constructor(private readonly segment: Segment) {
+    const { entries } = segment.ringInfo();
+    this.hasRing = entries > 0;
+    this.keep = Math.max(entries, 1);
+  }
+
+  /** Whether the segment carries patches (commits may go through `commitPatch`). */
+  get ring(): boolean {
+    return this.hasRing;
+  }
+
+  /** The latest committed snapshot, caught up at most once per version. */
+  current(): Snapshot<T> {
+    return this.latest().snapshot;
+  }
+
+  /** The latest step, caught up to the published version. */
+  latest(): Step<T> {
+    const cached = this.latestStep;
+    if (cached !== undefined && this.segment.version === cached.snapshot.version) return cached;
+    if (cached === undefined || !this.hasRing) return this.readFull();
+    return this.catchUp(cached);
+  }
+
+  /**
+   * The steps after `version`, in order, if the kept steps reach back to it (a step of
+   * exactly that version is kept); null if they do not, and the caller has lost track.
+   */
+  stepsAfter(version: number): ReadonlyArray<Step<T>> | null {
+    const steps = this.steps;
+    // Mostly the caller is one or a few steps behind: search from the end.
+    for (let i = steps.length - 1; i >= 0; i -= 1) {
+      const at = steps[i]!.snapshot.version;
+      if (at === version) return steps.slice(i + 1);
+      if (at < version) return null;
+    }
+    return null;
+  }
+
+  /**
+   * Records this process's own commit of `state` (reached from `fromVersion` by `patches`,
+   * or null for a whole state) as `version`, when the history is at `fromVersion`; else
+   * leaves it to be read.
+   */
+  recordCommit(
+    fromVersion: number,
+    version: number,
+    state: DeepReadonly<T>,
+    patches: ReadonlyArray<JsonPatchOperation> | null,
+    length: number,
+  ): void {
+    if (this.latestStep?.snapshot.version !== fromVersion) return;
+    this.push(state, version, patches, length);
+  }
+
+  private catchUp(from: Step<T>): Step<T> {
+    const read = this.segment.readPatches(from.snapshot.version);
+    if (read === null) return this.readFull();
+    let step = from;
+    let version = from.snapshot.version;
+    for (const text of read.patches) {
+      version += 1;
+      const applied = applyPatchText(step, text);
+      // A ring entry that passed the core's checks but does not apply to the state (a
+      // writer's bug, or a state not written through patches): read the whole state.
+      if (applied === undefined) return this.readFull();
+      step = this.push(applied.state, version, applied.patches, applied.length);
+    }
+    return step;
+  }
+
+  /** A fresh read: the checkpoint and the patches after it, one step with no patches. */
+  private readFull(): Step<T> {
+    const delta = this.segment.readDelta();
+    const cached = this.latestStep;
+    if (cached !== undefined && delta.version === cached.snapshot.version) return cached;
+    let step: Step<T> = {
+      snapshot: {
+        version: delta.checkpointVersion,
+        state: freezeParsed(parseStateText(delta.state)) as DeepReadonly<T>,
+        storeId: this.segment.storeId,
+      },
+      patches: null,
+      length: Buffer.byteLength(delta.state),
+    };
+    let version = delta.checkpointVersion;
+    for (const text of delta.patches) {
+      version += 1;
+      const applied = applyPatchText(step, text);
+      if (applied === undefined) {
+        throw shmStateError(
+          'E_CORRUPT',
+          `the patch of version ${version} does not apply to the checkpoint of version ${delta.checkpointVersion}`,
+        );
+      }
+      step = {
+        ...step,
+        snapshot: { ...step.snapshot, state: applied.state },
+        length: applied.length,
+      };
+    }
+    return this.push(step.snapshot.state, delta.version, null, step.length);
+  }
+
+  private push(
+    state: DeepReadonly<T>,
+    version: number,
+    patches: ReadonlyArray<JsonPatchOperation> | null,
+    length: number,
+  ): Step<T> {
+    const snapshot: Snapshot<T> = Object.freeze({ version, state, storeId: this.segment.storeId });
+    const step: Step<T> = Object.freeze({ snapshot, patches, length });
+    this.latestStep = step;
+    this.steps.push(step);
+    // Trim in batches: one splice per `keep` steps keeps a push O(1) on average.
+    if (this.steps.length > 2 * this.keep) this.steps.splice(0, this.steps.length - this.keep);
+    return step;
+  }
+}
+
+/**
+ * Parses and applies one ring entry; undefined when it is not JSON or does not apply
+ * (E_PATCH, or E_ENCODE for a value outside the dialect): the caller reads the whole state.
+ */
+function applyPatchText<T>(
+  step: Step<T>,
+  text: string,
+):
+  | { state: DeepReadonly<T>; patches: ReadonlyArray<JsonPatchOperation>; length: number }
+  | undefined {
+  let patches: JsonPatchOperation[];
+  try {
+    patches = freezeParsed(JSON.parse(text) as JsonPatchOperation[]);
+    const { state, sizeChange } = applyJsonPatch(step.snapshot.state, patches);
+    return { state, patches, length: step.length + sizeChange };
+  } catch (err) {
+    if (err instanceof SyntaxError) return undefined;
+    if (err instanceof ShmStateError && (err.code === 'E_PATCH' || err.code === 'E_ENCODE')) {
+      return undefined;
+    }
+    throw err;
+  }
+}
