@@ -1,8 +1,15 @@
 // Commits argv[3] random small edits to store argv[2] with update() (seed argv[4]): each
 // edit is made by an immer recipe, so what is committed is the recipe's patches. After each
-// it reads the store afresh (a new handle: the checkpoint and the patches after it) and
-// prints "<version> <sha1 of that state's canonical form>", then "done".
-import { SharedStore, type JsonValue } from '@shmstate/core';
+// it reads the store afresh through its own raw segment handle (the checkpoint and the
+// patches after it, as any fresh reader does) and prints "<version> <sha1 of that state's
+// canonical form>", then "done".
+import {
+  applyJsonPatch,
+  SharedStore,
+  type JsonPatchOperation,
+  type JsonValue,
+} from '@shmstate/core';
+import { Segment } from '@shmstate/native';
 import { canonical, randomEdit, seededRandom, stateHash } from '../helpers/random-edits';
 
 type Container = JsonValue[] | { [key: string]: JsonValue };
@@ -60,18 +67,21 @@ function editOnce(): number {
   });
 }
 
+const fresh = Segment.open(name);
 const lines: string[] = [];
 for (let i = 0; i < count; i += 1) {
   // An edit may change nothing (a value replaced by an equal one): edit again.
   const before = store.version;
   let version = editOnce();
   while (version === before) version = editOnce();
-  const fresh = SharedStore.open(name);
-  const snapshot = fresh.snapshot();
-  fresh.close();
-  if (snapshot.version !== version)
-    throw new Error(`read ${snapshot.version} after committing ${version}`);
-  lines.push(`${version} ${stateHash(snapshot.state)}`);
+  const read = fresh.readDelta();
+  if (read.version !== version) throw new Error(`read ${read.version} after committing ${version}`);
+  let state = JSON.parse(read.state) as unknown;
+  for (const patch of read.patches) {
+    state = applyJsonPatch(state, JSON.parse(patch) as JsonPatchOperation[]).state;
+  }
+  lines.push(`${version} ${stateHash(state)}`);
 }
 store.close();
+fresh.close();
 process.stdout.write(`${lines.join('\n')}\ndone\n`);

@@ -1,7 +1,7 @@
 /**
  * Random states and random small edits for the delta tests, and a canonical form to compare
  * states across languages (test/py/random_edits.py is the Python twin). Seeded, so a failure
- * can be replayed. Numbers are integers or quarters, strings come from a small alphabet with
+ * can be replayed. Numbers are integers or have a fraction of .25 (never a whole float: Python writes 1.0 where Node writes 1), strings come from a small alphabet with
  * non-ASCII letters: values whose JSON text is the same in both languages.
  */
 import { createHash } from 'node:crypto';
@@ -39,7 +39,7 @@ function randomLeaf(random: () => number): JsonValue {
     case 0:
       return Math.floor(random() * 2000) - 1000;
     case 1:
-      return (Math.floor(random() * 400) - 200) / 4 + 0.25;
+      return Math.floor(random() * 400) - 200 + 0.25;
     case 2:
       return randomKey(random);
     case 3:
@@ -127,7 +127,12 @@ export function canonical(value: unknown): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical((value as JsonObject)[key])}`).join(',')}}`;
 }
 
+/** The SHA-1 of a canonical form, in hex. */
+export function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
 /** The SHA-1 of a value's canonical form, in hex. */
 export function stateHash(value: unknown): string {
-  return createHash('sha1').update(canonical(value)).digest('hex');
+  return textHash(canonical(value));
 }
