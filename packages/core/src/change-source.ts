@@ -10,10 +10,11 @@
  *
  * - latest wins: the newest state, its `patches` the concatenated patches of the steps in
  *   between (null when one of them was a full read), `missed` the versions in between;
- * - every change: each step in order, `missed` 0 while the steps are contiguous; when the
- *   history no longer reaches back to the subscriber's version (it fell further behind than
- *   the ring holds), one full state (`patches` null) whose `missed` counts exactly the
- *   versions it lost.
+ * - every change: each step in order, `missed` 0 while the steps are contiguous; a step
+ *   reached by a full read (after the history fell behind the ring: the checkpoint it
+ *   resumed from) arrives whole (`patches` null) with `missed` counting exactly the
+ *   versions lost; when the kept steps no longer reach back to the subscriber's version,
+ *   the latest state, whole, with `missed` exact.
  *
  * For every subscriber: versions strictly increase, the first emission is the current
  * state on subscribe (`patches` null, `missed` 0), and last - first = (emissions - 1) +

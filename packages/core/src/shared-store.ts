@@ -87,8 +87,9 @@ export class SharedStore<T extends JsonState<T> = unknown> {
   /**
    * Every committed version, in order, exactly once, with the patches from the version
    * before (`missed` 0), while the subscriber keeps within the patch ring; a subscriber that
-   * falls further behind (its event loop blocked while the ring wrapped) receives the
-   * latest state whole (`patches` null), its `missed` counting exactly the versions lost.
+   * falls further behind (its event loop blocked while the ring wrapped) receives the state
+   * of the segment's checkpoint whole (`patches` null), its `missed` counting exactly the
+   * versions lost, then every version after it.
    */
   readonly everyChange$: Observable<Change<T>>;
 

@@ -10,7 +10,8 @@
  * patch is no longer in the ring (the reader fell behind by more than the ring holds, or a
  * commit was a checkpoint without a patch: `set()`, a patch too large for an entry), when a
  * ring entry does not apply (a pointer to nothing), or when the segment has no ring: a
- * fresh read is the checkpoint plus the patches after it.
+ * fresh read is the checkpoint (a step reached by a full read) plus a step per patch after
+ * it.
  *
  * Each version reached is a step: its state, and the patches from the previous step (or
  * `null`: reached by a full read). The last steps are kept, as many as the ring holds, so
@@ -123,11 +124,17 @@ export class StateHistory<T> {
     return step;
   }
 
-  /** A fresh read: the checkpoint and the patches after it, one step with no patches. */
+  /**
+   * A fresh read: the checkpoint (a step with no patches: a full replacement) and a step
+   * for each patch after it, those after the version this history holds. Every-change
+   * subscribers that fell behind thus resume at the checkpoint, not only at the latest
+   * version, as Python's watchers do.
+   */
   private readFull(): Step<T> {
     const delta = this.segment.readDelta();
     const cached = this.latestStep;
     if (cached !== undefined && delta.version === cached.snapshot.version) return cached;
+    const held = cached?.snapshot.version ?? 0;
     let step: Step<T> = {
       snapshot: {
         version: delta.checkpointVersion,
@@ -137,6 +144,7 @@ export class StateHistory<T> {
       patches: null,
       length: Buffer.byteLength(delta.state),
     };
+    const steps = [step];
     let version = delta.checkpointVersion;
     for (const text of delta.patches) {
       version += 1;
@@ -148,12 +156,21 @@ export class StateHistory<T> {
         );
       }
       step = {
-        ...step,
-        snapshot: { ...step.snapshot, state: applied.state },
+        snapshot: { version, state: applied.state, storeId: this.segment.storeId },
+        patches: applied.patches,
         length: applied.length,
       };
+      steps.push(step);
     }
-    return this.push(step.snapshot.state, delta.version, null, step.length);
+    // A checkpoint at or below the version held: the patches after it lead on from the
+    // state held (the same JSON), so only they are new.
+    let last: Step<T> | undefined;
+    for (const each of steps) {
+      if (each.snapshot.version > held) {
+        last = this.push(each.snapshot.state, each.snapshot.version, each.patches, each.length);
+      }
+    }
+    return last ?? this.push(step.snapshot.state, delta.version, null, step.length);
   }
 
   private push(

@@ -116,7 +116,7 @@ test('everyChange$ delivers every version once, in order, with its own patch', a
   }
 });
 
-test('an every-change subscriber that falls behind the ring gets one full state, missed exact', async (t) => {
+test('an every-change subscriber that falls behind the ring resumes at the checkpoint, missed exact', async (t) => {
   const { writer, reader } = pair(t, { ringEntries: 8 });
   const every: Change<World>[] = [];
   reader.everyChange$.subscribe((change) => every.push(change));
@@ -127,20 +127,27 @@ test('an every-change subscriber that falls behind the ring gets one full state,
     writer.patch([{ op: 'replace', path: '/tick', value: i }]);
   }
   await reached(51);
+  // It reads the checkpoint whole (the versions before it are lost, and counted), then
+  // every version after it by its patch.
+  const checkpoint = writer.stats().checkpointVersion;
+  t.true(checkpoint > 2 && checkpoint <= 51);
+  const expected = [
+    [1, 0],
+    [checkpoint, checkpoint - 2],
+  ];
+  for (let version = checkpoint + 1; version <= 51; version += 1) expected.push([version, 0]);
   t.deepEqual(
     every.map(({ version, missed }) => [version, missed]),
-    [
-      [1, 0],
-      [51, 49],
-    ],
+    expected,
   );
   t.is(every[1]!.patches, null);
-  t.is(every[1]!.state.tick, 50);
+  t.is(every[1]!.state.tick, checkpoint - 1);
+  t.true(every.slice(2).every((change) => change.patches !== null));
   // Within the ring again: every version.
   for (let i = 51; i <= 53; i += 1) writer.patch([{ op: 'replace', path: '/tick', value: i }]);
   await reached(54);
   t.deepEqual(
-    every.slice(2).map(({ version, missed }) => [version, missed]),
+    every.slice(-3).map(({ version, missed }) => [version, missed]),
     [
       [52, 0],
       [53, 0],
