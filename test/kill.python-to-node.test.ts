@@ -1,5 +1,6 @@
 /**
- * A Python writer SIGKILLed at random points, 50 times, while Node subscribes: no
+ * A Python writer SIGKILLed at random points, 50 times, while it commits patches,
+ * checkpoints and whole states and Node subscribes: no
  * subscriber ever sees a torn or uncommitted state, versions only increase, and the next
  * writer's first commit (which takes over a lock the dead writer may hold) completes
  * within 100 ms.
