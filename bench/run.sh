@@ -71,6 +71,7 @@ run scaling_python.py "$PY"
 run fanout.mjs node
 run flood.mjs node
 run idle.mjs node
+run deltas.mjs node
 # Prints figures only (records nothing); not in the quick check.
 if [ "$mode" = full ]; then run json-patch-apply.mjs node; fi
 node "$bench/chart.mjs" "$BENCH_RESULTS" "$chart"

@@ -15,7 +15,9 @@ import { timeInterleaved, timeLoop } from './stats.mjs';
 export function measureStoreCosts(name, size, seconds) {
   const state = makeState(size);
   const capacity = Math.max(4096, size * 2);
-  const store = SharedStore.create(name, { initial: state, capacity });
+  // No patch ring: these are the costs of whole-state commits and reads, and a raw
+  // Segment.read needs the full state current (bench/deltas.mjs measures patches).
+  const store = SharedStore.create(name, { initial: state, capacity, ringEntries: 0 });
   onExit(() => {
     try {
       SharedStore.unlink(name);

@@ -14,7 +14,8 @@ from shmstate.codec import decode, encode
 
 def measure_store_costs(name, size, seconds):
     state = make_state(size)
-    store = Store.create(name, initial=state, capacity=max(4096, size * 2))
+    # No patch ring: whole-state commits and reads (bench/deltas.mjs measures patches).
+    store = Store.create(name, initial=state, capacity=max(4096, size * 2), ring_entries=0)
     segment = _native.Segment.open(name)
     batch = 1 if size >= 65536 else 64
     try:
