@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SharedStore } from '@shmstate/core';
-import { changedPath, makeRobots, smallChange } from './delta-state.mjs';
+import { changedPath, makeRobots, robotAt, smallChange } from './delta-state.mjs';
 import { benchDir, uniqueName } from './mode.mjs';
 import { onExit, start } from './processes.mjs';
 
@@ -40,14 +40,13 @@ function dispose({ name, store }) {
  */
 export function nodeUpdateCost(size, commits, warmup) {
   const made = robotStore(size);
-  const [, , id] = made.path.split('/');
   let cpuUs = 0;
   const checkpointUs = [];
   for (let seq = 0; seq < warmup + commits; seq++) {
     const wall = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     const version = made.store.update((draft) => {
-      draft.robots[id].pose.x = seq + 0.5;
+      robotAt(draft, made.path).pose.x = seq + 0.5;
       draft.t = seq;
     });
     const used = process.cpuUsage(cpu);
@@ -108,7 +107,6 @@ export function freshGet(size, samples) {
 export async function fanOut(size, count, whole, seconds) {
   const made = robotStore(size, whole ? 0 : undefined);
   const state = structuredClone(made.store.get());
-  const [, , id] = made.path.split('/');
   const subscribers = Array.from({ length: count }, () =>
     start(process.execPath, [path.join(benchDir, 'peers', 'fanout-subscriber.mjs'), made.name]),
   );
@@ -121,7 +119,7 @@ export async function fanOut(size, count, whole, seconds) {
     for (let i = 0; i < 8; i++, commits++) {
       const t = Number(process.hrtime.bigint());
       if (whole) {
-        state.robots[id].pose.x = commits + 0.5;
+        robotAt(state, made.path).pose.x = commits + 0.5;
         state.t = t;
         made.store.set(state);
       } else {

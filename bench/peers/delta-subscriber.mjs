@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import jsonpatch from 'fast-json-patch';
-import { makeRobots } from '../lib/delta-state.mjs';
+import { makeRobots, robotAt } from '../lib/delta-state.mjs';
 import { summarize } from '../lib/stats.mjs';
 
 const options = JSON.parse(process.argv[2]);
@@ -54,11 +54,10 @@ async function viaShmstate() {
     ringEntries: options.ringEntries,
   });
   const ack = SharedStore.create(options.ackName, { initial: { seq: -1 }, capacity: 4096 });
-  const [, , id] = options.path.split('/');
   const subscription = store.state$.subscribe((state) => {
     if (state.t === 0) return; // the replayed initial state
     // A patch leaves seq alone: the round is the robot's x (seq + 0.5), as in applyMessage.
-    const seq = Math.floor(state.robots[id].pose.x);
+    const seq = Math.floor(robotAt(state, options.path).pose.x);
     const done = record({ t: state.t, seq });
     ack.set({ seq });
     if (done) report();

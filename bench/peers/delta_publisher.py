@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from delta_state import make_robots, small_change
+from delta_state import make_robots, robot_at, small_change
 
 ACK_TIMEOUT = 10.0
 publish_ns = []
@@ -42,12 +42,11 @@ def via_store(options):
     store = Store.open(options["name"])
     ack = Store.open(options["ackName"])
     path = options["path"]
-    _, _, robot, _, _ = path.split("/")
     writer = options["writer"]
     whole = make_robots(options["size"]) if writer == "set" else None
 
     def move(draft, seq, t):
-        draft["robots"][robot]["pose"]["x"] = seq + 0.5
+        robot_at(draft, path)["pose"]["x"] = seq + 0.5
         draft["t"] = t
 
     try:

@@ -14,15 +14,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
-from delta_state import make_robots, small_change
+from delta_state import changed_path, make_robots, small_change
 
 from shmstate import Store
 
 
 def main(options):
     state = make_robots(options["size"])
-    ids = list(state["robots"])
-    path = f"/robots/{ids[len(ids) // 2]}/pose/x"
+    path = changed_path(state)
     store = Store.create(options["name"], state, capacity=max(4096, options["size"] * 2))
     cpu_ns = 0
     checkpoint_us = []

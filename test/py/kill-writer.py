@@ -19,9 +19,7 @@ def commit(seq: int) -> None:
         store.set(burst_state(seq))
         return
     whole = burst_state(seq)
-    store.patch(
-        [{"op": "add", "path": f"/{key}", "value": value} for key, value in whole.items()]
-    )
+    store.patch([{"op": "add", "path": f"/{key}", "value": value} for key, value in whole.items()])
 
 
 seq = store.get()["seq"] + 1

@@ -75,6 +75,7 @@ export class ChangeSource<T> {
 
   private follow(follower: Follower<T>): void {
     this.followers.add(follower);
+    if (follower.every) this.history.everyVersion = true;
     if (this.watch === undefined) {
       this.watch = this.segment.watch((failure?: Error) => this.deliver(failure));
     }
@@ -82,6 +83,9 @@ export class ChangeSource<T> {
 
   private unfollow(follower: Follower<T>): void {
     this.followers.delete(follower);
+    if (follower.every) {
+      this.history.everyVersion = [...this.followers].some((other) => other.every);
+    }
     if (this.followers.size === 0 && this.watch !== undefined) {
       const watch = this.watch;
       this.watch = undefined;

@@ -233,7 +233,8 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    * `test`, a malformed op) throws E_PATCH naming the op, one with a value outside the
    * dialect E_ENCODE, one that would make the state larger than the capacity E_CAPACITY;
    * each leaves the version and the state unchanged. A patch that changes nothing (only
-   * `test` ops, or none) commits nothing and returns the version it applied to.
+   * `test` ops, `replace`s with a JSON-equal value, or none) commits nothing and returns
+   * the version it applied to.
    */
   patch(ops: ReadonlyArray<JsonPatchOperation>, options?: PatchOptions): number {
     const { expectedVersion, maxRetries } = checkPatchOptions(options);

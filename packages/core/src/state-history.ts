@@ -108,9 +108,23 @@ export class StateHistory<T> {
     this.push(state, version, patches, length);
   }
 
+  /**
+   * Whether some subscriber wants every version (set by the change source). When none
+   * does, several patches read at once are applied as one: each container on their paths
+   * is copied once, not once per patch, which matters when a reader is many versions
+   * behind, and most for a fresh read (up to a ring's worth of patches after the
+   * checkpoint). The versions in between then get no step of their own.
+   */
+  everyVersion = false;
+
   private catchUp(from: Step<T>): Step<T> {
     const read = this.segment.readPatches(from.snapshot.version);
     if (read === null) return this.readFull();
+    if (!this.everyVersion && read.patches.length > 1) {
+      const applied = applyPatchTexts(from, read.patches);
+      if (applied === undefined) return this.readFull();
+      return this.push(applied.state, read.version, applied.patches, applied.length);
+    }
     let step = from;
     let version = from.snapshot.version;
     for (const text of read.patches) {
@@ -144,6 +158,17 @@ export class StateHistory<T> {
       patches: null,
       length: Buffer.byteLength(delta.state),
     };
+    if (!this.everyVersion) {
+      // One step at the published version: the patches after the checkpoint applied as one.
+      const applied = applyPatchTexts(step, delta.patches);
+      if (applied === undefined) {
+        throw shmStateError(
+          'E_CORRUPT',
+          `the patches after the checkpoint of version ${delta.checkpointVersion} do not apply to it`,
+        );
+      }
+      return this.push(applied.state, delta.version, null, applied.length);
+    }
     const steps = [step];
     let version = delta.checkpointVersion;
     for (const text of delta.patches) {
@@ -190,6 +215,30 @@ export class StateHistory<T> {
 }
 
 /**
+ * Parses several ring entries and applies them as one patch (see `everyVersion`);
+ * undefined as for applyPatchText, also when an entry is not a JSON array.
+ */
+function applyPatchTexts<T>(
+  step: Step<T>,
+  texts: readonly string[],
+):
+  | { state: DeepReadonly<T>; patches: ReadonlyArray<JsonPatchOperation>; length: number }
+  | undefined {
+  const joined: unknown[] = [];
+  for (const text of texts) {
+    let ops: unknown;
+    try {
+      ops = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(ops)) return undefined;
+    for (const op of ops) joined.push(op);
+  }
+  return applyOps(step, joined as JsonPatchOperation[]);
+}
+
+/**
  * Parses and applies one ring entry; undefined when it is not JSON or does not apply
  * (E_PATCH, or E_ENCODE for a value outside the dialect): the caller reads the whole state.
  */
@@ -199,13 +248,27 @@ function applyPatchText<T>(
 ):
   | { state: DeepReadonly<T>; patches: ReadonlyArray<JsonPatchOperation>; length: number }
   | undefined {
-  let patches: JsonPatchOperation[];
+  let ops: JsonPatchOperation[];
   try {
-    patches = freezeParsed(JSON.parse(text) as JsonPatchOperation[]);
+    ops = JSON.parse(text) as JsonPatchOperation[];
+  } catch {
+    return undefined;
+  }
+  return applyOps(step, ops);
+}
+
+/** Applies parsed ops to a step's state; undefined when they do not apply. */
+function applyOps<T>(
+  step: Step<T>,
+  ops: JsonPatchOperation[],
+):
+  | { state: DeepReadonly<T>; patches: ReadonlyArray<JsonPatchOperation>; length: number }
+  | undefined {
+  try {
+    const patches = freezeParsed(ops);
     const { state, sizeChange } = applyJsonPatch(step.snapshot.state, patches);
     return { state, patches, length: step.length + sizeChange };
   } catch (err) {
-    if (err instanceof SyntaxError) return undefined;
     if (err instanceof ShmStateError && (err.code === 'E_PATCH' || err.code === 'E_ENCODE')) {
       return undefined;
     }

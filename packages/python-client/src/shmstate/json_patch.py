@@ -206,6 +206,10 @@ class _Applier:
 
     def replace(self, path: list[str], value: Any, pointer: str) -> None:
         size = self.checked_size(value, len(path), pointer)
+        # A value JSON-equal to the one there changes nothing: nothing is copied, and a
+        # patch of such ops leaves the state the same object (a commit of nothing).
+        if json_equal(self.get(path, pointer), value):
+            return
         self.delta += self.put(path, freeze(value), pointer, insert=False) + size
 
     def remove(self, path: list[str], pointer: str) -> None:

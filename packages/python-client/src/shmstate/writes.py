@@ -85,12 +85,14 @@ def _whole(base: Step, state: Any, data: bytes) -> Prepared:
 
 
 def prepare_patch(cache: StateCache, base: Step, ops: object) -> Prepared | None:
-    """RFC 6902 ``ops`` applied to ``base``; None if they change nothing (JSON equality).
-    Raises E_PATCH or E_ENCODE naming the op."""
+    """RFC 6902 ``ops`` applied to ``base``; None if they change nothing (only ``test``
+    ops, or none: the state is then the same object). Raises E_PATCH or E_ENCODE naming
+    the op. Not a diff of the two states: that would walk every member of each container
+    the ops copied, a cost of the state's width (4 ms per patch at 1 MiB)."""
     if not isinstance(ops, (list, tuple)):
         raise error_for("E_PATCH", f"a patch is a list of ops, not {type(ops).__name__}")
     state, delta = apply_patch_with_size(base.state, ops)
-    if not diff(base.state, state):  # cheap: the two share every subtree the ops left alone
+    if state is base.state:
         return None
     members = [
         {key: op[key] for key in _MEMBERS if key in op} if isinstance(op, Mapping) else op
