@@ -2,9 +2,12 @@
 //
 // Run (with examples/python-publisher.py running):  node examples/node-subscriber.mjs fleet
 //
-// One store, three RxJS pipelines over it:
-//   - changes$: every version that arrives, with how many were skipped (`missed`) and the
+// One store, four RxJS pipelines over it:
+//   - changes$: every version that arrives, with how many were skipped (`missed`), the
+//     JSON Patch it carries (the publisher sends each change as a patch) and the
 //     publish-to-emit latency taken from the state's CLOCK_MONOTONIC stamp;
+//   - select(robot 0): emits only when robot 0 itself moved, since every new state shares
+//     the unchanged robots with the state before (the same objects);
 //   - select(robots) + throttleTime + map: a derived figure (fleet summary) at 4 Hz;
 //   - the stream completes when the publisher says it is done, and we print a summary.
 import { SharedStore } from '@shmstate/core';
@@ -20,8 +23,20 @@ let emissions = 0;
 let missed = 0;
 let firstVersion = 0;
 let lastVersion = 0;
+let patched = 0;
+let ops = 0;
+let lastPatch = '';
+let robotZeroEmissions = 0;
 
-store.changes$.subscribe(({ version, state, missed: skipped }) => {
+store.changes$.subscribe(({ version, state, missed: skipped, patches }) => {
+  if (patches !== null) {
+    patched += 1;
+    ops += patches.length;
+    lastPatch = patches
+      .map((op) => op.path)
+      .filter((path) => path.startsWith('/robots/'))
+      .join(' ');
+  }
   const now = process.hrtime.bigint();
   // The publisher stamps CLOCK_MONOTONIC nanoseconds as a decimal string: past about 104
   // days of uptime they exceed 2^53, which JSON numbers in the dialect cannot carry.
@@ -33,6 +48,8 @@ store.changes$.subscribe(({ version, state, missed: skipped }) => {
   emissions += 1;
   missed += skipped;
 });
+
+store.select((s) => s.robots[0]).subscribe(() => (robotZeroEmissions += 1));
 
 const summary$ = store
   .select((s) => s.robots)
@@ -59,7 +76,8 @@ const view = summary$.subscribe((fleet) => {
   const line =
     `v${String(lastVersion).padStart(5)}  moving ${fleet.moving}  charging ${fleet.charging}  ` +
     `battery ${fleet.battery.toFixed(1)}%  centroid (${fleet.centroid[0].toFixed(1)}, ${fleet.centroid[1].toFixed(1)})  ` +
-    `latency p50 ${percentile(sorted, 50).toFixed(0)} us p99 ${percentile(sorted, 99).toFixed(0)} us  missed ${missed}`;
+    `latency p50 ${percentile(sorted, 50).toFixed(0)} us p99 ${percentile(sorted, 99).toFixed(0)} us  missed ${missed}  ` +
+    `last patch: ${lastPatch}`;
   if (live) process.stdout.write(`\r\x1b[K${line}`);
   else console.log(line);
 });
@@ -77,6 +95,8 @@ store.state$
       [
         'summary:',
         `  versions ${firstVersion}..${lastVersion}: ${emissions} emissions + ${missed} missed = ${emissions + missed}`,
+        `  ${patched} changes arrived as JSON Patches (${(ops / Math.max(patched, 1)).toFixed(1)} ops each on average), ${emissions - patched} whole (the first)`,
+        `  select(robot 0) emitted ${robotZeroEmissions} times: only when robot 0 moved`,
         `  publish -> emit latency over ${sorted.length} states: p50 ${percentile(sorted, 50).toFixed(1)} us, ` +
           `p99 ${percentile(sorted, 99).toFixed(1)} us, max ${(sorted.at(-1) ?? NaN).toFixed(1)} us`,
       ].join('\n'),

@@ -2,8 +2,9 @@
 
 Run:  .venv/bin/python examples/python-publisher.py --name fleet --hz 200 --seconds 5
 
-Creates the store, publishes the whole fleet `--hz` times a second, and ends by
-publishing `{"done": true, ...}`. Each state carries `published_ns`, the CLOCK_MONOTONIC
+Creates the store, then `--hz` times a second moves one robot (each in turn) and publishes
+that change as a JSON Patch (`store.patch`: a few operations, whatever the fleet's size),
+and ends by patching `done` to true. Each state carries `published_ns`, the CLOCK_MONOTONIC
 time just before the commit, so a subscriber on the same host can measure latency. It is a
 decimal string: nanoseconds of uptime pass 2^53 after about 104 days, and the JSON dialect
 only carries integers up to 2^53 - 1 (a reader parses it with BigInt or int()).
@@ -36,17 +37,15 @@ def make_fleet(size: int, rng: random.Random) -> list[dict]:
     ]
 
 
-def step(fleet: list[dict], dt: float, rng: random.Random) -> None:
-    for robot in fleet:
-        robot["heading"] = (robot["heading"] + rng.gauss(0, 0.2) * dt * 10) % (2 * math.pi)
-        robot["x"] = min(
-            50.0, max(0.0, robot["x"] + math.cos(robot["heading"]) * robot["speed"] * dt)
-        )
-        robot["y"] = min(
-            50.0, max(0.0, robot["y"] + math.sin(robot["heading"]) * robot["speed"] * dt)
-        )
-        robot["battery"] = max(0.0, robot["battery"] - dt * 0.5)
-        robot["status"] = "charging" if robot["battery"] < 20 else "moving"
+MOVING = ("x", "y", "heading", "battery", "status")
+
+
+def step(robot: dict, dt: float, rng: random.Random) -> None:
+    robot["heading"] = (robot["heading"] + rng.gauss(0, 0.2) * dt * 10) % (2 * math.pi)
+    robot["x"] = min(50.0, max(0.0, robot["x"] + math.cos(robot["heading"]) * robot["speed"] * dt))
+    robot["y"] = min(50.0, max(0.0, robot["y"] + math.sin(robot["heading"]) * robot["speed"] * dt))
+    robot["battery"] = max(0.0, robot["battery"] - dt * 0.5)
+    robot["status"] = "charging" if robot["battery"] < 20 else "moving"
 
 
 def main() -> int:
@@ -79,20 +78,23 @@ def main() -> int:
         next_at = started
         while not stopping and time.monotonic() - started < args.seconds:
             tick += 1
-            step(fleet, period, rng)
-            store.set(
-                {
-                    "tick": tick,
-                    "robots": fleet,
-                    "done": False,
-                    "published_ns": str(time.clock_gettime_ns(time.CLOCK_MONOTONIC)),
-                }
-            )
+            # One robot moves per tick, each in turn: the patch names only what changed.
+            index = tick % len(fleet)
+            robot = fleet[index]
+            step(robot, period * len(fleet), rng)
+            ops = [
+                {"op": "replace", "path": f"/robots/{index}/{key}", "value": robot[key]}
+                for key in MOVING
+            ]
+            ops.append({"op": "replace", "path": "/tick", "value": tick})
+            stamp = str(time.clock_gettime_ns(time.CLOCK_MONOTONIC))
+            ops.append({"op": "add", "path": "/published_ns", "value": stamp})
+            store.patch(ops)
             next_at += period
             delay = next_at - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        store.set({"tick": tick, "robots": fleet, "done": True})
+        store.patch([{"op": "replace", "path": "/done", "value": True}])
         print(f"published {tick} states", flush=True)
     finally:
         store.close()
