@@ -223,3 +223,51 @@ test('a fresh reader applies the patches after the checkpoint', (t) => {
     storeId: writer.storeId,
   });
 });
+
+test('damaged patch texts (not JSON, not arrays, ops that do not apply) never break a reader', async (t) => {
+  const { name, reader } = pair(t);
+  const raw = Segment.open(name);
+  t.teardown(() => raw.close());
+  const changes: Change<World>[] = [];
+  const errors: unknown[] = [];
+  reader.changes$.subscribe({ next: (c) => changes.push(c), error: (e) => errors.push(e) });
+  const every: Change<World>[] = [];
+  reader.everyChange$.subscribe({ next: (c) => every.push(c), error: (e) => errors.push(e) });
+  const reached = trackVersions(t, reader);
+  // A seeded generator of bad patch texts: a reader must fall back to the checkpoint each
+  // commit carries, whatever the text.
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const texts = [
+    () => '',
+    () => '{',
+    () => '[',
+    () => 'null',
+    () => '{"op":"add","path":"/a","value":1}',
+    () => '[1,2,3]',
+    () => '[{"op":"remove","path":"/nope"}]',
+    () => '[{"op":"add","path":"/tick/x","value":1}]',
+    () => '[{"op":"move","from":"/a","path":"/a/c/x"}]',
+    () => '[{"op":"test","path":"/tick","value":"wrong"}]',
+    () => `[{"op":"replace","path":"/tick","value":${'['.repeat(80)}${']'.repeat(80)}}]`,
+    () => String.fromCharCode(...Array.from({ length: 40 }, () => 32 + Math.floor(random() * 90))),
+  ];
+  let version = reader.version;
+  for (let i = 0; i < 200; i += 1) {
+    const text = texts[Math.floor(random() * texts.length)]!();
+    const state = { ...initial, tick: i + 1 };
+    const stateText = JSON.stringify(state);
+    version = raw.commitPatch(text, {
+      expectedVersion: version,
+      stateLength: Buffer.byteLength(stateText),
+      stateText,
+    });
+    if (i % 10 === 0) t.deepEqual(reader.get(), state);
+  }
+  await reached(version);
+  t.deepEqual(errors, []);
+  t.deepEqual(reader.get(), { ...initial, tick: 200 });
+  t.is(changes.at(-1)!.version, version);
+  t.is(every.at(-1)!.version, version);
+  t.is(every.at(-1)!.state.tick, 200);
+});
