@@ -24,6 +24,7 @@
         "csrc/seqlock.c",
         "csrc/writer_lock.c",
         "addon/addon.cc",
+        "addon/attach_wrap.cc",
         "addon/doorbell_watch.cc",
         "addon/glue_arguments.cc",
         "addon/patch_ring_wrap.cc",
