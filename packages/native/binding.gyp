@@ -15,6 +15,7 @@
         "csrc/errors.c",
         "csrc/futex.c",
         "csrc/header.c",
+        "csrc/health.c",
         "csrc/name.c",
         "csrc/patch_ring.c",
         "csrc/segment.c",

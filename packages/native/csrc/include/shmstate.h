@@ -431,6 +431,28 @@ int shmstate_segment_attached(shmstate_segment* seg, shmstate_attachment* out, s
                               size_t* count, shmstate_error* err);
 
 /*
+ * Health, for inspection tools (`shmstate info`, `doctor`): the writer lock's state and the
+ * doorbell table's entries, read without taking, repairing or freeing anything.
+ */
+typedef enum shmstate_lock_state {
+  SHMSTATE_LOCK_FREE = 0,
+  SHMSTATE_LOCK_HELD = 1,      /* by a live thread (lock_owner_tid), or one dying right now */
+  SHMSTATE_LOCK_OWNER_DIED = 2 /* its owner died holding it; the next writer recovers it */
+} shmstate_lock_state;
+
+typedef struct shmstate_health {
+  uint32_t lock_state;     /* shmstate_lock_state */
+  uint32_t lock_owner_tid; /* the holder's thread id in its own PID namespace; 0 when free */
+  uint32_t doorbells_used; /* doorbell entries not free */
+  uint32_t doorbells_dead; /* of those, entries of processes that are gone (pid gone and
+                            * socket refusing): the next registration reclaims them */
+} shmstate_health;
+
+/* Fills *out. The lock's state is read from glibc's robust mutex word, where the kernel
+ * marks a dead owner (docs/protocol.md "The writer lock and recovery"). */
+int shmstate_segment_health(shmstate_segment* seg, shmstate_health* out, shmstate_error* err);
+
+/*
  * Doorbells: notification for an event loop, one wake-up per delivery. A subscriber
  * process registers a doorbell on a segment: a non-blocking Unix datagram socket (abstract
  * namespace, close-on-exec) named in one of the header's SHMSTATE_DOORBELL_MAX entries.

@@ -4,7 +4,8 @@
  * (`shmstate ls`, `info`, `doctor`) must not count as its users. The role follows what the
  * handle does, as in Node's Segment: the first commit makes it a writer for good, the
  * first wait or doorbell a subscriber (unless it writes). The list's numbers are the
- * table's, untrusted: shmstate.attachment names them.
+ * table's, untrusted: shmstate.attachment names them. health() is the rest of what an
+ * inspection tool looks at: the writer lock's state and the doorbells.
  */
 #include "_native.h"
 
@@ -66,4 +67,19 @@ PyObject* segment_attached(SegmentObject* self, PyObject* unused) {
   }
   free(entries);
   return list;
+}
+
+/* health() -> {"lock_state", "lock_owner_tid", "doorbells_used", "doorbells_dead"} */
+PyObject* segment_health(SegmentObject* self, PyObject* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  shmstate_health h;
+  shmstate_error err = {0};
+  int rc = shmstate_segment_health(self->seg, &h, &err);
+  segment_leave(self);
+  if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
+  static const char* const states[] = {"free", "held", "owner-died"};
+  const char* state = h.lock_state < 3 ? states[h.lock_state] : "unknown";
+  return Py_BuildValue("{sssIsIsI}", "lock_state", state, "lock_owner_tid", h.lock_owner_tid,
+                       "doorbells_used", h.doorbells_used, "doorbells_dead", h.doorbells_dead);
 }
