@@ -25,7 +25,7 @@
  * store.close();
  * SharedStore.unlink('robot');
  */
-import { LIMITS, Segment, type SegmentStats } from '@shmstate/native';
+import { type Attachment, LIMITS, Segment, type SegmentStats } from '@shmstate/native';
 import {
   argument,
   checkCreateNumbers,
@@ -374,6 +374,12 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    * waiters), the current version, the store id and the flags word. */
   stats(): SegmentStats {
     return this.live().stats();
+  }
+
+  /** Who has this store open, in every process (see `Segment#attached`): this store is a
+   * reader until it commits (writer) or is subscribed to (subscriber). */
+  attached(): Attachment[] {
+    return this.live().attached();
   }
 
   /** How long a commit waits for the writer lock (held by a stalled writer) before

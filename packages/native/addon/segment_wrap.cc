@@ -52,6 +52,9 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           InstanceMethod("commitPatch", &SegmentWrap::CommitPatch),
           InstanceMethod("readPatches", &SegmentWrap::ReadPatches),
           InstanceMethod("readDelta", &SegmentWrap::ReadDelta),
+          InstanceMethod("attach", &SegmentWrap::Attach),
+          InstanceMethod("setRole", &SegmentWrap::SetRole),
+          InstanceMethod("attached", &SegmentWrap::Attached),
           InstanceMethod("setLockTimeout", &SegmentWrap::SetLockTimeout),
           InstanceMethod("watchStart", &SegmentWrap::WatchStart),
           InstanceMethod("watchStop", &SegmentWrap::WatchStop),
@@ -358,6 +361,7 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   result.Set("ringEntries", Napi::Number::New(env, stats.ring_entries));
   result.Set("ringPatchMax", Napi::Number::New(env, static_cast<double>(stats.ring_patch_max)));
   result.Set("ringPatchBytes", Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
+  result.Set("lastCommitNs", Napi::Number::New(env, static_cast<double>(stats.last_commit_ns)));
   return result;
 }
 

@@ -52,6 +52,10 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   Napi::Value ReadDelta(const Napi::CallbackInfo& info);
   // The buffer patch reads fill, sized from the ring's geometry on first use.
   shmstate_patch_buffer PatchBuffer(Napi::Env env);
+  // The attach table (attach_wrap.cc).
+  Napi::Value Attach(const Napi::CallbackInfo& info);
+  Napi::Value SetRole(const Napi::CallbackInfo& info);
+  Napi::Value Attached(const Napi::CallbackInfo& info);
   Napi::Value SetLockTimeout(const Napi::CallbackInfo& info);
   Napi::Value WatchStart(const Napi::CallbackInfo& info);
   Napi::Value WatchStop(const Napi::CallbackInfo& info);

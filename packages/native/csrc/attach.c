@@ -120,12 +120,6 @@ static uint64_t new_token(void) {
   return token;
 }
 
-static uint64_t now_realtime_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 typedef struct attach_fields {
   uint64_t token;
   uint64_t start_ns;
@@ -210,7 +204,7 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
   int fd;
   int rc = reopen(seg, &fd, err);
   if (rc != SHMSTATE_OK) return rc;
-  attach_fields f = {new_token(), now_realtime_ns(), (uint32_t)getpid(), (uint32_t)role,
+  attach_fields f = {new_token(), shmstate_realtime_ns(), (uint32_t)getpid(), (uint32_t)role,
                      (uint32_t)language};
   /* Free entries first: a dead entry stays listed (as dead) until the table needs it. */
   for (int dead_too = 0; dead_too <= 1; dead_too++) {
@@ -233,6 +227,27 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
   /* Every entry belongs to a live process: attached all the same, but not listed. */
   close(fd);
   mark_untracked(seg);
+  return shmstate_ok(err);
+}
+
+int shmstate_segment_set_role(shmstate_segment* seg, shmstate_role role, shmstate_error* err) {
+  if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
+  if ((int)role < SHMSTATE_ROLE_WRITER || (int)role > SHMSTATE_ROLE_READER) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "role is %d; it must be 1 (writer), 2 (subscriber) or 3 (reader)",
+                         (int)role);
+  }
+  if (seg->attach_fd < 0 && !seg->attach_untracked) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
+                         "this handle of segment \"%s\" is not attached", seg->name);
+  }
+  if (seg->attach_index < 0) return shmstate_ok(err); /* untracked: no entry to change */
+  /* In place, not detach and attach again: the entry (its token, start time and index)
+   * stays this handle's, and no lister sees the process missing meanwhile. Only the holder
+   * of the entry's byte writes its fields, so a plain release store is enough; a lister
+   * reads the old role or the new one, both true at some moment. */
+  shmstate_attach_entry* entry = &shmstate_attach_table(seg)[seg->attach_index];
+  atomic_store_explicit(&entry->role, (uint32_t)role, memory_order_release);
   return shmstate_ok(err);
 }
 

@@ -36,10 +36,10 @@ struct shmstate_doorbell {
   int turn_rounds;       /* deliveries made in the current turn */
 };
 
-/* The entry of a process that is gone: its pid no longer exists AND its socket refuses a
- * byte. Neither alone is enough: a pid is reused, and a refused byte may only mean the
- * registrant has claimed the entry but not yet stored its token. */
-static int entry_is_dead(const shmstate_segment* seg, int fd, uint64_t control, uint64_t token) {
+/* doorbell.h: a pid is reused, and a refused byte may only mean the registrant has claimed
+ * the entry but not yet stored its token. */
+int shmstate_doorbell_entry_dead(const shmstate_segment* seg, int fd, uint64_t control,
+                                 uint64_t token) {
   uint32_t pid = doorbell_pid(control);
   if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) return 0;
   return shmstate_doorbell_send(seg, fd, pid, token) == ECONNREFUSED;
@@ -52,7 +52,8 @@ static void reclaim_dead(shmstate_segment* seg, int fd) {
     uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
     if (doorbell_state(control) == SHMSTATE_DOORBELL_FREE) continue;
     uint64_t token = atomic_load_explicit(&entry->token, memory_order_relaxed);
-    if (entry_is_dead(seg, fd, control, token)) shmstate_doorbell_free(hdr, entry, control, 1);
+    if (shmstate_doorbell_entry_dead(seg, fd, control, token))
+      shmstate_doorbell_free(hdr, entry, control, 1);
   }
 }
 

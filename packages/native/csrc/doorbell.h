@@ -43,6 +43,12 @@ void shmstate_doorbell_address_of(const shmstate_segment* seg, uint32_t pid, uin
  * Returns 0 or the errno of the failure. */
 int shmstate_doorbell_send(const shmstate_segment* seg, int fd, uint32_t pid, uint64_t token);
 
+/* The entry of a process that is gone: its pid no longer exists AND its socket (tried from
+ * `fd`, an unbound datagram socket) refuses a byte. Neither alone is enough: a pid is
+ * reused, and a refused byte may only mean the registrant has not stored its token yet. */
+int shmstate_doorbell_entry_dead(const shmstate_segment* seg, int fd, uint64_t control,
+                                 uint64_t token);
+
 /* Frees entry `entry` if its control word is still `control` (not newer), keeping the
  * count and, when `reclaimed`, the reclaim statistic. Returns 1 if this call freed it. */
 int shmstate_doorbell_free(shmstate_header* hdr, shmstate_doorbell_entry* entry, uint64_t control,

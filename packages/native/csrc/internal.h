@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "include/shmstate.h"
 #include "layout.h"
@@ -225,6 +226,14 @@ int shmstate_ring_copy_entries(const shmstate_segment* seg, uint64_t first, uint
 /* Recovery after a dead writer (lock held, slot index repaired): recounts patch_bytes from
  * the ring, which the dead writer may not have updated. */
 void shmstate_ring_recover(shmstate_segment* seg);
+
+/* CLOCK_REALTIME in nanoseconds since the epoch (a vDSO call, no system call): the attach
+ * time and the last commit time, shown to people. */
+static inline uint64_t shmstate_realtime_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* ---- attach.c ---- */
 

@@ -173,6 +173,9 @@ typedef struct shmstate_header {
   alignas(64) _Atomic uint64_t stat_commits;
   _Atomic uint64_t stat_conflicts;
   _Atomic uint64_t stat_lock_recoveries;
+  /* 728: CLOCK_REALTIME of the last commit, ns (0: made by a build that did not write it;
+   * it was reserved there). For `ls` and `doctor`: tmpfs keeps no mtime for mmap writes. */
+  _Atomic uint64_t stat_last_commit_ns;
 
   /* 768: doorbells (doorbell.c). doorbell_count is the number of entries that are not
    * free, so a commit with no doorbell subscriber scans nothing; doorbell_reclaims counts
@@ -248,6 +251,7 @@ _Static_assert(offsetof(shmstate_header, waiters) == 644, "waiters at 644");
 _Static_assert(offsetof(shmstate_header, stat_commits) == 704, "stat_commits at 704");
 _Static_assert(offsetof(shmstate_header, stat_conflicts) == 712, "stat_conflicts at 712");
 _Static_assert(offsetof(shmstate_header, stat_lock_recoveries) == 720, "recoveries at 720");
+_Static_assert(offsetof(shmstate_header, stat_last_commit_ns) == 728, "last commit at 728");
 _Static_assert(offsetof(shmstate_header, doorbell_count) == 768, "doorbell_count at 768");
 _Static_assert(offsetof(shmstate_header, doorbell_reclaims) == 776, "doorbell_reclaims at 776");
 _Static_assert(offsetof(shmstate_header, flags) == 832, "flags at 832");

@@ -128,6 +128,7 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
   atomic_store_explicit(&hdr->current_slot, 1, memory_order_relaxed);
   atomic_store_explicit(&hdr->version, initial_version, memory_order_relaxed);
   atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
+  atomic_store_explicit(&hdr->stat_last_commit_ns, shmstate_realtime_ns(), memory_order_relaxed);
   /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
    * magic sees every field, the mutex, slot 1 and the ring header written above. */
   atomic_store_explicit(&hdr->fixed.magic, SHMSTATE_MAGIC, memory_order_release);

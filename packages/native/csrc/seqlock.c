@@ -141,6 +141,9 @@ int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint
 
 void shmstate_commit_end(shmstate_segment* seg) {
   atomic_fetch_add_explicit(&seg->hdr->stat_commits, 1, memory_order_relaxed);
+  /* Relaxed, for display (ls, doctor's idle time): never used to order anything. */
+  atomic_store_explicit(&seg->hdr->stat_last_commit_ns, shmstate_realtime_ns(),
+                        memory_order_relaxed);
   SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_BEFORE_WAKE);
   /* Under the lock on purpose: a writer that dies before waking leaves the lock owner-dead,
    * and the next writer's recovery does the bump and the wake this one missed. */

@@ -1,3 +1,4 @@
+import type { NativeAttachment } from './attachment';
 import type { ShmStateErrorCode } from './error-codes';
 import type { ShmStateError } from './shm-state-error';
 
@@ -32,6 +33,8 @@ export interface NativeStats {
   ringPatchMax: number;
   /** Bytes of patches committed since the last checkpoint. */
   ringPatchBytes: number;
+  /** When the last commit happened, in ns since the epoch (0: not recorded by its maker). */
+  lastCommitNs: number;
 }
 
 /** What `NativeSegment#ringInfo()` returns: the ring's geometry, all 0 without a ring. */
@@ -90,6 +93,12 @@ export interface NativeSegment {
    */
   readDelta(versionsOut: Float64Array): string[];
   setLockTimeout(ms: number): void;
+  /** Claims an entry of the attach table (`shmstate_segment_attach`), numbers as the core's. */
+  attach(role: number, language: number): void;
+  /** Changes this handle's entry's role in place (`shmstate_segment_set_role`). */
+  setRole(role: number): void;
+  /** The attach table's used entries (`shmstate_segment_attached`). */
+  attached(): NativeAttachment[];
   /**
    * Starts the notification path: `callback()` on the event loop after changes (conflated;
    * with a doorbell, as the core's delivery turn decides), or `callback(error)` once if

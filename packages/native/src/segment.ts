@@ -12,6 +12,14 @@ import {
   MAX_VERSION,
   option,
 } from './argument-checks';
+import {
+  type Attachment,
+  LANGUAGE_NODE,
+  ROLE_READER,
+  ROLE_SUBSCRIBER,
+  ROLE_WRITER,
+  toAttachment,
+} from './attachment';
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
 import { loadAddon } from './load-addon';
 import type { NativeRingInfo, NativeSegment, NativeStats } from './native-addon';
@@ -140,6 +148,10 @@ export class Segment {
   // Where the addon writes the version of a readText(): reused, so a read allocates only
   // the string.
   readonly #versionOut = new Float64Array(2);
+  // This handle's role in the attach table: a reader until it first commits (writer, for
+  // good) or first watches (subscriber, unless a writer already). Kept here so that a
+  // commit after the first one costs a comparison, not a store to shared memory.
+  #role = ROLE_READER;
 
   private constructor(native: NativeSegment) {
     this.#native = native;
@@ -147,6 +159,15 @@ export class Segment {
     this.capacity = native.capacity();
     this.storeId = native.storeId();
     this.#notifier = new ChangeNotifier(native);
+    // Every handle is listed while open, so `shmstate ls` and `doctor` never call a store
+    // in use orphaned. A handle that cannot attach (the name was unlinked meanwhile, no
+    // descriptor left) is not handed out.
+    try {
+      native.attach(ROLE_READER, LANGUAGE_NODE);
+    } catch (err) {
+      native.close();
+      throw err;
+    }
   }
 
   /**
@@ -239,6 +260,7 @@ export class Segment {
     const native = this.#open();
     checkBytes(argument('bytes'), bytes);
     const { expectedVersion, version } = checkCommitOptions(options);
+    this.#becomeWriter(native);
     return native.commit(bytes, expectedVersion, version);
   }
 
@@ -252,6 +274,7 @@ export class Segment {
     const native = this.#open();
     checkString(argument('text'), text);
     const { expectedVersion, version } = checkCommitOptions(options);
+    this.#becomeWriter(native);
     return native.commitText(text, expectedVersion, version);
   }
 
@@ -292,6 +315,7 @@ export class Segment {
       fields['stateText'] === undefined
         ? undefined
         : checkString(option('stateText'), fields['stateText']);
+    this.#becomeWriter(native);
     return native.commitPatch(patchText, stateText, stateLength, expectedVersion);
   }
 
@@ -339,9 +363,24 @@ export class Segment {
    * listener is called once with the `ShmStateError` and its handle is stopped.
    */
   watch(listener: WatchListener): WatchHandle {
-    this.#open();
+    const native = this.#open();
     checkFunction(argument('listener'), listener);
-    return this.#notifier.add(listener);
+    const handle = this.#notifier.add(listener);
+    if (this.#role === ROLE_READER) {
+      native.setRole(ROLE_SUBSCRIBER);
+      this.#role = ROLE_SUBSCRIBER;
+    }
+    return handle;
+  }
+
+  /**
+   * Who has this segment open: one entry per attached handle of any process (Node and
+   * Python attach every handle), alive or dead (killed without closing), this handle's own
+   * marked `self`. Liveness is a kernel lock, not the pid. Each call makes system calls:
+   * one per entry.
+   */
+  attached(): Attachment[] {
+    return this.#open().attached().map(toAttachment);
   }
 
   /** Stops every watcher and unmaps the segment. Idempotent; other calls then throw `E_CLOSED`. */
@@ -351,6 +390,14 @@ export class Segment {
     this.#notifier.stopAll();
     this.#native = null;
     native.close();
+  }
+
+  /** Before a commit: listed as a writer from now on (before, so a commit is never seen
+   * from a handle still listed as a reader). */
+  #becomeWriter(native: NativeSegment): void {
+    if (this.#role === ROLE_WRITER) return;
+    native.setRole(ROLE_WRITER);
+    this.#role = ROLE_WRITER;
   }
 
   #open(): NativeSegment {

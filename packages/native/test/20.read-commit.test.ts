@@ -136,6 +136,7 @@ test("stats have the fields of Python's Store.stats(), in camelCase", (t) => {
     'doorbellReclaims',
     'doorbells',
     'flags',
+    'lastCommitNs',
     'layoutVersion',
     'lockRecoveries',
     'ringEntries',

@@ -141,7 +141,7 @@ def test_stats_report_layout_2_and_the_flags_word(store):
 def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
     # Node: version, capacity, commits, conflicts, lockRecoveries, waiters, layoutVersion,
     # doorbells, doorbellReclaims, storeId, flags, checkpointVersion, ringEntries,
-    # ringPatchMax, ringPatchBytes.
+    # ringPatchMax, ringPatchBytes, lastCommitNs.
     assert set(store.stats()) == {
         "version",
         "capacity",
@@ -158,6 +158,7 @@ def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
         "ring_entries",
         "ring_patch_max",
         "ring_patch_bytes",
+        "last_commit_ns",
     }
     assert store.stats()["doorbells"] == 0
     assert store.stats()["doorbell_reclaims"] == 0

@@ -83,6 +83,10 @@ typedef struct shmstate_stats {
   uint32_t reserved1;
   uint64_t ring_patch_max;   /* the largest patch an entry holds, in bytes; 0 without a ring */
   uint64_t ring_patch_bytes; /* writer-side: bytes of patches since the checkpoint */
+  /* CLOCK_REALTIME of the last successful commit (the initial state's included), in
+   * nanoseconds since the epoch; 0 when the segment was made by a build that did not record
+   * it. */
+  uint64_t last_commit_ns;
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -353,7 +357,7 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
  * the pid: the kernel drops it when the process detaches, closes the handle, exits or dies,
  * whatever its PID namespace, and a reused pid cannot revive an entry. docs/protocol.md
  * "The attach table" gives the bytes and the claim algorithm. The Node and Python bindings
- * do not attach yet.
+ * attach every handle they open (as readers, upgraded to writer or subscriber on first use).
  */
 #define SHMSTATE_ATTACH_TABLE_ENTRIES 128 /* entries a creator lays out */
 
@@ -402,6 +406,12 @@ typedef struct shmstate_attachment {
 int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_language language,
                             shmstate_error* err);
 
+/* Changes the role in this handle's entry, in place (a reader that starts writing becomes a
+ * writer): the entry, its token and its start time stay the same. Attached without an
+ * entry (untracked): does nothing. E_INVALID for a role outside the enum or a handle that
+ * is not attached. */
+int shmstate_segment_set_role(shmstate_segment* seg, shmstate_role role, shmstate_error* err);
+
 /* The entry index this handle holds, or -1 (not attached, or attached without an entry). */
 int shmstate_segment_attach_index(const shmstate_segment* seg);
 
@@ -419,6 +429,28 @@ void shmstate_segment_detach(shmstate_segment* seg);
  */
 int shmstate_segment_attached(shmstate_segment* seg, shmstate_attachment* out, size_t max,
                               size_t* count, shmstate_error* err);
+
+/*
+ * Health, for inspection tools (`shmstate info`, `doctor`): the writer lock's state and the
+ * doorbell table's entries, read without taking, repairing or freeing anything.
+ */
+typedef enum shmstate_lock_state {
+  SHMSTATE_LOCK_FREE = 0,
+  SHMSTATE_LOCK_HELD = 1,      /* by a live thread (lock_owner_tid), or one dying right now */
+  SHMSTATE_LOCK_OWNER_DIED = 2 /* its owner died holding it; the next writer recovers it */
+} shmstate_lock_state;
+
+typedef struct shmstate_health {
+  uint32_t lock_state;     /* shmstate_lock_state */
+  uint32_t lock_owner_tid; /* the holder's thread id in its own PID namespace; 0 when free */
+  uint32_t doorbells_used; /* doorbell entries not free */
+  uint32_t doorbells_dead; /* of those, entries of processes that are gone (pid gone and
+                            * socket refusing): the next registration reclaims them */
+} shmstate_health;
+
+/* Fills *out. The lock's state is read from glibc's robust mutex word, where the kernel
+ * marks a dead owner (docs/protocol.md "The writer lock and recovery"). */
+int shmstate_segment_health(shmstate_segment* seg, shmstate_health* out, shmstate_error* err);
 
 /*
  * Doorbells: notification for an event loop, one wake-up per delivery. A subscriber

@@ -515,6 +515,47 @@ static void attach_and_detach_leave_no_descriptor(void) {
   shmstate_segment_close(seg);
 }
 
+static void set_role_changes_the_entry_in_place(void) {
+  const char* name;
+  shmstate_segment* seg = make("role", &name);
+  if (seg == NULL) return;
+  shmstate_error err;
+  CHECK(shmstate_segment_set_role(seg, SHMSTATE_ROLE_WRITER, &err) == SHMSTATE_E_INVALID);
+  CHECK_OK(shmstate_segment_attach(seg, SHMSTATE_ROLE_READER, SHMSTATE_LANGUAGE_NODE, &err), &err);
+  shmstate_attachment before[MAX_LIST], after[MAX_LIST];
+  CHECK(list(seg, before) == 1);
+  CHECK_OK(shmstate_segment_set_role(seg, SHMSTATE_ROLE_SUBSCRIBER, &err), &err);
+  if (CHECK(list(seg, after) == 1)) {
+    CHECK(after[0].role == SHMSTATE_ROLE_SUBSCRIBER && after[0].alive == 1 && after[0].self == 1);
+    /* The same tenant: nothing but the role moved. */
+    CHECK(after[0].index == before[0].index && after[0].token == before[0].token);
+    CHECK(after[0].generation == before[0].generation);
+    CHECK(after[0].start_ns == before[0].start_ns && after[0].language == SHMSTATE_LANGUAGE_NODE);
+  }
+  CHECK(shmstate_segment_set_role(seg, (shmstate_role)0, &err) == SHMSTATE_E_INVALID);
+  CHECK(shmstate_segment_set_role(seg, (shmstate_role)4, &err) == SHMSTATE_E_INVALID);
+  CHECK(shmstate_segment_set_role(NULL, SHMSTATE_ROLE_WRITER, &err) == SHMSTATE_E_INVALID);
+  shmstate_segment_detach(seg);
+  CHECK(shmstate_segment_set_role(seg, SHMSTATE_ROLE_WRITER, &err) == SHMSTATE_E_INVALID);
+  shmstate_segment_close(seg);
+}
+
+static void commits_record_their_time(void) {
+  int64_t before = realtime_ns();
+  const char* name;
+  shmstate_segment* seg = make("lastcommit", &name);
+  if (seg == NULL) return;
+  shmstate_stats st = {0};
+  shmstate_error err;
+  CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
+  int64_t created = (int64_t)st.last_commit_ns;
+  CHECK(created >= before && created <= realtime_ns());
+  CHECK_OK(shmstate_segment_commit(seg, "[1]", 3, 0, NULL, &err), &err);
+  CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
+  CHECK((int64_t)st.last_commit_ns >= created && (int64_t)st.last_commit_ns <= realtime_ns());
+  shmstate_segment_close(seg);
+}
+
 int main(void) {
   static const test_case cases[] = {
       {"attach lists the entry as alive", attach_lists_the_entry_as_alive},
@@ -539,6 +580,8 @@ int main(void) {
       {"attach to an unlinked or replaced segment is E_NOENT",
        attach_to_an_unlinked_segment_is_e_noent},
       {"attach and detach leave no descriptor", attach_and_detach_leave_no_descriptor},
+      {"set_role changes the entry in place", set_role_changes_the_entry_in_place},
+      {"commits record their time", commits_record_their_time},
   };
   return harness_run("attach", cases, sizeof cases / sizeof cases[0]);
 }

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from .aio import Changes, NotifyMechanism
+from .attachment import Attachment
 from .codec import MAX_DEPTH, MAX_SAFE_INTEGER, decode, encode
 from .errors import (
     CLASS_FOR_CODE,
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
+    "Attachment",
     "Change",
     "Changes",
     "NotifyMechanism",

@@ -71,6 +71,7 @@ static PyObject* doorbell_new(PyTypeObject* type, PyObject* args, PyObject* kwar
   }
   SegmentObject* segment = (SegmentObject*)arg;
   if (segment_enter(segment) < 0) return NULL;
+  segment_take_role(segment, SHMSTATE_ROLE_SUBSCRIBER);
   shmstate_doorbell* bell = NULL;
   shmstate_error err = {0};
   PyThreadState* ts = PyEval_SaveThread();

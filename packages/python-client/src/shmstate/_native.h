@@ -53,6 +53,7 @@ typedef struct {
   size_t last_read_len;
   shmstate_patch_buffer patches; /* the ring reads' buffer, sized from ring_info on first use */
   size_t last_patches_len;       /* bytes of patches the last ring read returned */
+  int role; /* this handle's role in the attach table (shmstate_role); 0: not attached */
 } SegmentObject;
 
 /* Reads whose previous payload was at least this long copy with the GIL released;
@@ -86,6 +87,15 @@ PyObject* segment_read_delta(SegmentObject* self, PyObject* unused);
 PyObject* segment_read_patches(SegmentObject* self, PyObject* arg);
 /* Frees the ring reads' buffer (with the GIL, when no call is in flight). */
 void segment_free_patches(SegmentObject* self);
+
+/* ---- _segment_attach.c: the attach table ---- */
+
+/* Moves this handle to `role` in the attach table when its use calls for it: a writer on
+ * every commit, a subscriber on every wait or doorbell (never down from writer). Cheap
+ * after the first time: one comparison. GIL held. */
+void segment_take_role(SegmentObject* self, int role);
+PyObject* segment_attached(SegmentObject* self, PyObject* unused);
+PyObject* segment_health(SegmentObject* self, PyObject* unused);
 
 /* ---- _doorbell.c: the Doorbell object ---- */
 

@@ -58,14 +58,20 @@ void segment_stop_waiters(SegmentObject* self) {
 
 typedef int (*open_fn)(void* args, shmstate_segment** out, int* created, shmstate_error* err);
 
-/* Runs an open/create call without the GIL and wraps its result. */
+/* Runs an open/create call without the GIL and wraps its result. `attach`: the handle is
+ * listed in the attach table as a Python reader (every handle but inspect()'s); one that
+ * cannot attach (the name was unlinked meanwhile, no descriptor left) is not handed out. */
 static PyObject* segment_new(PyTypeObject* type, PyObject* name, open_fn fn, void* args,
-                             int* created) {
+                             int* created, int attach) {
   module_state* st = (module_state*)PyType_GetModuleState(type);
   shmstate_segment* seg = NULL;
   shmstate_error err = {0};
   PyThreadState* ts = PyEval_SaveThread();
   int rc = fn(args, &seg, created, &err);
+  if (rc == SHMSTATE_OK && attach) {
+    rc = shmstate_segment_attach(seg, SHMSTATE_ROLE_READER, SHMSTATE_LANGUAGE_PYTHON, &err);
+    if (rc != SHMSTATE_OK) shmstate_segment_close(seg);
+  }
   PyEval_RestoreThread(ts);
   if (rc != SHMSTATE_OK) return native_raise_core(st, &err);
   allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
@@ -81,6 +87,7 @@ static PyObject* segment_new(PyTypeObject* type, PyObject* name, open_fn fn, voi
     return PyErr_NoMemory();
   }
   self->seg = seg;
+  self->role = attach ? SHMSTATE_ROLE_READER : 0;
   self->scratch_lock = lock;
   Py_INCREF(name);
   self->name = name;
@@ -182,7 +189,7 @@ static PyObject* segment_create(PyObject* cls, PyObject* args, PyObject* kwargs)
   PyObject* name;
   int created;
   if (parse_create((PyTypeObject*)cls, args, kwargs, &name, &a) < 0) return NULL;
-  return segment_new((PyTypeObject*)cls, name, do_create, &a, &created);
+  return segment_new((PyTypeObject*)cls, name, do_create, &a, &created, 1);
 }
 
 static PyObject* segment_open_or_create(PyObject* cls, PyObject* args, PyObject* kwargs) {
@@ -190,7 +197,7 @@ static PyObject* segment_open_or_create(PyObject* cls, PyObject* args, PyObject*
   PyObject* name;
   int created = 0;
   if (parse_create((PyTypeObject*)cls, args, kwargs, &name, &a) < 0) return NULL;
-  PyObject* seg = segment_new((PyTypeObject*)cls, name, do_open_or_create, &a, &created);
+  PyObject* seg = segment_new((PyTypeObject*)cls, name, do_open_or_create, &a, &created, 1);
   if (seg == NULL) return NULL;
   return Py_BuildValue("(NO)", seg, created ? Py_True : Py_False);
 }
@@ -200,7 +207,15 @@ static PyObject* segment_open(PyObject* cls, PyObject* name) {
   int created;
   if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
     return NULL;
-  return segment_new((PyTypeObject*)cls, name, do_open, &a, &created);
+  return segment_new((PyTypeObject*)cls, name, do_open, &a, &created, 1);
+}
+
+static PyObject* segment_inspect(PyObject* cls, PyObject* name) {
+  create_args a = {0};
+  int created;
+  if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
+    return NULL;
+  return segment_new((PyTypeObject*)cls, name, do_open, &a, &created, 0);
 }
 
 static PyObject* segment_unlink(PyObject* cls, PyObject* name) {
@@ -246,7 +261,7 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
   return Py_BuildValue(
-      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsK}", "version", (unsigned long long)s.version, "capacity",
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsK}", "version", (unsigned long long)s.version, "capacity",
       (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
       (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
       "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
@@ -255,7 +270,8 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
       (unsigned long long)s.flags, "checkpoint_version", (unsigned long long)s.checkpoint_version,
       "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",
       (unsigned long long)s.ring_patch_max, "ring_patch_bytes",
-      (unsigned long long)s.ring_patch_bytes);
+      (unsigned long long)s.ring_patch_bytes, "last_commit_ns",
+      (unsigned long long)s.last_commit_ns);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {
@@ -319,7 +335,10 @@ static PyMethodDef segment_methods[] = {
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "create(name, capacity, mode, initial, version=1, ring_entries=-1, ring_patch_max=-1) "
      "-> Segment; ring_entries -1 is the default ring, 0 none"},
-    {"open", (PyCFunction)segment_open, METH_O | METH_CLASS, "open(name) -> Segment"},
+    {"open", (PyCFunction)segment_open, METH_O | METH_CLASS,
+     "open(name) -> Segment, attached as a reader"},
+    {"inspect", (PyCFunction)segment_inspect, METH_O | METH_CLASS,
+     "inspect(name) -> Segment, opened without attaching (not counted as a user)"},
     {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "open_or_create(name, capacity, mode, initial, version=1, ring_entries=-1, "
@@ -345,6 +364,10 @@ static PyMethodDef segment_methods[] = {
     {"read_patches", (PyCFunction)segment_read_patches, METH_O,
      "read_patches(from_version) -> (version, need_full, [patch, ...])"},
     {"stats", (PyCFunction)segment_stats, METH_NOARGS, "stats() -> dict"},
+    {"attached", (PyCFunction)segment_attached, METH_NOARGS,
+     "attached() -> [(index, role, language, pid, start_ns, alive, self), ...]"},
+    {"health", (PyCFunction)segment_health, METH_NOARGS,
+     "health() -> {lock_state, lock_owner_tid, doorbells_used, doorbells_dead}"},
     {"set_lock_timeout", (PyCFunction)segment_set_lock_timeout, METH_O,
      "set_lock_timeout(ms) -> None"},
     {"close", (PyCFunction)segment_close, METH_NOARGS, "close() -> None (idempotent)"},

@@ -107,6 +107,7 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
   Py_ssize_t len;
   if (PyBytes_AsStringAndSize(args[0], &data, &len) < 0) return NULL;
   if (segment_enter(self) < 0) return NULL;
+  segment_take_role(self, SHMSTATE_ROLE_WRITER);
   uint64_t version = 0;
   shmstate_error err = {0};
   /* `data` stays valid without the GIL: args[0] is an immutable bytes we hold. */
@@ -154,6 +155,7 @@ PyObject* segment_wait(SegmentObject* self, PyObject* args, PyObject* kwargs) {
       return native_raise_invalid(st, "timeout must be >= 0 s");
   }
   if (segment_enter(self) < 0) return NULL;
+  segment_take_role(self, SHMSTATE_ROLE_SUBSCRIBER);
   waiter me = {.stop = epoch_obj != Py_None && epoch != self->wake_epoch, .next = self->waiters};
   self->waiters = &me;
   int64_t deadline = timeout < 0 ? -1 : monotonic_ns() + (int64_t)(timeout * 1e9);

@@ -153,6 +153,7 @@ PyObject* segment_commit_patch(SegmentObject* self, PyObject* args) {
   size_t patch_len = (size_t)PyBytes_Size(patch_obj);
   const char* state = state_obj == Py_None ? NULL : PyBytes_AsString(state_obj);
   if (segment_enter(self) < 0) return NULL;
+  segment_take_role(self, SHMSTATE_ROLE_WRITER);
   uint64_t version = 0;
   shmstate_error err = {0};
   PyThreadState* ts = PyEval_SaveThread();

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from . import _native, arguments
 from .aio import Changes, apatch, aset, aupdate
+from .attachment import Attachment, attachments
 from .cache import Cursor, StateCache, Step
 from .codec import encode
 from .errors import (
@@ -260,7 +261,15 @@ class Store(Generic[T]):
             ring_entries=raw["ring_entries"],
             ring_patch_max=raw["ring_patch_max"],
             ring_patch_bytes=raw["ring_patch_bytes"],
+            last_commit_ns=raw["last_commit_ns"],
         )
+
+    def attached(self) -> list[Attachment]:
+        """Who has this store open, in every process: one entry per attached handle
+        (Node and Python attach each one), alive or dead (killed without closing), this
+        handle's own marked ``self``. Liveness is a kernel lock, not the pid. This handle
+        is a reader until it commits (writer) or waits or watches (subscriber)."""
+        return attachments(self._seg)
 
     def set_lock_timeout(self, seconds: float) -> None:
         """How long set()/update() wait for the writer lock before E_TIMEOUT (default 5 s);

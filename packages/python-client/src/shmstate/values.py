@@ -149,3 +149,6 @@ class StoreStats(TypedDict):
     ring_patch_max: int
     #: Bytes of the patches committed since the checkpoint (writer-side).
     ring_patch_bytes: int
+    #: When the last commit happened, in nanoseconds since the epoch (0: the store was
+    #: made by a version that did not record it).
+    last_commit_ns: int
