@@ -69,7 +69,8 @@ async function commitPaced(store, state) {
 async function measure(count) {
   const name = uniqueName('fanout');
   const state = makeState(SIZE);
-  const store = SharedStore.create(name, { initial: state, capacity: 4096 });
+  // The whole-state path: every commit a whole state (bench/deltas.mjs measures patches).
+  const store = SharedStore.create(name, { initial: state, capacity: 4096, ringEntries: 0 });
   onExit(() => {
     try {
       SharedStore.unlink(name);

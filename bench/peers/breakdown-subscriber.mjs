@@ -22,6 +22,8 @@ const now = () => Number(process.hrtime.bigint());
 const store = SharedStore.create(options.name, {
   initial: { ...makeState(options.size), seq: -1 },
   capacity: Math.max(4096, options.size * 2),
+  // The whole-state path: every commit a whole state (bench/deltas.mjs measures patches).
+  ringEntries: 0,
 });
 const ack = SharedStore.create(options.ackName, { initial: { seq: -1 }, capacity: 4096 });
 const points = { notified: [], read: [], parsed: [], frozen: [], emitted: [] };

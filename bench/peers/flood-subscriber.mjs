@@ -28,6 +28,8 @@ if (options.transport === 'shmstate') {
   const store = SharedStore.create(options.name, {
     initial: { ...makeState(options.size), seq: -1 },
     capacity: 4 * options.size + 4096,
+    // The whole-state path: every commit a whole state (bench/deltas.mjs measures patches).
+    ringEntries: 0,
   });
   const subscription = store.changes$.subscribe((change) => {
     if (change.state.seq >= 0) count(change.state, change.missed);

@@ -38,6 +38,8 @@ async function viaShmstate() {
   const store = SharedStore.create(options.name, {
     initial,
     capacity: Math.max(4096, options.size * 2),
+    // The whole-state path: every commit a whole state (bench/deltas.mjs measures patches).
+    ringEntries: 0,
   });
   const ack = SharedStore.create(options.ackName, { initial: { seq: -1 }, capacity: 4096 });
   const subscription = store.state$.subscribe((state) => {
