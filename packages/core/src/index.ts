@@ -15,6 +15,7 @@ export type {
   JsonPrimitive,
   JsonState,
   JsonValue,
+  PatchOptions,
   SharedStoreCreateOptions,
   Snapshot,
   UpdateOptions,
