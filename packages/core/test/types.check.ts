@@ -5,7 +5,14 @@
  * Nothing here runs: the function is never called.
  */
 import { firstValueFrom, type Observable } from 'rxjs';
-import { SharedStore, type Change, type DeepReadonly, type JsonValue, type Snapshot } from '../src';
+import {
+  SharedStore,
+  type Change,
+  type DeepReadonly,
+  type JsonPatchOperation,
+  type JsonValue,
+  type Snapshot,
+} from '../src';
 
 type Equal<A, B> =
   (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -120,6 +127,15 @@ export function typeChecks(store: SharedStore<State>): void {
   expectType<Equal<Change<State>['storeId'], string>>();
   expectType<Equal<ReturnType<typeof store.stats>['storeId'], string>>();
   expectType<Equal<ReturnType<typeof store.stats>['flags'], number>>();
+
+  // Deltas: every change says what changed; patch() takes RFC 6902 ops.
+  expectType<Equal<Change<State>['patches'], ReadonlyArray<JsonPatchOperation> | null>>();
+  expectType<Equal<typeof store.everyChange$, Observable<Change<State>>>>();
+  expectType<Equal<ReturnType<typeof store.patch>, number>>();
+  store.patch([{ op: 'replace', path: '/tick', value: 1 }], { expectedVersion: 2 });
+  // @ts-expect-error: a move needs "from"
+  store.patch([{ op: 'move', path: '/tick' }]);
+  expectType<Equal<ReturnType<typeof store.stats>['checkpointVersion'], number>>();
 
   // waitFor() resolves with a snapshot; its timeout is in milliseconds.
   expectType<Equal<ReturnType<typeof store.waitFor>, Promise<Snapshot<State>>>>();
