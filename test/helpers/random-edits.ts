@@ -7,19 +7,9 @@
 import { createHash } from 'node:crypto';
 import type { JsonPatchOperation, JsonValue } from '@shmstate/core';
 
-type JsonObject = { [key: string]: JsonValue };
+export { seededRandom } from './seeded-random';
 
-/** mulberry32: a small seeded generator, enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type JsonObject = { [key: string]: JsonValue };
 
 const LETTERS = ['a', 'b', 'k', 'z', 'é', 'ß', '字', '~', '/', ' '];
 

@@ -5,6 +5,7 @@
  * agrees with the encoded size of the result.
  */
 import test from 'ava';
+import { seededRandom } from '../../../test/helpers/seeded-random';
 import { applyPatch, getValueByPointer, type Operation } from 'fast-json-patch';
 import { enablePatches, type Patch, produceWithPatches } from 'immer';
 import { deepFreeze, ShmStateError } from '../src';
@@ -103,18 +104,6 @@ test('a recipe that returns a new state is one replace of the root', (t) => {
 
 // Random recipes on random states.
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed by its seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const KEYS = ['a', 'b', 'c', 'x', '0', '01', '-', '', 'a/b', 'm~n', '~1', 'length', 'ü', '😀'];
 const STRINGS = ['', 's', 'é', '😀', 'a"b', 'line\nbreak', '\u0001', '~/'];
 
@@ -193,7 +182,7 @@ interface RandomCase {
 }
 
 function randomCase(seed: number): RandomCase {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   // The root is a container (an array or an object) in every case.
   const inner = randomValue(random, 4);
   const wrap = random() < 0.5 || typeof inner !== 'object' || inner === null;
@@ -349,7 +338,7 @@ function oracleOps(doc: Json, op: Operation): Operation[] {
 
 test('random RFC 6902 patches (move, copy and test too) agree with fast-json-patch and the size', (t) => {
   for (let seed = 1; seed <= 2000; seed += 1) {
-    const random = generator(seed * 7919);
+    const random = seededRandom(seed * 7919);
     const base = deepFreeze({ root: randomValue(random, 4), other: randomValue(random, 3) });
     let oracle = JSON.parse(JSON.stringify(base)) as Json;
     const ops: Operation[] = [];

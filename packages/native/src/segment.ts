@@ -175,20 +175,7 @@ export class Segment {
    * `initial` as version `options.version` (default 1).
    */
   static create(name: string, options: SegmentCreateOptions): Segment {
-    checkString(argument('name'), name);
-    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
-      checkCreateOptions(options);
-    return new Segment(
-      loadAddon().NativeSegment.create(
-        name,
-        capacity,
-        mode,
-        initial,
-        version,
-        ringEntries,
-        ringPatchMax,
-      ),
-    );
+    return new Segment(loadAddon().NativeSegment.create(...createArguments(name, options)));
   }
 
   /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
@@ -205,18 +192,7 @@ export class Segment {
     name: string,
     options: SegmentCreateOptions,
   ): { segment: Segment; created: boolean } {
-    checkString(argument('name'), name);
-    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
-      checkCreateOptions(options);
-    const result = loadAddon().NativeSegment.openOrCreate(
-      name,
-      capacity,
-      mode,
-      initial,
-      version,
-      ringEntries,
-      ringPatchMax,
-    );
+    const result = loadAddon().NativeSegment.openOrCreate(...createArguments(name, options));
     return { segment: new Segment(result.segment), created: result.created };
   }
 
@@ -406,6 +382,17 @@ export class Segment {
     }
     return this.#native;
   }
+}
+
+/** The arguments of the addon's create and openOrCreate, checked (E_INVALID). */
+function createArguments(
+  name: string,
+  options: SegmentCreateOptions,
+): [string, number, number, Uint8Array, number, number | undefined, number | undefined] {
+  checkString(argument('name'), name);
+  const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+    checkCreateOptions(options);
+  return [name, capacity, mode, initial, version, ringEntries, ringPatchMax];
 }
 
 function checkCreateOptions(
