@@ -9,8 +9,15 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-work="$(mktemp -d /tmp/shmstate-npm-pack.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+# SHMSTATE_PACK_DIR: work there and keep it (scripts/check-packages.sh uses the project
+# installed in $SHMSTATE_PACK_DIR/app afterwards); otherwise a temporary directory.
+if [ -n "${SHMSTATE_PACK_DIR:-}" ]; then
+  work="$SHMSTATE_PACK_DIR"
+  mkdir -p "$work"
+else
+  work="$(mktemp -d /tmp/shmstate-npm-pack.XXXXXX)"
+  trap 'rm -rf "$work"' EXIT
+fi
 
 log "packing @shmstate/native"
 cd "$repo_root/packages/native"

@@ -44,7 +44,7 @@ step "python 3.10/3.12/3.13" bash scripts/test-python-versions.sh
 step "cross-language tests" bash -c 'cd test && exec npx --no-install ava "*.test.ts"'
 step "the README's demo reaches its summary" bash scripts/check-demo.sh
 step "packages install outside the repository (npm tarballs, Python sdist)" \
-  bash -c 'bash scripts/check-npm-pack.sh && bash scripts/check-python-sdist.sh'
+  bash scripts/check-packages.sh
 step "reliability suite (fuzzing, crash loops, soak, permissions)" env SKIP_SETUP=1 bash scripts/test-reliability.sh
 step "benchmarks, quick mode (the scripts run; figures are not checked)" bash bench/run.sh --quick
 step "no segment left in /dev/shm" bash scripts/check-no-leftovers.sh "$segments_before"
