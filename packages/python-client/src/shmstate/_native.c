@@ -5,8 +5,9 @@
  * block or copy much, turns core failures into the shmstate.errors classes, and keeps
  * one C segment alive while any call on it is in flight. Every protocol step lives in
  * the core; the policy (retries, watching) lives in the Python modules. The JSON encoder
- * is C as well, for speed, but it is no glue: it lives in _codec/ and is registered here
- * as encode() (shmstate.codec decodes, with orjson or the standard library).
+ * is C as well, for speed, and so is the diff of two states; neither is glue: they live
+ * in _codec/ and are registered here as encode() and diff() (shmstate.codec decodes, with
+ * orjson or the standard library; shmstate.json_diff documents the diff).
  *
  * Limited API 3.10 (one abi3 build): a heap type from a spec, per-module state.
  * This file: the module and the error/argument helpers (code names and meanings come
@@ -134,6 +135,9 @@ static PyMethodDef module_methods[] = {
      "encode(value) -> bytes: the state's UTF-8 JSON (what json.dumps writes, compact, "
      "ensure_ascii=False); ShmStateEncodeError naming the path of a value outside the "
      "JSON dialect"},
+    {"diff", (PyCFunction)(void (*)(void))codec_diff, METH_FASTCALL,
+     "diff(old, new, /) -> list of dicts: the RFC 6902 ops that take the state old to the "
+     "state new (shmstate.json_diff.diff)"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},
@@ -157,6 +161,7 @@ static int module_exec(PyObject* module) {
   Py_XDECREF(safe_max);
   if (rc < 0) return -1;
   if (doorbell_add_type(module) < 0) return -1;
+  if (codec_diff_words_init(&st->diff_words) < 0) return -1;
   return PyModule_AddIntConstant(module, "DEFAULT_LOCK_TIMEOUT_MS",
                                  SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
 }
@@ -172,6 +177,7 @@ static int module_clear(PyObject* module) {
   module_state* st = PyModule_GetState(module);
   Py_CLEAR(st->segment_type);
   Py_CLEAR(st->error_factory);
+  codec_diff_words_clear(&st->diff_words);
   return 0;
 }
 

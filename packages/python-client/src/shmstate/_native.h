@@ -12,12 +12,13 @@
 
 #include <stdint.h>
 
-#include "_codec/_codec.h" /* the JSON codec: encode and the dialect's limits */
+#include "_codec/_codec.h" /* the JSON codec: encode, diff and the dialect's limits */
 #include "shmstate.h"
 
 typedef struct {
   PyObject* segment_type;
   PyObject* error_factory; /* shmstate.errors.error_for(code, message, sys_errno) */
+  diff_words diff_words;   /* interned strings (not tracked by the collector) */
 } module_state;
 
 /* ---- _native.c: errors and arguments ---- */
