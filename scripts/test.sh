@@ -43,7 +43,7 @@ step "python tests (3.11)" "$PY" -m pytest -q -p no:cacheprovider packages/pytho
 step "python 3.10/3.12/3.13" bash scripts/test-python-versions.sh
 step "cross-language tests" bash -c 'cd test && exec npx --no-install ava "*.test.ts"'
 step "the README's demo reaches its summary" bash scripts/check-demo.sh
-step "packages install outside the repository (npm tarballs, Python sdist)" \
+step "packages install outside the repository (npm tarballs, Python sdist and wheel, an exchange)" \
   bash scripts/check-packages.sh
 step "reliability suite (fuzzing, crash loops, soak, permissions)" env SKIP_SETUP=1 bash scripts/test-reliability.sh
 step "benchmarks, quick mode (the scripts run; figures are not checked)" bash bench/run.sh --quick
