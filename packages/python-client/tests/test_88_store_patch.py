@@ -3,7 +3,9 @@ that a failed patch leaves version and state alone."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,110 +16,13 @@ from shmstate import (
     Store,
 )
 
-# RFC 6902 Appendix A: (section, document, patch, expected state or None for an error).
-APPENDIX_A: list[tuple[str, Any, list[dict[str, Any]], Any]] = [
-    (
-        "A.1 adding an object member",
-        {"foo": "bar"},
-        [{"op": "add", "path": "/baz", "value": "qux"}],
-        {"baz": "qux", "foo": "bar"},
-    ),
-    (
-        "A.2 adding an array element",
-        {"foo": ["bar", "baz"]},
-        [{"op": "add", "path": "/foo/1", "value": "qux"}],
-        {"foo": ["bar", "qux", "baz"]},
-    ),
-    (
-        "A.3 removing an object member",
-        {"baz": "qux", "foo": "bar"},
-        [{"op": "remove", "path": "/baz"}],
-        {"foo": "bar"},
-    ),
-    (
-        "A.4 removing an array element",
-        {"foo": ["bar", "qux", "baz"]},
-        [{"op": "remove", "path": "/foo/1"}],
-        {"foo": ["bar", "baz"]},
-    ),
-    (
-        "A.5 replacing a value",
-        {"baz": "qux", "foo": "bar"},
-        [{"op": "replace", "path": "/baz", "value": "boo"}],
-        {"baz": "boo", "foo": "bar"},
-    ),
-    (
-        "A.6 moving a value",
-        {"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}},
-        [{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}],
-        {"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}},
-    ),
-    (
-        "A.7 moving an array element",
-        {"foo": ["all", "grass", "cows", "eat"]},
-        [{"op": "move", "from": "/foo/1", "path": "/foo/3"}],
-        {"foo": ["all", "cows", "eat", "grass"]},
-    ),
-    (
-        "A.8 testing a value: success",
-        {"baz": "qux", "foo": ["a", 2, "c"]},
-        [
-            {"op": "test", "path": "/baz", "value": "qux"},
-            {"op": "test", "path": "/foo/1", "value": 2},
-        ],
-        {"baz": "qux", "foo": ["a", 2, "c"]},
-    ),
-    (
-        "A.9 testing a value: error",
-        {"baz": "qux"},
-        [{"op": "test", "path": "/baz", "value": "bar"}],
-        None,
-    ),
-    (
-        "A.10 adding a nested member object",
-        {"foo": "bar"},
-        [{"op": "add", "path": "/child", "value": {"grandchild": {}}}],
-        {"foo": "bar", "child": {"grandchild": {}}},
-    ),
-    (
-        "A.11 ignoring unrecognized elements",
-        {"foo": "bar"},
-        [{"op": "add", "path": "/baz", "value": "qux", "xyz": 123}],
-        {"foo": "bar", "baz": "qux"},
-    ),
-    (
-        "A.12 adding to a nonexistent target",
-        {"foo": "bar"},
-        [{"op": "add", "path": "/baz/bat", "value": "qux"}],
-        None,
-    ),
-    (
-        # The document repeats "op"; Python's json (like JSON.parse) keeps the last, so the
-        # op is a "remove" of a member that is not there: an error either way.
-        "A.13 invalid JSON patch document",
-        {"foo": "bar"},
-        [{"op": "remove", "path": "/baz", "value": "qux"}],
-        None,
-    ),
-    (
-        "A.14 ~ escape ordering",
-        {"/": 9, "~1": 10},
-        [{"op": "test", "path": "/~01", "value": 10}],
-        {"/": 9, "~1": 10},
-    ),
-    (
-        "A.15 comparing strings and numbers",
-        {"/": 9, "~1": 10},
-        [{"op": "test", "path": "/~01", "value": "10"}],
-        None,
-    ),
-    (
-        "A.16 adding an array value",
-        {"foo": ["bar"]},
-        [{"op": "add", "path": "/foo/-", "value": ["abc", "def"]}],
-        {"foo": ["bar", ["abc", "def"]]},
-    ),
-]
+# RFC 6902 Appendix A and a case or more for every op and error, shared with the Node
+# tests (packages/core/test/patch.test.ts): test/fixtures/json-patch-cases.json. Each case
+# has a document, a patch (or patchText, JSON text kept as written: A.13 has a duplicate
+# member, which a Python dict cannot hold) and the state after or the error's code.
+_CASES_FILE = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "json-patch-cases.json"
+CASES: list[dict[str, Any]] = json.loads(_CASES_FILE.read_text(encoding="utf-8"))["cases"]
+_ERRORS = {"E_PATCH": ShmStatePatchError}
 
 
 def assert_refused(store: Store[Any], ops: Any, error: type[Exception], *words: str) -> None:
@@ -132,20 +37,18 @@ def assert_refused(store: Store[Any], ops: Any, error: type[Exception], *words: 
     assert store.stats()["commits"] == commits
 
 
-@pytest.mark.parametrize(
-    ("document", "ops", "expected"),
-    [case[1:] for case in APPENDIX_A],
-    ids=[case[0] for case in APPENDIX_A],
-)
-def test_rfc_6902_appendix_a_through_the_store(name, document, ops, expected):
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_json_patch_cases_through_the_store(name, case):
+    document = case["doc"]
+    ops = json.loads(case["patchText"]) if "patchText" in case else case["patch"]
     with Store.create(name, document) as store, Store.open(name) as reader:
-        if expected is None:
-            assert_refused(store, ops, ShmStatePatchError, "op 0")
+        if "error" in case:
+            assert_refused(store, ops, _ERRORS[case["error"]])
             assert reader.get() == document
             return
         version = store.patch(ops)
-        assert store.get() == expected
-        assert reader.snapshot() == (version, expected)
+        assert store.get() == case["expected"]
+        assert reader.snapshot() == (version, case["expected"])
 
 
 def test_each_op_changes_the_state_as_rfc_6902_says(name):
