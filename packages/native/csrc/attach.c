@@ -202,8 +202,19 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
     return shmstate_ok(err);
   }
   int fd;
-  int rc = reopen(seg, &fd, err);
-  if (rc != SHMSTATE_OK) return rc;
+  shmstate_error reopened;
+  int rc = reopen(seg, &fd, &reopened);
+  if (rc != SHMSTATE_OK) {
+    /* No descriptor left for the entry's lock (each attached handle holds one): attached
+     * all the same, untracked, as when the table is full. Opening a store never fails for
+     * the sake of the table. */
+    if (reopened.sys_errno == EMFILE || reopened.sys_errno == ENFILE) {
+      mark_untracked(seg);
+      return shmstate_ok(err);
+    }
+    if (err != NULL) *err = reopened;
+    return rc;
+  }
   attach_fields f = {new_token(), shmstate_realtime_ns(), (uint32_t)getpid(), (uint32_t)role,
                      (uint32_t)language};
   /* Free entries first: a dead entry stays listed (as dead) until the table needs it. */
@@ -230,6 +241,21 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
   return shmstate_ok(err);
 }
 
+/*
+ * Whether entry `index` still lies inside the segment file. Another process of the owner's
+ * uid can shrink the file (ftruncate) under a mapping, and a store to a page past the end
+ * of a tmpfs file is SIGBUS. The entry was inside when it was claimed; this fstat, made
+ * only on the rare paths that write the entry after that (a role change, the detach), keeps
+ * a close from crashing the process on such a file. (A shrink between the fstat and the
+ * store remains possible; docs/reliability.md, "What a writer can do".)
+ */
+static int entry_in_file(const shmstate_segment* seg, int index) {
+  struct stat st;
+  if (fstat(seg->attach_fd, &st) != 0) return 0;
+  uint64_t end = seg->attach_offset + (uint64_t)(index + 1) * sizeof(shmstate_attach_entry);
+  return st.st_size >= 0 && (uint64_t)st.st_size >= end;
+}
+
 int shmstate_segment_set_role(shmstate_segment* seg, shmstate_role role, shmstate_error* err) {
   if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
   if ((int)role < SHMSTATE_ROLE_WRITER || (int)role > SHMSTATE_ROLE_READER) {
@@ -242,6 +268,12 @@ int shmstate_segment_set_role(shmstate_segment* seg, shmstate_role role, shmstat
                          "this handle of segment \"%s\" is not attached", seg->name);
   }
   if (seg->attach_index < 0) return shmstate_ok(err); /* untracked: no entry to change */
+  if (!entry_in_file(seg, seg->attach_index)) {
+    return shmstate_fail(err, SHMSTATE_E_CORRUPT, 0,
+                         "segment \"%s\" shrank under its mapping: its attach entry is past the "
+                         "end of the file",
+                         seg->name);
+  }
   /* In place, not detach and attach again: the entry (its token, start time and index)
    * stays this handle's, and no lister sees the process missing meanwhile. Only the holder
    * of the entry's byte writes its fields, so a plain release store is enough; a lister
@@ -259,7 +291,7 @@ void shmstate_segment_detach(shmstate_segment* seg) {
   if (seg == NULL) return;
   seg->attach_untracked = 0;
   if (seg->attach_fd < 0) return;
-  if (seg->attach_index >= 0) {
+  if (seg->attach_index >= 0 && entry_in_file(seg, seg->attach_index)) {
     shmstate_attach_entry* entry = &shmstate_attach_table(seg)[seg->attach_index];
     /* Free before the lock goes: a used entry with a free byte would read as dead. If the
      * word is not ours any more (a stray store), there is nothing of ours to free. */

@@ -1,7 +1,8 @@
 // Run under a low RLIMIT_NOFILE (no-descriptors.test.ts starts it through prlimit).
 // Usage: open-without-descriptors.mjs <existing name> <fresh name> <handles>.
 // Uses up every descriptor, then tries Segment.open and Segment.create; frees them and
-// opens <handles> handles to the segment at once. Prints one JSON line.
+// opens up to <handles> handles to the segment at once, until an open fails. Prints one
+// JSON line.
 import { openSync, closeSync } from 'node:fs';
 import { Segment } from '@shmstate/native';
 
@@ -30,14 +31,18 @@ const open = codeOf(() => Segment.open(name));
 const create = codeOf(() => Segment.create(fresh, { capacity: 64, initial: Buffer.from('{}') }));
 for (const fd of held) closeSync(fd);
 
-// An open segment holds no descriptor (its mapping keeps it alive), so far more handles
-// than the limit can be open at once.
+// An open handle holds one descriptor, the lock of its attach entry (liveness comes from the
+// kernel): the handles that fit are open at once, and the next open is a clean E_LIMIT.
 const segments = [];
 let opened = 0;
+let stopped = { code: 'ok' };
 try {
   for (let i = 0; i < Number(handles); i += 1) segments.push(Segment.open(name));
+} catch (err) {
+  stopped = { code: err.code ?? 'thrown', message: err.message };
 } finally {
   opened = segments.length;
   for (const segment of segments) segment.close();
 }
-console.log(JSON.stringify({ exhausted, held: held.length, open, create, opened }));
+const again = codeOf(() => Segment.open(name));
+console.log(JSON.stringify({ exhausted, held: held.length, open, create, opened, stopped, again }));

@@ -398,9 +398,10 @@ typedef struct shmstate_attachment {
  * holder is dead) and takes its lock. The handle then holds one file descriptor (opened by
  * name: E_NOENT if the name was unlinked or now names another segment) until it detaches or
  * closes; a forked child shares that descriptor, and with it the lock, until it closes it
- * or execs (close-on-exec). When every entry belongs to a live process, or the segment has
- * no table (made by an older build), attaching still succeeds, without an entry: the
- * header's SHMSTATE_FLAG_UNTRACKED is set instead. E_INVALID for a role or language outside
+ * or execs (close-on-exec). When every entry belongs to a live process, when the process has
+ * no descriptor left for the lock (EMFILE, ENFILE), or when the segment has no table (made
+ * by an older build), attaching still succeeds, without an entry: the header's
+ * SHMSTATE_FLAG_UNTRACKED is set instead. E_INVALID for a role or language outside
  * the enums, or a handle already attached.
  */
 int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_language language,
@@ -409,7 +410,8 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
 /* Changes the role in this handle's entry, in place (a reader that starts writing becomes a
  * writer): the entry, its token and its start time stay the same. Attached without an
  * entry (untracked): does nothing. E_INVALID for a role outside the enum or a handle that
- * is not attached. */
+ * is not attached; E_CORRUPT when the file shrank under the entry (another process
+ * truncated it), whose store would fault. Detaching skips the entry in that case. */
 int shmstate_segment_set_role(shmstate_segment* seg, shmstate_role role, shmstate_error* err);
 
 /* The entry index this handle holds, or -1 (not attached, or attached without an entry). */
