@@ -37,6 +37,9 @@ import { freezeParsed } from './deep-freeze';
 import { ShmStateError, shmStateError } from './errors';
 import type { DeepReadonly, JsonPatchOperation, Snapshot } from './types';
 
+/** Steps kept while no subscriber wants every version. */
+const LATEST_KEEP = 64;
+
 /** One version reached: its snapshot, the patches from the step before, and its length. */
 export interface Step<T> {
   readonly snapshot: Snapshot<T>;
@@ -48,7 +51,8 @@ export interface Step<T> {
 
 export class StateHistory<T> {
   private latestStep: Step<T> | undefined;
-  // The last steps in version order (latestStep last); trimmed to `keep` in batches.
+  // The last steps in version order (latestStep last); trimmed in batches to `keep`, or to
+  // LATEST_KEEP while no subscriber wants every version.
   private readonly steps: Step<T>[] = [];
   private readonly keep: number;
   private readonly hasRing: boolean;
@@ -208,8 +212,11 @@ export class StateHistory<T> {
     const step: Step<T> = Object.freeze({ snapshot, patches, length });
     this.latestStep = step;
     this.steps.push(step);
-    // Trim in batches: one splice per `keep` steps keeps a push O(1) on average.
-    if (this.steps.length > 2 * this.keep) this.steps.splice(0, this.steps.length - this.keep);
+    // Trim in batches: one splice per `keep` steps keeps a push O(1) on average. Without an
+    // every-version subscriber only the latest-wins subscribers need steps (to join their
+    // patches), and one behind by more gets the state whole: keep few, keep memory flat.
+    const keep = this.everyVersion ? this.keep : Math.min(this.keep, LATEST_KEEP);
+    if (this.steps.length > 2 * keep) this.steps.splice(0, this.steps.length - keep);
     return step;
   }
 }
