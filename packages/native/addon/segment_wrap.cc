@@ -38,6 +38,7 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           StaticMethod("create", &SegmentWrap::Create),
           StaticMethod("open", &SegmentWrap::Open),
           StaticMethod("openOrCreate", &SegmentWrap::OpenOrCreate),
+          StaticMethod("openWait", &SegmentWrap::OpenWait),
           StaticMethod("unlink", &SegmentWrap::Unlink),
           InstanceMethod("name", &SegmentWrap::Name),
           InstanceMethod("capacity", &SegmentWrap::Capacity),

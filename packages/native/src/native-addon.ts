@@ -131,6 +131,8 @@ export interface NativeAddon {
       ringPatchMax: number | undefined,
     ): NativeSegment;
     open(name: string): NativeSegment;
+    /** open(), waiting up to `timeoutMs` (Infinity: no limit) on a worker thread. */
+    openWait(name: string, timeoutMs: number): Promise<NativeSegment>;
     /** `version` as for create, used only when this call creates the segment. */
     openOrCreate(
       name: string,

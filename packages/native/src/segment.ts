@@ -4,7 +4,9 @@ import {
   checkCreateNumbers,
   checkFunction,
   checkIntegerIn,
+  checkNumber,
   checkObject,
+  checkRange,
   checkString,
   checkVersion,
   type CreateNumbers,
@@ -116,6 +118,25 @@ export interface CommitOptions {
  */
 export type SegmentStats = NativeStats;
 
+/** Options of `Segment.openWait` (and `SharedStore.openWhenReady`). */
+export interface SegmentOpenWaitOptions {
+  /** The longest wait in ms, >= 0; default: no limit. 0 tries once. */
+  readonly timeout?: number;
+}
+
+/** The timeout of openWait() in ms, Infinity for none. */
+function checkOpenWaitOptions(options: SegmentOpenWaitOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  const fields = checkObject(argument('options'), options);
+  if (fields['timeout'] === undefined) return Infinity;
+  return checkRange(
+    option('timeout'),
+    checkNumber(option('timeout'), fields['timeout']),
+    0,
+    Infinity,
+  );
+}
+
 /**
  * One open shared-memory segment `/shmstate.<name>`: opaque byte payloads committed as
  * numbered versions (1, 2, 3, ..., or from the version given at creation) and read back
@@ -218,6 +239,24 @@ export class Segment {
       ringPatchMax,
     );
     return { segment: new Segment(result.segment), created: result.created };
+  }
+
+  /**
+   * Opens the segment once it exists: waits up to `options.timeout` ms (default: no limit)
+   * for another process to create it, without blocking the event loop (the wait runs on a
+   * libuv worker thread, asleep between creations in /dev/shm). Rejects with `E_TIMEOUT` if
+   * no segment of that name could be opened in time, at once with any other failure of
+   * `open` (`E_NAME`, `E_PERM`, `E_CORRUPT`, ...), and with `E_INVALID` for bad arguments.
+   *
+   * @example
+   * ```ts
+   * const segment = await Segment.openWait('robot', { timeout: 5000 });
+   * ```
+   */
+  static async openWait(name: string, options?: SegmentOpenWaitOptions): Promise<Segment> {
+    checkString(argument('name'), name);
+    const timeout = checkOpenWaitOptions(options);
+    return new Segment(await loadAddon().NativeSegment.openWait(name, timeout));
   }
 
   /** Removes the name (`E_NOENT` if absent); processes that have it open keep using it. */

@@ -164,6 +164,19 @@ int shmstate_segment_open_or_create_with(const char* name, const shmstate_create
                                          const void* initial, size_t initial_len,
                                          shmstate_segment** out, int* created, shmstate_error* err);
 
+/*
+ * Opens the segment as shmstate_segment_open does, waiting up to `timeout_ns` for it to be
+ * created when it does not exist yet (SHMSTATE_WAIT_FOREVER: no limit). The wait sleeps
+ * between creations in /dev/shm (inotify; without it, a poll every 50 ms) rather than
+ * spinning. E_TIMEOUT when no segment of that name could be opened in time; E_INTERRUPTED
+ * when a signal cut the wait short (the caller runs its handlers and calls again with the
+ * time left). Every other failure of the open is returned at once. Blocks: call it from a
+ * thread that may block (the bindings: a worker thread, or with the GIL released).
+ */
+#define SHMSTATE_WAIT_FOREVER UINT64_MAX
+int shmstate_segment_open_wait(const char* name, uint64_t timeout_ns, shmstate_segment** out,
+                               shmstate_error* err);
+
 /* Detaches (shmstate_segment_detach), unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
 

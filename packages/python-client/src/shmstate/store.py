@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
-from . import _native, arguments
+from . import _native, arguments, opening
 from .aio import Changes, apatch, aset, aupdate
 from .attachment import Attachment, attachments
 from .cache import Cursor, StateCache, Step
@@ -131,10 +131,25 @@ class Store(Generic[T]):
         return cls(_native.Segment.create(*args), True)
 
     @classmethod
-    def open(cls, name: str) -> Store[Any]:
+    def open(cls, name: str, wait: float | None = None) -> Store[Any]:
         """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
-        type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``)."""
-        return cls(_native.Segment.open(arguments.name(name)))
+        type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``).
+
+        With ``wait`` (seconds; ``math.inf`` for no limit), a store that does not exist
+        yet is waited for, so a subscriber can start before its publisher: E_TIMEOUT if
+        none appeared in time. The wait sleeps between creations (inotify), with the GIL
+        released; Ctrl-C ends it."""
+        if wait is None:
+            return cls(_native.Segment.open(arguments.name(name)))
+        return cls(opening.open_segment(name, wait))
+
+    @classmethod
+    async def aopen(cls, name: str, wait: float | None = None) -> Store[Any]:
+        """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
+        the store is awaited (``wait=None``: open at once, as ``open``)."""
+        if wait is None:
+            return cls.open(name)
+        return cls(await opening.aopen_segment(name, wait))
 
     @overload
     @classmethod
