@@ -129,6 +129,7 @@ export interface NativeAddon {
       version: number,
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
+      selfCleaning: boolean,
     ): NativeSegment;
     open(name: string): NativeSegment;
     /** open(), waiting up to `timeoutMs` (Infinity: no limit) on a worker thread. */
@@ -142,6 +143,7 @@ export interface NativeAddon {
       version: number,
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
+      selfCleaning: boolean,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

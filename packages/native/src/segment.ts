@@ -61,6 +61,13 @@ export interface SegmentCreateOptions {
    * multiple of 64 bytes). Default: 1984, or the capacity when smaller.
    */
   ringPatchMax?: number;
+  /**
+   * A store that removes itself (default false): when the last attached process closes
+   * it, or, when every attached process died, at the next `open` of its name (which then
+   * finds no store), `shmstate ls` or `shmstate doctor`. Set at creation only;
+   * `openOrCreate` uses it only when it creates the segment. docs/protocol.md, flag bit 1.
+   */
+  selfCleaning?: boolean;
 }
 
 /** The ring's geometry (`Segment#ringInfo`): all 0 when the segment has no ring. */
@@ -197,7 +204,7 @@ export class Segment {
    */
   static create(name: string, options: SegmentCreateOptions): Segment {
     checkString(argument('name'), name);
-    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+    const { capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning } =
       checkCreateOptions(options);
     return new Segment(
       loadAddon().NativeSegment.create(
@@ -208,6 +215,7 @@ export class Segment {
         version,
         ringEntries,
         ringPatchMax,
+        selfCleaning,
       ),
     );
   }
@@ -227,7 +235,7 @@ export class Segment {
     options: SegmentCreateOptions,
   ): { segment: Segment; created: boolean } {
     checkString(argument('name'), name);
-    const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+    const { capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning } =
       checkCreateOptions(options);
     const result = loadAddon().NativeSegment.openOrCreate(
       name,
@@ -237,6 +245,7 @@ export class Segment {
       version,
       ringEntries,
       ringPatchMax,
+      selfCleaning,
     );
     return { segment: new Segment(result.segment), created: result.created };
   }

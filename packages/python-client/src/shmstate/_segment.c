@@ -139,18 +139,21 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
  * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name",    "capacity",     "mode",           "initial",
-                             "version", "ring_entries", "ring_patch_max", NULL};
+  static char* keywords[] = {"name",           "capacity",      "mode",
+                             "initial",        "version",       "ring_entries",
+                             "ring_patch_max", "self_cleaning", NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
   PyObject* version = NULL;
   PyObject* ring_entries = NULL;
   PyObject* ring_patch_max = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOO", keywords, name, &capacity, &mode,
+  int self_cleaning = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOp", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version, &ring_entries,
-                                   &ring_patch_max))
+                                   &ring_patch_max, &self_cleaning))
     return -1;
+  a->options.self_cleaning = self_cleaning ? 1 : 0;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   shmstate_create_options* o = &a->options;
   if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
