@@ -22,6 +22,7 @@
         "csrc/segment_create.c",
         "csrc/segment_info.c",
         "csrc/segment_open.c",
+        "csrc/segment_wait.c",
         "csrc/seqlock.c",
         "csrc/writer_lock.c",
         "addon/addon.cc",
@@ -30,6 +31,7 @@
         "addon/glue_arguments.cc",
         "addon/patch_ring_wrap.cc",
         "addon/segment_wrap.cc",
+        "addon/open_wait.cc",
         "addon/throw_error.cc",
         "addon/utf8_check.cc",
         "addon/watcher.cc"

@@ -25,7 +25,13 @@
  * store.close();
  * SharedStore.unlink('robot');
  */
-import { type Attachment, LIMITS, Segment, type SegmentStats } from '@shmstate/native';
+import {
+  type Attachment,
+  LIMITS,
+  Segment,
+  type SegmentOpenWaitOptions,
+  type SegmentStats,
+} from '@shmstate/native';
 import {
   argument,
   checkCreateNumbers,
@@ -121,6 +127,25 @@ export class SharedStore<T extends JsonState<T> = unknown> {
   static open<T extends JsonState<T> = unknown>(name: string): SharedStore<T> {
     checkString(argument('name'), name);
     return new SharedStore<T>(Segment.open(name));
+  }
+
+  /**
+   * Opens `name` once it exists: a subscriber started before its publisher waits for the
+   * publisher's store instead of creating one of the wrong size. Resolves with the store as
+   * soon as another process has created it; rejects with E_TIMEOUT after `options.timeout`
+   * ms (default: no limit) and at once with any other failure of `open`. The event loop
+   * keeps running meanwhile (the wait sleeps on a worker thread).
+   *
+   * @example
+   * ```ts
+   * const robot = await SharedStore.openWhenReady<Robot>('robot', { timeout: 10_000 });
+   * ```
+   */
+  static async openWhenReady<T extends JsonState<T> = unknown>(
+    name: string,
+    options?: SegmentOpenWaitOptions,
+  ): Promise<SharedStore<T>> {
+    return new SharedStore<T>(await Segment.openWait(name, options));
   }
 
   /**

@@ -125,6 +125,13 @@ export interface SharedStoreCreateOptions<T> {
    * Default 1984, or the capacity when smaller.
    */
   ringPatchMax?: number;
+  /**
+   * A store that removes itself (default false): when the last attached process closes
+   * it, and, when every attached process died (SIGKILL included), at the next `open` of
+   * its name in any language (which then finds no store; `openOrCreate` creates a fresh
+   * one), `shmstate ls` or `shmstate doctor`. Used only when this call creates the store.
+   */
+  selfCleaning?: boolean;
 }
 
 /** Options of `SharedStore.update`. */

@@ -38,6 +38,7 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           StaticMethod("create", &SegmentWrap::Create),
           StaticMethod("open", &SegmentWrap::Open),
           StaticMethod("openOrCreate", &SegmentWrap::OpenOrCreate),
+          StaticMethod("openWait", &SegmentWrap::OpenWait),
           StaticMethod("unlink", &SegmentWrap::Unlink),
           InstanceMethod("name", &SegmentWrap::Name),
           InstanceMethod("capacity", &SegmentWrap::Capacity),
@@ -100,8 +101,8 @@ shmstate_segment* SegmentWrap::Handle(Napi::Env env) const {
 
 namespace {
 
-// The creation options of create() and openOrCreate(): arguments 1..6 are capacity, mode,
-// initial (read by the caller), version, ringEntries and ringPatchMax. An undefined
+// The creation options of create() and openOrCreate(): arguments 1..7 are capacity, mode,
+// initial (read by the caller), version, ringEntries, ringPatchMax and selfCleaning. An undefined
 // ringEntries means the core's default ring for the capacity, 0 no ring; an undefined
 // ringPatchMax with ringEntries given means the default patch size.
 shmstate_create_options CreateOptionsArguments(const Napi::CallbackInfo& info) {
@@ -119,6 +120,8 @@ shmstate_create_options CreateOptionsArguments(const Napi::CallbackInfo& info) {
   if (info.Length() > 6 && !info[6].IsUndefined()) {
     options.ring_patch_max = static_cast<uint64_t>(NumberArgument(info, 6, "ringPatchMax"));
   }
+  // selfCleaning, a boolean checked in TS.
+  options.self_cleaning = info.Length() > 7 && info[7].ToBoolean().Value() ? 1 : 0;
   return options;
 }
 

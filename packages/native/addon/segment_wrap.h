@@ -22,12 +22,15 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
   explicit SegmentWrap(const Napi::CallbackInfo& info);
   ~SegmentWrap() override;
 
+  // A new NativeSegment owning `segment` (closed if the wrapping throws).
+  static Napi::Object Wrap(Napi::Env env, shmstate_segment* segment);
+
  private:
   static Napi::Value Create(const Napi::CallbackInfo& info);
   static Napi::Value Open(const Napi::CallbackInfo& info);
   static Napi::Value OpenOrCreate(const Napi::CallbackInfo& info);
+  static Napi::Value OpenWait(const Napi::CallbackInfo& info);
   static Napi::Value Unlink(const Napi::CallbackInfo& info);
-  static Napi::Object Wrap(Napi::Env env, shmstate_segment* segment);
 
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Capacity(const Napi::CallbackInfo& info);

@@ -12,6 +12,21 @@
  * reclaim), then claims it like a free one. The lock is taken before the entry becomes USED
  * and dropped only after it is FREE again, so "USED and unlocked" never describes a live
  * process; and whoever holds the byte is the only one who may claim the entry.
+ *
+ * Self-cleaning (SHMSTATE_FLAG_SELF_CLEANING): the store is removed once nobody is attached.
+ * The segment file's byte 0 (inside the header, never an entry's byte) is the lifecycle
+ * lock: a cleaner holds it exclusively (F_WRLCK) from its look at the table to its
+ * shm_unlink; an attacher of a self-cleaning store holds it shared (F_RDLCK) from its check
+ * that the name still names its segment to its claim. So a claim is either seen by the
+ * cleaner's look (the store stays) or made after the unlink, when the attacher's check
+ * fails and attach returns E_NOENT: nobody ends up attached, unknowingly, to a removed store.
+ * A detacher frees its entry and drops its byte before it cleans, so of two detaching at
+ * once the later cleaner sees both entries free: they cannot both skip the unlink. A store
+ * nobody ever attached (every generation 0: its creator has not attached yet) is never
+ * removed. What remains: the name is checked, then unlinked, under the lifecycle lock, but
+ * an unlink and re-create of the name by a third process (Store.unlink then create) between
+ * the two would have the cleaner remove the new store; that needs an explicit unlink racing
+ * a cleaner within microseconds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +78,25 @@ static void unlock(const shmstate_segment* seg, int fd, unsigned index) {
   struct flock fl = byte_lock(seg, index, F_UNLCK);
   while (fcntl(fd, F_OFD_SETLK, &fl) != 0 && errno == EINTR) {
   }
+}
+
+/* The lifecycle lock (byte 0, see the top of the file): `type` F_RDLCK, F_WRLCK or F_UNLCK,
+ * waiting for it. 0, or -errno. */
+static int lifecycle_lock(int fd, short type) {
+  struct flock fl = {0};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 1;
+  while (fcntl(fd, F_OFD_SETLKW, &fl) != 0) {
+    if (errno != EINTR) return -errno;
+  }
+  return 0;
+}
+
+static int self_cleaning(const shmstate_segment* seg) {
+  uint64_t flags = atomic_load_explicit(&seg->hdr->flags, memory_order_acquire);
+  return seg->attach_entries > 0 && (flags & SHMSTATE_FLAG_SELF_CLEANING) != 0;
 }
 
 /* 1: some open file description other than `fd`'s holds entry `index`'s byte; 0: nobody
@@ -215,6 +249,22 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
     if (err != NULL) *err = reopened;
     return rc;
   }
+  int cleaning = self_cleaning(seg);
+  if (cleaning) {
+    /* Shared lifecycle lock, then the name checked again: a cleaner that unlinked it
+     * before we got the lock made the check fail; one that comes later sees our claim. */
+    int locked = lifecycle_lock(fd, F_RDLCK);
+    int again = -1;
+    if (locked == 0) rc = reopen(seg, &again, err);
+    if (again >= 0) close(again);
+    if (locked != 0 || rc != SHMSTATE_OK) {
+      close(fd);
+      if (locked != 0) {
+        return shmstate_fail_errno(err, -locked, "cannot lock the lifecycle of \"%s\"", seg->name);
+      }
+      return rc;
+    }
+  }
   attach_fields f = {new_token(), shmstate_realtime_ns(), (uint32_t)getpid(), (uint32_t)role,
                      (uint32_t)language};
   /* Free entries first: a dead entry stays listed (as dead) until the table needs it. */
@@ -223,11 +273,12 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
       uint64_t control = 0;
       int got = claim(seg, fd, i, dead_too, &f, &control);
       if (got < 0) {
-        close(fd);
+        close(fd); /* drops the lifecycle lock too */
         return shmstate_fail_errno(err, -got, "cannot lock entry %u of the attach table of \"%s\"",
                                    i, seg->name);
       }
       if (got == 1) {
+        if (cleaning) lifecycle_lock(fd, F_UNLCK);
         seg->attach_fd = fd;
         seg->attach_index = (int)i;
         seg->attach_control = control;
@@ -304,6 +355,47 @@ void shmstate_segment_detach(shmstate_segment* seg) {
   seg->attach_fd = -1;
   seg->attach_index = -1;
   seg->attach_control = 0;
+  /* After our entry is free and our byte dropped, so that a cleaner detaching at the same
+   * time sees us gone. Failures are ignored: the next open or `shmstate doctor` cleans. */
+  if (self_cleaning(seg)) shmstate_segment_clean(seg, NULL, NULL);
+}
+
+int shmstate_segment_clean(shmstate_segment* seg, int* removed, shmstate_error* err) {
+  if (removed != NULL) *removed = 0;
+  if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
+  if (!self_cleaning(seg)) return shmstate_ok(err);
+  int fd;
+  int rc = reopen(seg, &fd, err);
+  if (rc == SHMSTATE_E_NOENT) return shmstate_ok(err); /* removed already */
+  if (rc != SHMSTATE_OK) return rc;
+  int locked = lifecycle_lock(fd, F_WRLCK);
+  if (locked != 0) {
+    close(fd);
+    return shmstate_fail_errno(err, -locked, "cannot lock the lifecycle of \"%s\"", seg->name);
+  }
+  /* Under the lifecycle lock no attacher can complete a claim: the table is final. */
+  int orphaned =
+      (atomic_load_explicit(&seg->hdr->flags, memory_order_acquire) & SHMSTATE_FLAG_UNTRACKED) == 0;
+  int ever_attached = 0;
+  for (unsigned i = 0; orphaned && i < seg->attach_entries; i++) {
+    uint64_t control =
+        atomic_load_explicit(&shmstate_attach_table(seg)[i].control, memory_order_acquire);
+    if ((control >> 2) != 0) ever_attached = 1;
+    if (attach_state(control) == SHMSTATE_ATTACH_FREE) continue;
+    int alive = is_locked(seg, fd, i);
+    if (alive != 0) orphaned = 0; /* alive, or the kernel cannot say: keep the store */
+  }
+  if (orphaned && ever_attached) {
+    int again = -1;
+    if (reopen(seg, &again, NULL) == SHMSTATE_OK) { /* still our segment under the name */
+      close(again);
+      shmstate_path path;
+      shmstate_segment_path(seg->name, path);
+      if (shm_unlink(path) == 0 && removed != NULL) *removed = 1;
+    }
+  }
+  close(fd); /* drops the lifecycle lock */
+  return shmstate_ok(err);
 }
 
 /* Reads entry `index` into *out; 0 when it is not used. */

@@ -238,6 +238,8 @@ static inline uint64_t shmstate_realtime_ns(void) {
 /* ---- attach.c ---- */
 
 _Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untracked bit");
+_Static_assert(SHMSTATE_FLAG_SELF_CLEANING == SHMSTATE_FLAG_SELF_CLEANING_BIT,
+               "one self-cleaning bit");
 _Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
 
 static inline shmstate_attach_entry* shmstate_attach_table(const shmstate_segment* seg) {

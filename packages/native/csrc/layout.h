@@ -72,7 +72,10 @@
  * (include/shmstate.h): some process attached without an entry (the table was full, or the
  * segment has none), so the table does not list every user. Set, never cleared. */
 #define SHMSTATE_FLAG_UNTRACKED_BIT (1ull << 0)
-#define SHMSTATE_FLAGS_KNOWN SHMSTATE_FLAG_UNTRACKED_BIT
+/* Bit 1 is SHMSTATE_FLAG_SELF_CLEANING: the store is removed when its last attached process
+ * detaches or dies (attach.c, "Self-cleaning"). Set at creation only, never changed. */
+#define SHMSTATE_FLAG_SELF_CLEANING_BIT (1ull << 1)
+#define SHMSTATE_FLAGS_KNOWN (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT)
 
 /* One entry of the region table. */
 typedef struct shmstate_region {

@@ -134,6 +134,15 @@ int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_err
     free(seg);
     return rc;
   }
+  /* A self-cleaning store left by processes that all died: remove it, and open nothing. */
+  int removed = 0;
+  if (shmstate_segment_clean(seg, &removed, NULL) == SHMSTATE_OK && removed) {
+    shmstate_segment_close(seg);
+    return shmstate_fail(err, SHMSTATE_E_NOENT, 0,
+                         "no segment \"%s\": it was a self-cleaning store with no live attached "
+                         "process, removed",
+                         name);
+  }
   *out = seg;
   return shmstate_ok(err);
 }

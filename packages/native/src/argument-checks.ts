@@ -158,13 +158,15 @@ export interface CreateNumbers {
   ringEntries: number | undefined;
   /** The largest patch in bytes: undefined for the core's default. */
   ringPatchMax: number | undefined;
+  /** A self-cleaning store (header flag SELF_CLEANING); default false. */
+  selfCleaning: boolean;
 }
 
 /**
  * Checks the numbers of a creation (`Segment.create`, `Segment.openOrCreate` and the
  * store's): `capacity` (required here), `mode` (default 0o600), `version` (default 1) and
  * the patch ring's `ringEntries` and `ringPatchMax` (default: the core's ring for the
- * capacity).
+ * capacity), and `selfCleaning` (a boolean, default false).
  * Their ranges are the core's: a capacity outside [64, 1 GiB], a mode with other bits
  * than permissions, without owner read and write or world-writable, and version 0 reach
  * it and come back with its message. Only values no C integer can carry are refused
@@ -196,5 +198,9 @@ export function checkCreateNumbers(options: Record<string, unknown>): CreateNumb
     options['ringPatchMax'] === undefined
       ? undefined
       : checkIntegerIn(option('ringPatchMax'), options['ringPatchMax'], 0, MAX_VERSION);
-  return { capacity, mode, version, ringEntries, ringPatchMax };
+  const selfCleaning = options['selfCleaning'] === undefined ? false : options['selfCleaning'];
+  if (typeof selfCleaning !== 'boolean') {
+    throw wrongKind(option('selfCleaning'), 'a boolean', selfCleaning);
+  }
+  return { capacity, mode, version, ringEntries, ringPatchMax, selfCleaning };
 }

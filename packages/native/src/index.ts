@@ -11,6 +11,7 @@ export type {
   PatchesRead,
   RingInfo,
   SegmentCreateOptions,
+  SegmentOpenWaitOptions,
   SegmentStats,
   WatchHandle,
   WatchListener,

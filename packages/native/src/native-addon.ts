@@ -129,8 +129,11 @@ export interface NativeAddon {
       version: number,
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
+      selfCleaning: boolean,
     ): NativeSegment;
     open(name: string): NativeSegment;
+    /** open(), waiting up to `timeoutMs` (Infinity: no limit) on a worker thread. */
+    openWait(name: string, timeoutMs: number): Promise<NativeSegment>;
     /** `version` as for create, used only when this call creates the segment. */
     openOrCreate(
       name: string,
@@ -140,6 +143,7 @@ export interface NativeAddon {
       version: number,
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
+      selfCleaning: boolean,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

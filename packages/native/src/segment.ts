@@ -4,7 +4,9 @@ import {
   checkCreateNumbers,
   checkFunction,
   checkIntegerIn,
+  checkNumber,
   checkObject,
+  checkRange,
   checkString,
   checkVersion,
   type CreateNumbers,
@@ -59,6 +61,13 @@ export interface SegmentCreateOptions {
    * multiple of 64 bytes). Default: 1984, or the capacity when smaller.
    */
   ringPatchMax?: number;
+  /**
+   * A store that removes itself (default false): when the last attached process closes
+   * it, or, when every attached process died, at the next `open` of its name (which then
+   * finds no store), `shmstate ls` or `shmstate doctor`. Set at creation only;
+   * `openOrCreate` uses it only when it creates the segment. docs/protocol.md, flag bit 1.
+   */
+  selfCleaning?: boolean;
 }
 
 /** The ring's geometry (`Segment#ringInfo`): all 0 when the segment has no ring. */
@@ -115,6 +124,25 @@ export interface CommitOptions {
  * same fields as Python's `Store.stats()` (there in snake_case).
  */
 export type SegmentStats = NativeStats;
+
+/** Options of `Segment.openWait` (and `SharedStore.openWhenReady`). */
+export interface SegmentOpenWaitOptions {
+  /** The longest wait in ms, >= 0; default: no limit. 0 tries once. */
+  readonly timeout?: number;
+}
+
+/** The timeout of openWait() in ms, Infinity for none. */
+function checkOpenWaitOptions(options: SegmentOpenWaitOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  const fields = checkObject(argument('options'), options);
+  if (fields['timeout'] === undefined) return Infinity;
+  return checkRange(
+    option('timeout'),
+    checkNumber(option('timeout'), fields['timeout']),
+    0,
+    Infinity,
+  );
+}
 
 /**
  * One open shared-memory segment `/shmstate.<name>`: opaque byte payloads committed as
@@ -194,6 +222,24 @@ export class Segment {
   ): { segment: Segment; created: boolean } {
     const result = loadAddon().NativeSegment.openOrCreate(...createArguments(name, options));
     return { segment: new Segment(result.segment), created: result.created };
+  }
+
+  /**
+   * Opens the segment once it exists: waits up to `options.timeout` ms (default: no limit)
+   * for another process to create it, without blocking the event loop (the wait runs on a
+   * libuv worker thread, asleep between creations in /dev/shm). Rejects with `E_TIMEOUT` if
+   * no segment of that name could be opened in time, at once with any other failure of
+   * `open` (`E_NAME`, `E_PERM`, `E_CORRUPT`, ...), and with `E_INVALID` for bad arguments.
+   *
+   * @example
+   * ```ts
+   * const segment = await Segment.openWait('robot', { timeout: 5000 });
+   * ```
+   */
+  static async openWait(name: string, options?: SegmentOpenWaitOptions): Promise<Segment> {
+    checkString(argument('name'), name);
+    const timeout = checkOpenWaitOptions(options);
+    return new Segment(await loadAddon().NativeSegment.openWait(name, timeout));
   }
 
   /** Removes the name (`E_NOENT` if absent); processes that have it open keep using it. */
@@ -388,11 +434,11 @@ export class Segment {
 function createArguments(
   name: string,
   options: SegmentCreateOptions,
-): [string, number, number, Uint8Array, number, number | undefined, number | undefined] {
+): [string, number, number, Uint8Array, number, number | undefined, number | undefined, boolean] {
   checkString(argument('name'), name);
-  const { capacity, mode, initial, version, ringEntries, ringPatchMax } =
+  const { capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning } =
     checkCreateOptions(options);
-  return [name, capacity, mode, initial, version, ringEntries, ringPatchMax];
+  return [name, capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning];
 }
 
 function checkCreateOptions(

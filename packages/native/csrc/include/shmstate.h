@@ -121,6 +121,8 @@ typedef struct shmstate_create_options {
   uint64_t initial_version; /* the version of the initial state, >= 1 */
   uint64_t ring_patch_max;  /* the largest patch in bytes (>= 1; 0 without a ring); rounded up
                              * so that an entry (64-byte header + patch) is a multiple of 64 */
+  uint32_t self_cleaning;   /* 1: set SHMSTATE_FLAG_SELF_CLEANING; 0: a store that stays until
+                             * unlinked (the default) */
 } shmstate_create_options;
 
 /*
@@ -163,6 +165,19 @@ int shmstate_segment_open_or_create_at(const char* name, uint64_t capacity, uint
 int shmstate_segment_open_or_create_with(const char* name, const shmstate_create_options* options,
                                          const void* initial, size_t initial_len,
                                          shmstate_segment** out, int* created, shmstate_error* err);
+
+/*
+ * Opens the segment as shmstate_segment_open does, waiting up to `timeout_ns` for it to be
+ * created when it does not exist yet (SHMSTATE_WAIT_FOREVER: no limit). The wait sleeps
+ * between creations in /dev/shm (inotify; without it, a poll every 50 ms) rather than
+ * spinning. E_TIMEOUT when no segment of that name could be opened in time; E_INTERRUPTED
+ * when a signal cut the wait short (the caller runs its handlers and calls again with the
+ * time left). Every other failure of the open is returned at once. Blocks: call it from a
+ * thread that may block (the bindings: a worker thread, or with the GIL released).
+ */
+#define SHMSTATE_WAIT_FOREVER UINT64_MAX
+int shmstate_segment_open_wait(const char* name, uint64_t timeout_ns, shmstate_segment** out,
+                               shmstate_error* err);
 
 /* Detaches (shmstate_segment_detach), unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
@@ -365,6 +380,13 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
  * entry (the table was full, or the segment has none), so the table does not name every
  * user: such a segment is never to be called orphaned. Set once, never cleared. */
 #define SHMSTATE_FLAG_UNTRACKED (1ull << 0)
+/* SELF_CLEANING: set at creation (shmstate_create_options.self_cleaning), never changed. The
+ * store is removed when the last attached process detaches (shmstate_segment_detach and so
+ * close), and a store whose attached processes all died is removed by the next
+ * shmstate_segment_open of its name, which then fails with E_NOENT (open_or_create creates
+ * a fresh one). Never while a process is attached alive, nor with UNTRACKED set, nor before
+ * anyone attached. */
+#define SHMSTATE_FLAG_SELF_CLEANING (1ull << 1)
 
 typedef enum shmstate_role {
   SHMSTATE_ROLE_WRITER = 1,
@@ -420,6 +442,15 @@ int shmstate_segment_attach_index(const shmstate_segment* seg);
 /* Frees this handle's entry and drops its lock (closes its descriptor). Not attached: does
  * nothing. shmstate_segment_close detaches too. */
 void shmstate_segment_detach(shmstate_segment* seg);
+
+/*
+ * Removes a self-cleaning store (SHMSTATE_FLAG_SELF_CLEANING) whose attach table lists no
+ * live process, under the lifecycle lock (attach.c): `*removed` (NULL is fine) is 1 when
+ * this call unlinked the name. Does nothing for any other store, one with a live attached
+ * process, one marked UNTRACKED, or one nobody ever attached. Detach and open call it; the
+ * handle stays usable either way.
+ */
+int shmstate_segment_clean(shmstate_segment* seg, int* removed, shmstate_error* err);
 
 /*
  * Lists the used entries of the attach table into out[0..max-1] (out may be NULL when max

@@ -27,9 +27,12 @@ class Segment:
         version: int = 1,
         ring_entries: int = -1,
         ring_patch_max: int = -1,
+        self_cleaning: bool = False,
     ) -> Segment: ...
     @classmethod
     def open(cls, name: str) -> Segment: ...
+    @classmethod
+    def open_wait(cls, name: str, seconds: float | None) -> Segment: ...
     @classmethod
     def inspect(cls, name: str) -> Segment: ...
     @classmethod
@@ -42,6 +45,7 @@ class Segment:
         version: int = 1,
         ring_entries: int = -1,
         ring_patch_max: int = -1,
+        self_cleaning: bool = False,
     ) -> tuple[Segment, bool]: ...
     @classmethod
     def unlink(cls, name: str) -> None: ...

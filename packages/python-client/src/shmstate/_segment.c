@@ -139,18 +139,21 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
  * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name",    "capacity",     "mode",           "initial",
-                             "version", "ring_entries", "ring_patch_max", NULL};
+  static char* keywords[] = {"name",           "capacity",      "mode",
+                             "initial",        "version",       "ring_entries",
+                             "ring_patch_max", "self_cleaning", NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
   PyObject* version = NULL;
   PyObject* ring_entries = NULL;
   PyObject* ring_patch_max = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOO", keywords, name, &capacity, &mode,
+  int self_cleaning = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOp", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version, &ring_entries,
-                                   &ring_patch_max))
+                                   &ring_patch_max, &self_cleaning))
     return -1;
+  a->options.self_cleaning = self_cleaning ? 1 : 0;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   shmstate_create_options* o = &a->options;
   if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
@@ -208,6 +211,35 @@ static PyObject* segment_open(PyObject* cls, PyObject* name) {
   if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
     return NULL;
   return segment_new((PyTypeObject*)cls, name, do_open, &a, &created, 1);
+}
+
+typedef struct {
+  const char* name;
+  uint64_t timeout_ns;
+} open_wait_args;
+
+static int do_open_wait(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
+  open_wait_args* a = p;
+  *created = 0;
+  return shmstate_segment_open_wait(a->name, a->timeout_ns, out, err);
+}
+
+/* open_wait(name, seconds): seconds a float >= 0 or None (no limit), checked by the caller
+ * (shmstate.opening), which also goes on after E_INTERRUPTED once handlers have run. */
+static PyObject* segment_open_wait(PyObject* cls, PyObject* args) {
+  PyObject* name;
+  PyObject* seconds;
+  if (!PyArg_ParseTuple(args, "OO:open_wait", &name, &seconds)) return NULL;
+  open_wait_args a = {NULL, SHMSTATE_WAIT_FOREVER};
+  if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
+    return NULL;
+  if (seconds != Py_None) {
+    double s = PyFloat_AsDouble(seconds);
+    if (s == -1.0 && PyErr_Occurred()) return NULL;
+    if (s < 1.8e10) a.timeout_ns = s <= 0 ? 0 : (uint64_t)(s * 1e9 + 0.5);
+  }
+  int created;
+  return segment_new((PyTypeObject*)cls, name, do_open_wait, &a, &created, 1);
 }
 
 static PyObject* segment_inspect(PyObject* cls, PyObject* name) {
@@ -337,6 +369,8 @@ static PyMethodDef segment_methods[] = {
      "-> Segment; ring_entries -1 is the default ring, 0 none"},
     {"open", (PyCFunction)segment_open, METH_O | METH_CLASS,
      "open(name) -> Segment, attached as a reader"},
+    {"open_wait", (PyCFunction)segment_open_wait, METH_VARARGS | METH_CLASS,
+     "open_wait(name, seconds) -> Segment, once the name exists (None: no time limit)"},
     {"inspect", (PyCFunction)segment_inspect, METH_O | METH_CLASS,
      "inspect(name) -> Segment, opened without attaching (not counted as a user)"},
     {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,

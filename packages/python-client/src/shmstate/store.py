@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
-from . import _native, arguments
+from . import _native, arguments, opening
 from .aio import Changes, apatch, aset, aupdate
 from .attachment import Attachment, attachments
 from .cache import Cursor, StateCache, Step
@@ -91,6 +91,7 @@ class Store(Generic[T]):
         version: int = ...,
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
+        self_cleaning: bool = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -104,6 +105,7 @@ class Store(Generic[T]):
         version: int = ...,
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
+        self_cleaning: bool = ...,
     ) -> Store[T]: ...
     @classmethod
     def create(
@@ -116,6 +118,7 @@ class Store(Generic[T]):
         version: int = 1,
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
+        self_cleaning: bool = False,
     ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
@@ -126,15 +129,37 @@ class Store(Generic[T]):
         The segment keeps a patch ring of the last ``ring_entries`` commits (None: the
         default, 1024), each patch up to ``ring_patch_max`` bytes (None: the default,
         min(1984, capacity) rounded up to a 64-byte entry); ``ring_entries=0`` makes a
-        store without a ring, whose every commit is a whole state."""
-        args = _create_args(name, initial, capacity, mode, version, ring_entries, ring_patch_max)
+        store without a ring, whose every commit is a whole state.
+
+        ``self_cleaning=True`` makes a store that removes itself: when the last attached
+        process closes it, and, when every attached process died (SIGKILL included), at
+        the next open of its name in any language (which then finds no store;
+        open_or_create makes a fresh one), ``shmstate ls`` or ``shmstate doctor``."""
+        args = _create_args(
+            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+        )
         return cls(_native.Segment.create(*args), True)
 
     @classmethod
-    def open(cls, name: str) -> Store[Any]:
+    def open(cls, name: str, wait: float | None = None) -> Store[Any]:
         """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
-        type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``)."""
-        return cls(_native.Segment.open(arguments.name(name)))
+        type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``).
+
+        With ``wait`` (seconds; ``math.inf`` for no limit), a store that does not exist
+        yet is waited for, so a subscriber can start before its publisher: E_TIMEOUT if
+        none appeared in time. The wait sleeps between creations (inotify), with the GIL
+        released; Ctrl-C ends it."""
+        if wait is None:
+            return cls(_native.Segment.open(arguments.name(name)))
+        return cls(opening.open_segment(name, wait))
+
+    @classmethod
+    async def aopen(cls, name: str, wait: float | None = None) -> Store[Any]:
+        """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
+        the store is awaited (``wait=None``: open at once, as ``open``)."""
+        if wait is None:
+            return cls.open(name)
+        return cls(await opening.aopen_segment(name, wait))
 
     @overload
     @classmethod
@@ -147,6 +172,7 @@ class Store(Generic[T]):
         version: int = ...,
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
+        self_cleaning: bool = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -160,6 +186,7 @@ class Store(Generic[T]):
         version: int = ...,
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
+        self_cleaning: bool = ...,
     ) -> Store[T]: ...
     @classmethod
     def open_or_create(
@@ -172,12 +199,15 @@ class Store(Generic[T]):
         version: int = 1,
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
+        self_cleaning: bool = False,
     ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
         which (``initial``, ``version`` and the ring options only matter if it creates: an
         opened store keeps its own ring, or none). Safe when several processes race to
         create the same name."""
-        args = _create_args(name, initial, capacity, mode, version, ring_entries, ring_patch_max)
+        args = _create_args(
+            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+        )
         segment, created = _native.Segment.open_or_create(*args)
         return cls(segment, created)
 
@@ -533,7 +563,8 @@ def _create_args(
     version: object,
     ring_entries: object,
     ring_patch_max: object,
-) -> tuple[str, int, int, bytes, int, int, int]:
+    self_cleaning: object,
+) -> tuple[str, int, int, bytes, int, int, int, bool]:
     """The checked arguments of Segment.create/open_or_create: types here, ranges in the
     core (shmstate.arguments). A ring option of None is -1 for the binding: the default."""
     checked_name = arguments.name(name)
@@ -542,5 +573,15 @@ def _create_args(
     checked_version = arguments.start_version(version)
     entries = arguments.ring_option(ring_entries, "ring_entries")
     patch_max = arguments.ring_option(ring_patch_max, "ring_patch_max")
+    cleaning = arguments.flag(self_cleaning, "self_cleaning")
     data = encode({} if initial is _UNSET else initial)
-    return checked_name, checked_capacity, checked_mode, data, checked_version, entries, patch_max
+    return (
+        checked_name,
+        checked_capacity,
+        checked_mode,
+        data,
+        checked_version,
+        entries,
+        patch_max,
+        cleaning,
+    )

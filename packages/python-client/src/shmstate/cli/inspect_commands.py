@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from dataclasses import asdict
 from typing import Any
@@ -35,11 +36,18 @@ def _summary(found: survey.Look, idle: float) -> dict[str, Any]:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     rows = []
+    removed = []
     for name in survey.names():
         try:
-            rows.append(_summary(survey.look(name), args.idle))
+            found = survey.look(name, removed_ok=True)
         except ShmStateNotFoundError:
             continue  # removed between the listing and the look
+        if found.removed:
+            removed.append(name)
+        else:
+            rows.append(_summary(found, args.idle))
+    for name in removed:  # on stderr: the table (or the JSON) lists the stores that exist
+        print(f"removed {name}: self-cleaning, no live attached process", file=sys.stderr)
     if args.json:
         emit_json(rows)
         return 0
@@ -124,10 +132,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     now = time.time()
     for name in args.names or survey.names():
         try:
-            found = survey.look(name)
+            found = survey.look(name, removed_ok=True)
         except ShmStateNotFoundError:
             if args.names:
                 raise
+            continue
+        if found.removed:  # self-cleaning, nobody alive attached: the look removed it
+            removed.append(name)
             continue
         problems = []
         if found.error is not None:
@@ -167,7 +178,10 @@ def _remove_if_still_orphaned(name: str, found: survey.Look, idle: float) -> boo
     """Looks again just before unlinking: a process may have attached since the survey.
     Between this look and the unlink a new attacher can still slip in; it keeps its
     mapping, and a later open creates a new store (docs/cli.md)."""
-    again = survey.look(name)
+    try:
+        again = survey.look(name)
+    except ShmStateNotFoundError:
+        return False
     if not again.orphaned(idle) or again.stats.get("store_id") != found.stats.get("store_id"):
         return False
     try:

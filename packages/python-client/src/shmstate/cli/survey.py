@@ -1,7 +1,9 @@
 """Looking at stores without becoming one of their users: every store on the host (the
 ``shmstate.<name>`` files of /dev/shm), and one store's header, statistics, attach table,
 doorbells and lock, read through ``Segment.inspect`` (which does not attach). The orphan
-rule lives here, shared by ``ls`` and ``doctor``."""
+rule lives here, shared by ``ls`` and ``doctor``. A self-cleaning store that no live process
+is attached to is removed by the look itself (the core's open removes it, whoever opens it):
+``Look.removed`` says so."""
 
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from typing import Any
 
 from .. import _native
 from ..attachment import Attachment, attachments
-from ..errors import ShmStateError
+from ..errors import ShmStateError, ShmStateNotFoundError
 
 SHM_DIR = "/dev/shm"
 PREFIX = "shmstate."
 UNTRACKED = 1  # the header's flags bit 0 (docs/protocol.md, "flags")
+SELF_CLEANING = 2  # bit 1: removed once no live process is attached
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Look:
     attached: list[Attachment] = field(default_factory=list)
     health: dict[str, Any] = field(default_factory=dict)
     error: ShmStateError | None = None
+    removed: bool = False  # a self-cleaning store nobody alive was attached to: now gone
 
     @property
     def live(self) -> int:
@@ -73,8 +77,9 @@ def names() -> list[str]:
     )
 
 
-def look(name: str) -> Look:
-    """One store, opened without attaching. Raises only for a name that does not exist."""
+def look(name: str, removed_ok: bool = False) -> Look:
+    """One store, opened without attaching. Raises only for a name that does not exist,
+    or (unless ``removed_ok``) a self-cleaning store the look removed."""
     found = Look(name)
     try:
         st = os.stat(os.path.join(SHM_DIR, PREFIX + name), follow_symlinks=False)
@@ -90,6 +95,11 @@ def look(name: str) -> Look:
         found.owner = str(st.st_uid)
     try:
         seg = _native.Segment.inspect(name)
+    except ShmStateNotFoundError as error:
+        if not removed_ok or "self-cleaning" not in str(error):
+            raise  # removed between the stat and the open, or the caller wants the error
+        found.removed = True
+        return found
     except ShmStateError as error:
         found.error = error
         return found
