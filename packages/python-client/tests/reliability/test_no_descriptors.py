@@ -2,8 +2,8 @@
 forked child lowers RLIMIT_NOFILE to 64 and opens files until EMFILE, then Store.open and
 Store.create raise ShmStateLimit (E_LIMIT) with the system's reason and leave nothing
 behind; with its descriptors back it opens stores until they are used up again (each open
-handle holds one descriptor, its attach entry's lock), and that open is a clean E_LIMIT. test_exhaustion.c is the C side,
-no-descriptors.test.ts the Node side."""
+handle holds one descriptor, its attach entry's lock), and that open is a clean E_LIMIT.
+test_exhaustion.c is the C side, no-descriptors.test.ts the Node side."""
 
 from __future__ import annotations
 
