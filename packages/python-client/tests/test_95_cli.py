@@ -186,7 +186,7 @@ def test_doctor_clean_removes_a_store_whose_every_process_was_killed(robot):
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
 def test_a_subscriber_in_its_own_pid_namespace_is_alive_and_its_store_stays(robot):
     try:
-        sub = node_subscriber(robot, ["unshare", "--pid", "--fork"])
+        sub = node_subscriber(robot, ["unshare", "--pid", "--fork", "--kill-child"])
     except (AssertionError, OSError):
         pytest.skip("cannot make a PID namespace here")
     try:

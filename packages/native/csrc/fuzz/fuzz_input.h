@@ -8,6 +8,7 @@
 #define SHMSTATE_FUZZ_INPUT_H
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,15 @@ static inline void fuzz_check_read_patches(shmstate_segment* seg, uint64_t from,
   }
   free(bytes);
   free(entries);
+}
+
+/* Whether the header's flags word in `bytes` (at least a header's worth) marks a
+ * self-cleaning store: an open of such a store with no live attached process removes it
+ * (E_NOENT). */
+static inline int self_cleaning_flag(const unsigned char* bytes) {
+  uint64_t flags;
+  memcpy(&flags, bytes + offsetof(shmstate_header, flags), sizeof flags);
+  return (flags & SHMSTATE_FLAG_SELF_CLEANING) != 0;
 }
 
 #endif /* SHMSTATE_FUZZ_INPUT_H */
