@@ -1,8 +1,10 @@
 /**
  * The soak: two Node processes (SharedStore) and two Python processes (Store) share one
  * store for SOAK_SECONDS (default 10; CI's reliability run uses 60, longer on demand),
- * each subscribing, reading and updating with compare-and-set. Every process's RSS at
- * the end is within 5 MiB of its value after warm-up and its fd count is unchanged; no
+ * each subscribing, reading and updating with compare-and-set. Every process's anonymous
+ * RSS (its own memory; the segment's shared pages are bounded by its size, and the patch
+ * ring's become resident as it is first written around) at the end is within 5 MiB of its
+ * value after warm-up and its fd count is unchanged; no
  * update is lost (the total counts every one of them); nothing is left in /dev/shm.
  */
 import test from 'ava';
