@@ -10,31 +10,12 @@
  * fast-json-patch to the state this process keeps). Prints "ready" once listening, then
  * one JSON line of percentiles (us) and exits.
  */
-import fs from 'node:fs';
-import net from 'node:net';
 import jsonpatch from 'fast-json-patch';
 import { makeRobots, robotAt } from '../lib/delta-state.mjs';
-import { summarize } from '../lib/stats.mjs';
+import { PingPong } from '../lib/pingpong-subscriber.mjs';
 
 const options = JSON.parse(process.argv[2]);
-const { transport, rounds, warmup } = options;
-const latencies = new Float64Array(rounds);
-let received = 0;
-let finish = () => {};
-
-/** Called with the state once it holds the change; returns true once every round is in. */
-function record(state) {
-  const latencyNs = Number(process.hrtime.bigint()) - state.t;
-  const round = state.seq - warmup;
-  if (round >= 0) latencies[round] = latencyNs / 1000;
-  received += 1;
-  return received === warmup + rounds;
-}
-
-function report() {
-  console.log(JSON.stringify(summarize(latencies)));
-  finish();
-}
+const pingPong = new PingPong(options);
 
 // The peers keep the whole state and apply each patch in place: the cheapest use of
 // fast-json-patch (no validation, no copy), what a hand-rolled delta protocol would do.
@@ -58,11 +39,11 @@ async function viaShmstate() {
     if (state.t === 0) return; // the replayed initial state
     // A patch leaves seq alone: the round is the robot's x (seq + 0.5), as in applyMessage.
     const seq = Math.floor(robotAt(state, options.path).pose.x);
-    const done = record({ t: state.t, seq });
+    const done = pingPong.record({ t: state.t, seq });
     ack.set({ seq });
-    if (done) report();
+    if (done) pingPong.report();
   });
-  finish = () => {
+  pingPong.finish = () => {
     subscription.unsubscribe();
     store.close();
     ack.close();
@@ -71,46 +52,10 @@ async function viaShmstate() {
   };
 }
 
-async function viaUnixSocket() {
-  fs.rmSync(options.socketPath, { force: true });
-  const server = net.createServer((socket) => {
-    socket.setEncoding('utf8');
-    let buffered = '';
-    socket.on('data', (chunk) => {
-      buffered += chunk;
-      let newline;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const state = applyMessage(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        const done = record(state);
-        socket.write('\n');
-        if (done) report();
-      }
-    });
-  });
-  await new Promise((resolve) => server.listen(options.socketPath, resolve));
-  finish = () => {
-    server.close();
-    fs.rmSync(options.socketPath, { force: true });
-  };
-}
-
-async function viaRedis() {
-  const { default: Redis } = await import('ioredis');
-  const subscriber = new Redis({ port: options.redisPort, host: '127.0.0.1' });
-  const commands = new Redis({ port: options.redisPort, host: '127.0.0.1' });
-  await subscriber.subscribe('bench');
-  subscriber.on('message', async (_channel, message) => {
-    const done = record(applyMessage(message));
-    await commands.lpush('bench-ack', '1');
-    if (done) report();
-  });
-  finish = () => {
-    subscriber.disconnect();
-    commands.disconnect();
-  };
-}
-
-const transports = { shmstate: viaShmstate, unix: viaUnixSocket, 'redis-pubsub': viaRedis };
-await transports[transport]();
+const transports = {
+  shmstate: viaShmstate,
+  unix: () => pingPong.viaUnixSocket(options.socketPath, applyMessage),
+  'redis-pubsub': () => pingPong.viaRedis(options.redisPort, applyMessage),
+};
+await transports[options.transport]();
 console.log('ready');
