@@ -193,7 +193,8 @@ static void patch_and_read_back(shmstate_segment* writer, shmstate_segment* read
 /* A reopen reads the header afresh: after a poke and a reseal (op 7) it may find another
  * capacity than the writer's, consistent with the stride and regions. It must still fit
  * the file, which bounds the buffer. */
-static void reopen_and_read(const char* name, size_t seg_size, const unsigned char* bytes) {
+static void reopen_and_read(const char* name, size_t seg_size, const unsigned char* bytes,
+                            int* removed) {
   shmstate_error err;
   shmstate_segment* third = NULL;
   int rc = shmstate_segment_open(name, &third, &err);
@@ -204,9 +205,11 @@ static void reopen_and_read(const char* name, size_t seg_size, const unsigned ch
     if (buf != NULL) fuzz_check_read(third, buf, cap);
     free(buf);
     shmstate_segment_close(third);
-  } else if (rc == SHMSTATE_E_NOENT && self_cleaning_flag(bytes)) {
+  } else if (rc == SHMSTATE_E_NOENT && (*removed || self_cleaning_flag(bytes))) {
     /* Scribbles set the self-cleaning flag and left no live entry: the opener removed the
-     * store, as documented (protocol.md, "Self-cleaning"). */
+     * store, as documented (protocol.md, "Self-cleaning"). The name stays gone for the rest
+     * of the input, whatever later scribbles do to the flag in the still-mapped bytes. */
+    *removed = 1;
   } else if (rc != SHMSTATE_E_CORRUPT && rc != SHMSTATE_E_VERSION) {
     fprintf(stderr, "reopen gave %s: %s\n", shmstate_code_name(rc), err.message);
     abort();
@@ -235,7 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   unsigned char* payload = malloc(capacity);
   unsigned char* bytes = writer->base; /* the shared mapping, as a scribbler sees it */
   size_t seg_size = writer->size;
-  int reads = 0;
+  int reads = 0, removed = 0;
   uint8_t op;
   while (take(&c, &op, 1)) {
     switch (op % 16) {
@@ -271,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
          * (test_segment covers it): skipped, as in the segment-bytes target. */
         uint64_t magic;
         memcpy(&magic, bytes, 8);
-        if (magic != 0 && reads++ < MAX_READS) reopen_and_read(name, seg_size, bytes);
+        if (magic != 0 && reads++ < MAX_READS) reopen_and_read(name, seg_size, bytes, &removed);
         break;
       }
       case 5: {

@@ -404,6 +404,9 @@ static void entry_poke(program* p, unsigned char entry, unsigned char field, uin
 #define REGION_AT(i) \
   ((uint16_t)(offsetof(shmstate_header_fixed, regions) + sizeof(shmstate_region) * (i)))
 #define REGION_COUNT_AT ((uint16_t)offsetof(shmstate_header_fixed, region_count))
+/* An attach entry FREE at generation 1: it was used once (a never-used table is never cleaned). */
+#define ATTACH_GEN_ONE_FREE 4u
+#define FLAGS_AT ((uint16_t)offsetof(shmstate_header, flags))
 #define COMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, compat_features))
 #define INCOMPAT_AT ((uint16_t)offsetof(shmstate_header_fixed, incompat_features))
 
@@ -578,6 +581,21 @@ static void mutate_seeds(const char* dir) {
   commit_step(&p, 2);
   read_step(&p);
   save(dir, "poke_attach_bit_reseal", &p);
+
+  /* The self-cleaning flag poked on and both handles' attach entries poked FREE: a reopen
+   * finds no live attacher and removes the store (E_NOENT). The flag poked off again, the
+   * name stays gone; the open handles read and commit all the same. */
+  start(&p, 1);
+  poke64(&p, FLAGS_AT, SHMSTATE_FLAG_SELF_CLEANING);
+  poke64(&p, (uint16_t)l1.offset[SHMSTATE_REGION_ATTACH], ATTACH_GEN_ONE_FREE);
+  poke64(&p, (uint16_t)(l1.offset[SHMSTATE_REGION_ATTACH] + SHMSTATE_ATTACH_ENTRY_SIZE),
+         ATTACH_GEN_ONE_FREE);
+  reopen_step(&p);
+  poke64(&p, FLAGS_AT, 0);
+  reopen_step(&p);
+  commit_step(&p, 2);
+  read_step(&p);
+  save(dir, "poke_self_cleaning_then_clear", &p);
 
   /* Ring programs: an odd capacity byte gives the segment a 3-entry ring. */
   start(&p, 1);
