@@ -131,7 +131,7 @@ int shmstate_segment_open_with(const char* name, const shmstate_open_options* op
   shmstate_trust trust;
   rc = shmstate_trust_resolve(options->trust, &trust, err);
   if (rc != SHMSTATE_OK) return rc;
-  int fd, read_only;
+  int fd = -1, read_only = 0;
   rc = open_file(name, (int)options->read_only, &fd, &read_only, err);
   if (rc != SHMSTATE_OK) return rc;
   shmstate_segment* seg = shmstate_segment_alloc(name, err);
