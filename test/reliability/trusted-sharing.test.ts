@@ -47,7 +47,8 @@ function canSwitchUsers(t: ExecutionContext): boolean {
 }
 
 function setprivArgs(user: User): string[] {
-  const groups = user.groups.length > 0 ? [`--groups=${user.groups.join(',')}`] : ['--clear-groups'];
+  const groups =
+    user.groups.length > 0 ? [`--groups=${user.groups.join(',')}`] : ['--clear-groups'];
   return [`--reuid=${user.uid}`, `--regid=${user.uid}`, ...groups];
 }
 
@@ -132,7 +133,10 @@ test('a 0660 store of uid A is read and written by group member B from Node and 
   t.is(written.version, 2);
   t.deepEqual((await sub.next()).state, { step: 1, by: 'node-B' });
 
-  const [opened, set] = py(B, name, 'touch', { trust: 'group', state: { step: 2, by: 'python-B' } });
+  const [opened, set] = py(B, name, 'touch', {
+    trust: 'group',
+    state: { step: 2, by: 'python-B' },
+  });
   t.is(opened?.code, 'ok', opened?.message);
   t.is(opened?.readOnly, false);
   t.deepEqual(opened?.state, { step: 1, by: 'node-B' });

@@ -1,7 +1,7 @@
-// openWait(name, timeoutMs, trust?, readOnly?) -> Promise<NativeSegment>: shmstate_segment_open_wait_with on a libuv
-// worker thread, so the event loop keeps running while a subscriber waits for its
-// publisher. The wait sleeps in poll() (inotify on /dev/shm), and so holds one thread of
-// the libuv pool for its length; the segment is wrapped back on the main thread.
+// openWait(name, timeoutMs, trust?, readOnly?) -> Promise<NativeSegment>:
+// shmstate_segment_open_wait_with on a libuv worker thread, so the event loop keeps running while a
+// subscriber waits for its publisher. The wait sleeps in poll() (inotify on /dev/shm), and so holds
+// one thread of the libuv pool for its length; the segment is wrapped back on the main thread.
 #include <cmath>
 #include <cstdint>
 #include <ctime>

@@ -17,7 +17,9 @@ from helpers import shm_path
 from shmstate import ShmStateError, Store
 
 OTHER_UID = 65534
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a store to another uid needs root")
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="giving a store to another uid needs root"
+)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -36,8 +36,8 @@ static void the_trust_grammar_parses_group_and_uids(void) {
   CHECK(t.group == 1 && t.uid_count == 0);
   CHECK_OK(shmstate_trust_parse("uid:1001,group,uid:0", &t, &err), &err);
   CHECK(t.group == 1 && t.uid_count == 2 && t.uids[0] == 1001 && t.uids[1] == 0);
-  static const char* const bad[] = {"groups", "uid:",        "uid:-1",    "uid:4294967295",
-                                    "uid:1x", "group,",      ",group",    "group, uid:1",
+  static const char* const bad[] = {"groups", "uid:",         "uid:-1",   "uid:4294967295",
+                                    "uid:1x", "group,",       ",group",   "group, uid:1",
                                     "UID:1",  "uid:1,,uid:2", "gid:1001", "uid:99999999999"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     CHECKF(shmstate_trust_parse(bad[i], &t, &err) == SHMSTATE_E_INVALID, "%s", bad[i]);
@@ -113,8 +113,11 @@ static void create_gives_the_segment_its_group(void) {
   shmstate_error err;
   shmstate_segment* a = NULL;
   const char* name = harness_name("group");
-  shmstate_create_options options = {.capacity = 64, .mode = 0640, .initial_version = 1,
-                                     .has_group = 1, .group = (uint32_t)getegid()};
+  shmstate_create_options options = {.capacity = 64,
+                                     .mode = 0640,
+                                     .initial_version = 1,
+                                     .has_group = 1,
+                                     .group = (uint32_t)getegid()};
   CHECK_OK(shmstate_segment_create_with(name, &options, NULL, 0, &a, &err), &err);
   char path[256];
   segment_path(name, path, sizeof path);
@@ -253,8 +256,11 @@ static void a_group_member_gets_read_write_on_0660_and_read_only_on_0640(void) {
     shmstate_error err;
     shmstate_segment* a = NULL;
     const char* name = harness_name("member");
-    shmstate_create_options options = {.capacity = 64, .mode = cases[i].mode,
-                                       .initial_version = 1, .has_group = 1, .group = SHARED_GID};
+    shmstate_create_options options = {.capacity = 64,
+                                       .mode = cases[i].mode,
+                                       .initial_version = 1,
+                                       .has_group = 1,
+                                       .group = SHARED_GID};
     CHECK_OK(shmstate_segment_create_with(name, &options, "{}", 2, &a, &err), &err);
     int pid = fork();
     if (pid == 0) _exit(child_opens_as_group_member(name, cases[i].commit_code));
@@ -266,7 +272,8 @@ static void a_group_member_gets_read_write_on_0660_and_read_only_on_0640(void) {
 
 int main(void) {
   static const test_case cases[] = {
-      {"trust: the grammar parses group and uids, refuses the rest", the_trust_grammar_parses_group_and_uids},
+      {"trust: the grammar parses group and uids, refuses the rest",
+       the_trust_grammar_parses_group_and_uids},
       {"trust: a malformed SHMSTATE_TRUST is E_INVALID at open",
        a_malformed_shmstate_trust_is_e_invalid_at_open},
       {"trust: another owner's segment opens only when its uid or group is trusted",

@@ -141,9 +141,9 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
  * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name",           "capacity",      "mode",  "initial",
-                             "version",        "ring_entries",  "ring_patch_max",
-                             "self_cleaning",  "group",         NULL};
+  static char* keywords[] = {
+      "name",         "capacity",       "mode",          "initial", "version",
+      "ring_entries", "ring_patch_max", "self_cleaning", "group",   NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;

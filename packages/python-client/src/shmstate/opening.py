@@ -54,9 +54,7 @@ async def aopen_segment(
         left = _left(deadline)
         step = ASYNC_STEP if left is None else min(left, ASYNC_STEP)
         try:
-            return await asyncio.to_thread(
-                _native.Segment.open_wait, name, step, trust, read_only
-            )
+            return await asyncio.to_thread(_native.Segment.open_wait, name, step, trust, read_only)
         except ShmStateInterruptedError:
             continue
         except ShmStateTimeoutError:
