@@ -141,7 +141,8 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
                         create_args* a) {
   static char* keywords[] = {"name",           "capacity",      "mode",
                              "initial",        "version",       "ring_entries",
-                             "ring_patch_max", "self_cleaning", NULL};
+                             "ring_patch_max", "self_cleaning", "leader",
+                             NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
@@ -149,11 +150,15 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
   PyObject* ring_entries = NULL;
   PyObject* ring_patch_max = NULL;
   int self_cleaning = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOp", keywords, name, &capacity, &mode,
+  const char* leader = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOpz", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version, &ring_entries,
-                                   &ring_patch_max, &self_cleaning))
+                                   &ring_patch_max, &self_cleaning, &leader))
     return -1;
   a->options.self_cleaning = self_cleaning ? 1 : 0;
+  /* A leader makes a mirror (the core checks the text); it lives as long as `kwargs`. */
+  a->options.mirror = leader != NULL ? 1 : 0;
+  a->options.leader = leader;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   shmstate_create_options* o = &a->options;
   if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
@@ -293,7 +298,7 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
   return Py_BuildValue(
-      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsK}", "version", (unsigned long long)s.version, "capacity",
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsKsOss}", "version", (unsigned long long)s.version, "capacity",
       (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
       (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
       "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
@@ -303,7 +308,8 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
       "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",
       (unsigned long long)s.ring_patch_max, "ring_patch_bytes",
       (unsigned long long)s.ring_patch_bytes, "last_commit_ns",
-      (unsigned long long)s.last_commit_ns);
+      (unsigned long long)s.last_commit_ns, "mirror",
+      (s.flags & SHMSTATE_FLAG_MIRROR) ? Py_True : Py_False, "leader", s.leader);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {
