@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import nats
+
 from conftest import Bridge, Sampler, Servers, Writer, converged, wait_for
 from proxy import Proxy
-
 from shmstate import Store
 
 STATE = {"tick": 0, "pad": "p" * 500}
@@ -181,11 +181,17 @@ def test_a_corrupt_value_is_refused_and_skipped(nats: Servers, bridges, names) -
         wait_for("the mirror", converged(leader, mirror_name))
         garbage = [
             (f"{leader_name}.state", b"not a shmstate value"),
-            (f"{leader_name}.state", b'{"shmstate":"state","store_id":"%s","version":999999}\n{bad'
-             % leader.store_id.encode()),
-            (f"{leader_name}.patches", b'{"shmstate":"patches","store_id":"%s","from":%d,"to":%d}'
-             b'\n[{"op":"remove","path":"/nothing"}]'
-             % (leader.store_id.encode(), leader.version + 1, leader.version + 1)),
+            (
+                f"{leader_name}.state",
+                b'{"shmstate":"state","store_id":"%s","version":999999}\n{bad'
+                % leader.store_id.encode(),
+            ),
+            (
+                f"{leader_name}.patches",
+                b'{"shmstate":"patches","store_id":"%s","from":%d,"to":%d}'
+                b'\n[{"op":"remove","path":"/nothing"}]'
+                % (leader.store_id.encode(), leader.version + 1, leader.version + 1),
+            ),
             (f"{leader_name}.patches", b"\xff\xfe\n\x00"),
         ]
         for key, value in garbage:

@@ -19,18 +19,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="mode", required=True)
     pub = sub.add_parser("publish", help="put local stores' versions into the bucket")
     pub.add_argument("stores", nargs="+", metavar="STORE")
-    pub.add_argument("--checkpoint-every", type=int, default=32,
-                     help="put the full state after this many patch values (at most 63)")
-    pub.add_argument("--replicas", type=int, default=1,
-                     help="copies of the bucket when the publisher creates it (a cluster: 3)")
+    pub.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=32,
+        help="put the full state after this many patch values (at most 63)",
+    )
+    pub.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="copies of the bucket when the publisher creates it (a cluster: 3)",
+    )
     fol = sub.add_parser("follow", help="mirror stores from the bucket into local stores")
-    fol.add_argument("stores", nargs="+", metavar="STORE[:LOCAL]",
-                     help="the leader's store name, and the local mirror's if it differs")
-    fol.add_argument("--capacity", type=int, default=1 << 20,
-                     help="capacity of a mirror the follower creates (bytes)")
+    fol.add_argument(
+        "stores",
+        nargs="+",
+        metavar="STORE[:LOCAL]",
+        help="the leader's store name, and the local mirror's if it differs",
+    )
+    fol.add_argument(
+        "--capacity",
+        type=int,
+        default=1 << 20,
+        help="capacity of a mirror the follower creates (bytes)",
+    )
     for p in (pub, fol):
-        p.add_argument("--server", action="append", dest="servers", metavar="URL",
-                       help="a NATS server (repeat for a cluster); default nats://127.0.0.1:4222")
+        p.add_argument(
+            "--server",
+            action="append",
+            dest="servers",
+            metavar="URL",
+            help="a NATS server (repeat for a cluster); default nats://127.0.0.1:4222",
+        )
         p.add_argument("--bucket", default="shmstate")
         p.add_argument("--user")
         p.add_argument("--password", help="or SHMSTATE_NATS_PASSWORD")
@@ -62,9 +83,12 @@ async def run(args: argparse.Namespace) -> None:
             every = max(1, min(args.checkpoint_every, nats_connect.BUCKET_HISTORY - 1))
             await publish(kv, args.stores, nc.max_payload, every)
         else:
-            pairs = [tuple(s.split(":", 1)) if ":" in s else (s, s) for s in args.stores]
-            where = nats_connect.public_url(opts.servers[0])
-            await follow(kv, pairs, where, args.capacity)  # type: ignore[arg-type]
+            pairs = [
+                (s.split(":", 1)[0], s.split(":", 1)[1]) if ":" in s else (s, s)
+                for s in args.stores
+            ]
+            where = f"{nats_connect.public_url(opts.servers[0])} bucket {opts.bucket}"
+            await follow(kv, pairs, where, args.capacity)
     finally:
         with contextlib.suppress(Exception):
             await nc.close()
@@ -83,7 +107,7 @@ def execute(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="shmstate-bridge", description=__doc__)
+def main(argv: list[str] | None = None, prog: str = "shmstate-bridge") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     add_arguments(parser)
     return execute(parser.parse_args(argv))

@@ -36,7 +36,9 @@ class NatsOptions:
     replicas: int = 1
 
     def __repr__(self) -> str:  # never print a secret, even by accident
-        return f"NatsOptions(servers={[public_url(s) for s in self.servers]}, bucket={self.bucket!r})"
+        return (
+            f"NatsOptions(servers={[public_url(s) for s in self.servers]}, bucket={self.bucket!r})"
+        )
 
 
 def public_url(url: str) -> str:
@@ -56,7 +58,8 @@ async def connect(options: NatsOptions) -> Client:
         log.warning("NATS connection lost; reconnecting")
 
     async def reconnected() -> None:
-        log.warning("NATS connection back (%s)", public_url(str(nc.connected_url.geturl())))
+        url = nc.connected_url
+        log.warning("NATS connection back (%s)", public_url(url.geturl()) if url else "?")
 
     async def error(e: Exception) -> None:
         log.warning("NATS: %s", type(e).__name__)

@@ -15,6 +15,7 @@ store (its own new store id), never mixing the two leaders' versions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import nats
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
+
 from shmstate import ShmStateError, ShmStateExistsError, ShmStateNotFoundError, Store, decode
 
 from . import wire
@@ -36,6 +38,8 @@ _LEADER_ID = re.compile(r"leader store id ([0-9a-f]{16})$")
 
 class Follower:
     def __init__(self, kv: KeyValue, name: str, local: str, where: str, capacity: int) -> None:
+        """``where`` says where the bucket is, for the mirror's leader description: the
+        server (without credentials) and the bucket's name."""
         self.kv = kv
         self.name = name
         self.local = local
@@ -63,7 +67,7 @@ class Follower:
         self.mirror, self.leader_id = store, found.group(1) if found else None
 
     def leader(self, store_id: str) -> str:
-        return f"{self.where} bucket {self.kv._name} key {self.name}, leader store id {store_id}"
+        return f"{self.where} key {self.name}, leader store id {store_id}"
 
     def create(self, value: wire.Value) -> None:
         """A new mirror at the value's version (the old one, of another leader, removed)."""
@@ -71,17 +75,22 @@ class Follower:
         if self.mirror is not None:
             old = self.mirror
             self.mirror = None
-            try:
+            with contextlib.suppress(ShmStateNotFoundError):
                 Store.unlink(self.local)
-            except ShmStateNotFoundError:
-                pass
             old.close()
-            log.info("%s: new leader store id %s: mirror %s made again", self.name,
-                     value.store_id, self.local)
+            log.info(
+                "%s: new leader store id %s: mirror %s made again",
+                self.name,
+                value.store_id,
+                self.local,
+            )
         capacity = max(self.capacity, 2 * len(value.payloads[0]))
         try:
             self.mirror = Store.create(
-                self.local, state, capacity=capacity, version=value.first,
+                self.local,
+                state,
+                capacity=capacity,
+                version=value.first,
                 mirror_of=self.leader(value.store_id),
             )
         except ShmStateExistsError:  # made meanwhile (another follower): take it over
@@ -119,9 +128,15 @@ class Follower:
         try:
             return self.apply(wire.parse(entry.value))
         except (ValueError, ShmStateError) as e:
-            log.error("%s: refused the value of %s at revision %s: %s; skipped, the mirror "
-                      "keeps version %s", self.name, entry.key, entry.revision, e,
-                      self.mirror.version if self.mirror else "none")
+            log.error(
+                "%s: refused the value of %s at revision %s: %s; skipped, the mirror "
+                "keeps version %s",
+                self.name,
+                entry.key,
+                entry.revision,
+                e,
+                self.mirror.version if self.mirror else "none",
+            )
             return True
 
     async def resync(self) -> None:
@@ -140,7 +155,7 @@ class Follower:
                         if not self.handle(entry):
                             await self.resync()
                 finally:
-                    await watcher.stop()
+                    await watcher.stop()  # type: ignore[no-untyped-call]
             except (nats.errors.Error, asyncio.TimeoutError) as e:
                 log.warning("%s: watch failed (%s); starting again", self.name, type(e).__name__)
                 await asyncio.sleep(0.5)
@@ -148,10 +163,9 @@ class Follower:
     async def resync_loop(self) -> None:
         while True:
             await asyncio.sleep(RESYNC_S)
-            try:
+            # The connection is down: the watch says so.
+            with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
                 await self.resync()
-            except (nats.errors.Error, asyncio.TimeoutError):
-                pass  # the connection is down: the watch says so
 
     async def run(self) -> None:
         await asyncio.gather(self.watch(), self.resync_loop())

@@ -19,6 +19,7 @@ from typing import Any
 
 import nats
 from nats.js.kv import KeyValue
+
 from shmstate import Change, ShmStateError, Store, encode
 
 from . import wire

@@ -50,7 +50,12 @@ def encode_state(store_id: str, version: int, state: bytes) -> bytes:
 
 
 def encode_patches(store_id: str, first: int, patches: list[bytes]) -> bytes:
-    head = {"shmstate": PATCHES, "store_id": store_id, "from": first, "to": first + len(patches) - 1}
+    head = {
+        "shmstate": PATCHES,
+        "store_id": store_id,
+        "from": first,
+        "to": first + len(patches) - 1,
+    }
     return b"\n".join([json.dumps(head, separators=(",", ":")).encode(), *patches])
 
 

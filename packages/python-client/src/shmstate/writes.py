@@ -147,7 +147,9 @@ def prepare_mirror_patch(cache: StateCache, base: Step, patch: bytes) -> Prepare
     return Prepared(base, state, base.length + delta, freeze(ops), patch, None)
 
 
-def commit(seg: _native.Segment, cache: StateCache, prepared: Prepared, mirror: bool = False) -> int:
+def commit(
+    seg: _native.Segment, cache: StateCache, prepared: Prepared, mirror: bool = False
+) -> int:
     """Commits ``prepared`` on its base version and returns the new version (E_CONFLICT if
     the published version is not the base's any more). Blocks for the writer lock.
     ``mirror``: the bridge's write into a mirror store, at the base version + 1."""
