@@ -66,6 +66,9 @@ class NatsServer:
         )
         wait_for(f"nats-server on {self.port}", lambda: accepts(self.port))
 
+    def log(self) -> str:
+        return (self.dir / "server.log").read_text(errors="replace")
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
