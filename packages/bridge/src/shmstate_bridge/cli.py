@@ -76,7 +76,8 @@ def options(args: argparse.Namespace) -> nats_connect.NatsOptions:
 
 async def run(args: argparse.Namespace) -> None:
     opts = options(args)
-    nc = await nats_connect.connect(opts)
+    reconnects = nats_connect.Reconnects()
+    nc = await nats_connect.connect(opts, reconnects)
     try:
         kv = await nats_connect.bucket(nc, opts, create=args.mode == "publish")
         if args.mode == "publish":
@@ -88,7 +89,7 @@ async def run(args: argparse.Namespace) -> None:
                 for s in args.stores
             ]
             where = f"{nats_connect.public_url(opts.servers[0])} bucket {opts.bucket}"
-            await follow(kv, pairs, where, args.capacity)
+            await follow(kv, reconnects, pairs, where, args.capacity)
     finally:
         with contextlib.suppress(Exception):
             await nc.close()

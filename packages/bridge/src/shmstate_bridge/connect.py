@@ -50,7 +50,15 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-async def connect(options: NatsOptions) -> Client:
+class Reconnects:
+    """Counts reconnections, so that a follower starts its watches again after one (a
+    JetStream consumer may not survive a server restart or a failover)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+async def connect(options: NatsOptions, reconnects: Reconnects | None = None) -> Client:
     """A connection that reconnects for ever: the bridge outlives server restarts and
     partitions. Disconnects and reconnects are logged (without credentials)."""
 
@@ -58,6 +66,8 @@ async def connect(options: NatsOptions) -> Client:
         log.warning("NATS connection lost; reconnecting")
 
     async def reconnected() -> None:
+        if reconnects is not None:
+            reconnects.count += 1
         url = nc.connected_url
         log.warning("NATS connection back (%s)", public_url(url.geturl()) if url else "?")
 

@@ -27,20 +27,32 @@ from nats.js.kv import KeyValue
 from shmstate import ShmStateError, ShmStateExistsError, ShmStateNotFoundError, Store, decode
 
 from . import wire
+from .connect import Reconnects
 
 log = logging.getLogger("shmstate_bridge")
 
 #: How often the follower also reads the state key directly: converges even when a watch
 #: stalled (the publisher puts the latest version there whenever the leader goes idle).
 RESYNC_S = 1.0
+#: How often a quiet watch checks whether the connection was made again meanwhile.
+WATCH_POLL_S = 0.5
 _LEADER_ID = re.compile(r"leader store id ([0-9a-f]{16})$")
 
 
 class Follower:
-    def __init__(self, kv: KeyValue, name: str, local: str, where: str, capacity: int) -> None:
+    def __init__(
+        self,
+        kv: KeyValue,
+        reconnects: Reconnects,
+        name: str,
+        local: str,
+        where: str,
+        capacity: int,
+    ) -> None:
         """``where`` says where the bucket is, for the mirror's leader description: the
         server (without credentials) and the bucket's name."""
         self.kv = kv
+        self.reconnects = reconnects
         self.name = name
         self.local = local
         self.where = where
@@ -147,15 +159,24 @@ class Follower:
         self.handle(entry)
 
     async def watch(self) -> None:
+        """Watches the store's keys (the values still kept, then every new one), starting
+        again after a reconnect or a failure: what it already has is skipped."""
         while True:
+            seen = self.reconnects.count
             try:
                 watcher = await self.kv.watch(f"{self.name}.*", include_history=True)
                 try:
-                    async for entry in watcher:
+                    while self.reconnects.count == seen:
+                        try:
+                            entry = await watcher.updates(WATCH_POLL_S)  # type: ignore[no-untyped-call]
+                        except nats.errors.TimeoutError:
+                            continue
                         if not self.handle(entry):
                             await self.resync()
                 finally:
-                    await watcher.stop()  # type: ignore[no-untyped-call]
+                    with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
+                        await watcher.stop()  # type: ignore[no-untyped-call]
+                log.info("%s: reconnected; watching again", self.name)
             except (nats.errors.Error, asyncio.TimeoutError) as e:
                 log.warning("%s: watch failed (%s); starting again", self.name, type(e).__name__)
                 await asyncio.sleep(0.5)
@@ -171,6 +192,12 @@ class Follower:
         await asyncio.gather(self.watch(), self.resync_loop())
 
 
-async def follow(kv: KeyValue, pairs: list[tuple[str, str]], where: str, capacity: int) -> None:
-    followers = [Follower(kv, name, local, where, capacity) for name, local in pairs]
+async def follow(
+    kv: KeyValue,
+    reconnects: Reconnects,
+    pairs: list[tuple[str, str]],
+    where: str,
+    capacity: int,
+) -> None:
+    followers = [Follower(kv, reconnects, name, local, where, capacity) for name, local in pairs]
     await asyncio.gather(*(f.run() for f in followers))
