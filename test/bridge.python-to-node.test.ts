@@ -63,7 +63,10 @@ test(`${VERSIONS} versions through NATS KV: a Node subscriber on the mirror sees
     versions.every((v, i) => i === 0 || v > versions[i - 1]!),
     'leader versions strictly increasing',
   );
-  t.true(emissions.every((e) => e.tick === e.version - 1), 'each version with its state');
+  t.true(
+    emissions.every((e) => e.tick === e.version - 1),
+    'each version with its state',
+  );
   const missed = emissions.reduce((sum, e) => sum + e.missed, 0);
   t.is(last - emissions[0]!.version, emissions.length - 1 + missed);
   t.deepEqual(b.get(), { tick: VERSIONS, pad: 'p'.repeat(900) });
