@@ -39,10 +39,13 @@ def paced(send) -> int:
             ahead = seq / rate - (time.monotonic() - start)
             if ahead > 0:
                 time.sleep(ahead)
-        last = send([
-            {"op": "replace", "path": "/t", "value": now()},
-            {"op": "replace", "path": "/seq", "value": seq},
-        ], seq)
+        last = send(
+            [
+                {"op": "replace", "path": "/t", "value": now()},
+                {"op": "replace", "path": "/seq", "value": seq},
+            ],
+            seq,
+        )
     return last
 
 

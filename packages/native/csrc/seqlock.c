@@ -210,8 +210,8 @@ int shmstate_segment_commit_at(shmstate_segment* seg, const void* data, size_t l
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
                          "version is 0; a commit at a given version names one of 1 or more");
   }
-  return shmstate_commit_state(seg, data, len, expected_version, version,
-                               SHMSTATE_COMMIT_ORDINARY, out_version, err);
+  return shmstate_commit_state(seg, data, len, expected_version, version, SHMSTATE_COMMIT_ORDINARY,
+                               out_version, err);
 }
 
 /* Copies `len` bytes (already clamped) out of a record with relaxed word loads; the last

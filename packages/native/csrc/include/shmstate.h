@@ -36,7 +36,7 @@ typedef enum shmstate_code {
 #define SHMSTATE_DEFAULT_MODE 0600u
 #define SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS 5000u
 #define SHMSTATE_ERROR_MESSAGE_MAX 256
-#define SHMSTATE_LEADER_MAX 256 /* bytes of a mirror's leader description */
+#define SHMSTATE_LEADER_MAX 256              /* bytes of a mirror's leader description */
 #define SHMSTATE_RING_ENTRIES_MIN 2u         /* patches a ring holds, at least */
 #define SHMSTATE_RING_ENTRIES_MAX 65536u     /* and at most */
 #define SHMSTATE_RING_BYTES_MAX (1ull << 30) /* a ring region's bytes, its header included */

@@ -57,8 +57,7 @@ static void an_ordinary_store_has_no_leader(void) {
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
   CHECK((st.flags & SHMSTATE_FLAG_MIRROR) == 0);
   CHECK(st.leader[0] == '\0');
-  CHECK_CODE(shmstate_segment_mirror_commit(seg, "{}", 2, 5, NULL, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_mirror_commit(seg, "{}", 2, 5, NULL, &err), SHMSTATE_E_INVALID, &err);
   CHECK(harness_contains(err.message, "not a mirror"));
   CHECK(shmstate_segment_version(seg) == 1);
   shmstate_segment_unlink(name, NULL);
@@ -71,11 +70,11 @@ static void local_writes_are_refused_naming_the_leader(void) {
   shmstate_error err;
   CHECK_CODE(shmstate_segment_commit(seg, "{}", 2, 0, NULL, &err), SHMSTATE_E_MIRROR, &err);
   CHECK(harness_contains(err.message, LEADER));
-  CHECK_CODE(shmstate_segment_commit_at(seg, "{}", 2, 0, 9, NULL, &err), SHMSTATE_E_MIRROR,
-             &err);
+  CHECK_CODE(shmstate_segment_commit_at(seg, "{}", 2, 0, 9, NULL, &err), SHMSTATE_E_MIRROR, &err);
   const char* patch = "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":2}]";
-  CHECK_CODE(shmstate_segment_commit_patch(seg, patch, strlen(patch), "{\"a\":2}", 7, 7, NULL, &err),
-             SHMSTATE_E_MIRROR, &err);
+  CHECK_CODE(
+      shmstate_segment_commit_patch(seg, patch, strlen(patch), "{\"a\":2}", 7, 7, NULL, &err),
+      SHMSTATE_E_MIRROR, &err);
   shmstate_stats st;
   CHECK_OK(shmstate_segment_stats(seg, &st, &err), &err);
   CHECK(st.commits == 1);
@@ -96,8 +95,7 @@ static void mirror_commits_jump_and_never_go_back(void) {
              SHMSTATE_E_CONFLICT, &err);
   CHECK_CODE(shmstate_segment_mirror_commit(seg, "{\"a\":4}", 7, 3, NULL, &err),
              SHMSTATE_E_CONFLICT, &err);
-  CHECK_CODE(shmstate_segment_mirror_commit(seg, "{}", 2, 0, NULL, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_mirror_commit(seg, "{}", 2, 0, NULL, &err), SHMSTATE_E_INVALID, &err);
   read_back(seg, "{\"a\":5}", 20);
   shmstate_segment_unlink(name, NULL);
   shmstate_segment_close(seg);
@@ -127,21 +125,17 @@ static void the_leader_options_are_checked(void) {
   o.mirror = 1;
   shmstate_error err;
   shmstate_segment* seg = NULL;
-  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID, &err);
   o.leader = "bad\nleader";
-  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID, &err);
   char longer[SHMSTATE_LEADER_MAX + 2];
   memset(longer, 'x', sizeof longer - 1);
   longer[sizeof longer - 1] = '\0';
   o.leader = longer;
-  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID, &err);
   o.mirror = 0;
   o.leader = "x";
-  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID,
-             &err);
+  CHECK_CODE(shmstate_segment_create_with(name, &o, "{}", 2, &seg, &err), SHMSTATE_E_INVALID, &err);
   CHECK(seg == NULL);
 }
 

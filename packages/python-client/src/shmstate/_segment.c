@@ -139,10 +139,9 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
  * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name",           "capacity",      "mode",
-                             "initial",        "version",       "ring_entries",
-                             "ring_patch_max", "self_cleaning", "leader",
-                             NULL};
+  static char* keywords[] = {
+      "name",         "capacity",       "mode",          "initial", "version",
+      "ring_entries", "ring_patch_max", "self_cleaning", "leader",  NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
@@ -298,11 +297,11 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
   return Py_BuildValue(
-      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsKsOss}", "version", (unsigned long long)s.version, "capacity",
-      (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
-      (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
-      "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
-      "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsKsOss}", "version", (unsigned long long)s.version,
+      "capacity", (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
+      "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
+      (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters, "layout_version",
+      (unsigned int)s.layout_version, "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
       (unsigned long long)s.doorbell_reclaims, "store_id", (unsigned long long)s.store_id, "flags",
       (unsigned long long)s.flags, "checkpoint_version", (unsigned long long)s.checkpoint_version,
       "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",

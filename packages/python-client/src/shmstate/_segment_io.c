@@ -118,10 +118,10 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
   /* `data` stays valid without the GIL: args[0] is an immutable bytes we hold. */
   PyThreadState* ts = PyEval_SaveThread();
   int rc =
-      mirror    ? shmstate_segment_mirror_commit(self->seg, data, (size_t)len, at, &version, &err)
-      : at == 0 ? shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err)
-                : shmstate_segment_commit_at(self->seg, data, (size_t)len, expected, at, &version,
-                                             &err);
+      mirror ? shmstate_segment_mirror_commit(self->seg, data, (size_t)len, at, &version, &err)
+      : at == 0
+          ? shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err)
+          : shmstate_segment_commit_at(self->seg, data, (size_t)len, expected, at, &version, &err);
   PyEval_RestoreThread(ts);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(st, &err);
