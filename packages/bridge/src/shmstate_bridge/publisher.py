@@ -43,6 +43,7 @@ class Publisher:
         self.patch_values = 0  # patch values since that state
         self.patch_bytes = 0
         self.state_bytes = 0
+        self.refused = False  # the last state did not fit max_payload (logged once)
 
     async def put(self, key: str, value: bytes) -> None:
         delay = 0.1
@@ -59,10 +60,13 @@ class Publisher:
         data = encode(change.state)
         value = wire.encode_state(store_id, change.version, data)
         if len(value) > self.max_payload:
+            if self.refused:
+                return  # said once until a state fits again
+            self.refused = True
             log.error(
                 "%s: the state at version %d is %d bytes; the NATS server's max_payload is %d: "
                 "raise max_payload in the server configuration (or keep the state smaller); "
-                "this version is not published",
+                "no version is published until a state fits again",
                 self.name,
                 change.version,
                 len(value),
@@ -70,6 +74,7 @@ class Publisher:
             )
             return
         await self.put(wire.state_key(self.name), value)
+        self.refused = False
         self.published = self.state_version = change.version
         self.patch_values = self.patch_bytes = 0
         self.state_bytes = len(data)
