@@ -223,6 +223,9 @@ class Sampler(threading.Thread):
         if store is not None:
             store.close()
 
+    def last(self) -> int:
+        return self.samples[-1][1] if self.samples else 0
+
     def backwards(self) -> list[tuple[tuple[str, int], tuple[str, int]]]:
         self.stop.set()
         self.join(5)
