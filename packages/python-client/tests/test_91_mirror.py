@@ -92,3 +92,16 @@ def test_a_watcher_of_a_mirror_counts_jumps_as_missed(name: str) -> None:
         change = next(watch)
         assert (change.version, change.state, change.missed) == (12, {"a": 9}, 4)
         watch.close()
+
+
+def test_the_cli_refuses_writes_to_a_mirror_and_shows_it(name: str, capsys: Any) -> None:
+    from shmstate.cli import main
+
+    with mirror(name) as store:
+        assert main(["set", name, '{"a": 2}']) == 4
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and LEADER in err and err.rstrip().endswith("(E_MIRROR)")
+        assert store.get() == {"a": 1}
+        assert main(["info", name]) == 0
+        out = capsys.readouterr().out
+        assert "flags      mirror" in out and f"mirror of  {LEADER}" in out
