@@ -6,6 +6,7 @@ unique store names (removed after each test). `nats-server` must be on PATH
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,12 @@ class NatsServer:
         )
         self.url = f"nats://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.monitor = 0  # the HTTP monitoring port, when the config opens one
+
+    def clients(self) -> int:
+        """Client connections the server has now (its /connz monitoring endpoint)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor}/connz", timeout=2) as r:
+            return int(json.load(r)["num_connections"])
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -89,17 +97,20 @@ class Servers:
 
     def cluster(self, size: int = 3) -> list[NatsServer]:
         ports = [free_port() for _ in range(size)]
+        monitors = [free_port() for _ in range(size)]
         routes = ", ".join(f'"nats-route://127.0.0.1:{p}"' for p in ports)
         servers = [
             NatsServer(
                 self.root,
                 f"c{i}",
                 f'cluster {{ name: "shmstate-test", listen: "127.0.0.1:{ports[i]}", '
-                f"routes: [{routes}] }}\n",
+                f'routes: [{routes}] }}\nhttp: "127.0.0.1:{monitors[i]}"\n',
             )
             for i in range(size)
         ]
         self.all.extend(servers)
+        for server, monitor in zip(servers, monitors, strict=True):
+            server.monitor = monitor
         for server in servers:
             server.process = subprocess.Popen(
                 ["nats-server", "-c", str(server.config)],
