@@ -16,6 +16,7 @@
         "csrc/futex.c",
         "csrc/header.c",
         "csrc/health.c",
+        "csrc/mirror.c",
         "csrc/name.c",
         "csrc/patch_ring.c",
         "csrc/segment.c",

@@ -372,8 +372,8 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
              Napi::Number::New(env, static_cast<double>(stats.doorbell_reclaims)));
   result.Set("layoutVersion", Napi::Number::New(env, stats.layout_version));
   result.Set("storeId", StoreIdString(env, stats.store_id));
-  // No flag is assigned yet; the word is a number like the other counters (exact while
-  // only the low 53 bits are used).
+  // The word is a number like the other counters (exact while only the low 53 bits are
+  // used); the mirror bit is also given as `mirror`, with its leader.
   result.Set("flags", Napi::Number::New(env, static_cast<double>(stats.flags)));
   result.Set("checkpointVersion",
              Napi::Number::New(env, static_cast<double>(stats.checkpoint_version)));
@@ -381,6 +381,9 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   result.Set("ringPatchMax", Napi::Number::New(env, static_cast<double>(stats.ring_patch_max)));
   result.Set("ringPatchBytes", Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
   result.Set("lastCommitNs", Napi::Number::New(env, static_cast<double>(stats.last_commit_ns)));
+  bool mirror = (stats.flags & SHMSTATE_FLAG_MIRROR) != 0;
+  result.Set("mirror", Napi::Boolean::New(env, mirror));
+  result.Set("leader", mirror ? Napi::Value(Napi::String::New(env, stats.leader)) : env.Null());
   return result;
 }
 

@@ -163,11 +163,18 @@ shmstate_copy_result shmstate_record_copy_out(const shmstate_record_header* rec,
                                               uint64_t hi, size_t limit, unsigned char* buf,
                                               shmstate_record_copy* out);
 
+/* Who is writing: an ordinary writer, or the bridge publishing a leader's version into a
+ * mirror. Each is refused on the other kind of store (mirror.c). */
+typedef enum shmstate_commit_kind {
+  SHMSTATE_COMMIT_ORDINARY = 0,
+  SHMSTATE_COMMIT_MIRROR = 1
+} shmstate_commit_kind;
+
 /* A commit's frame. begin takes the writer lock and checks `expected_version` (0: any);
  * on success the lock is held and *current is the published version, else it is not held.
  * end counts the commit, notifies waiters and doorbells and unlocks. */
 int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint64_t* current,
-                          shmstate_error* err);
+                          shmstate_commit_kind kind, shmstate_error* err);
 void shmstate_commit_end(shmstate_segment* seg);
 
 /* Lock held, before a commit publishes `next` over the published `current`: a record that
@@ -186,6 +193,30 @@ void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t nex
 /* The publishing stores (lock held), release: the version, then (separately) the slot index. */
 void shmstate_publish_version(shmstate_segment* seg, uint64_t version);
 void shmstate_publish_slot(shmstate_segment* seg, unsigned index);
+
+/* The seqlock commit of a whole state (seqlock.c): `version` 0 is current + 1, else the
+ * version to publish (> current). */
+int shmstate_commit_state(shmstate_segment* seg, const void* data, size_t len,
+                          uint64_t expected_version, uint64_t version, shmstate_commit_kind kind,
+                          uint64_t* out_version, shmstate_error* err);
+
+/* ---- mirror.c ---- */
+
+/* Lock held: E_MIRROR (naming the leader) for an ordinary commit on a mirror, E_INVALID for
+ * a mirror commit on a store that is not one; SHMSTATE_OK otherwise. Does not unlock. */
+int shmstate_mirror_check(shmstate_segment* seg, shmstate_commit_kind kind, shmstate_error* err);
+/* The leader description, bounded and made printable, into out (NUL-terminated); "" when
+ * the store is not a mirror. */
+void shmstate_mirror_leader(const shmstate_segment* seg, char out[SHMSTATE_LEADER_MAX + 1]);
+/* At creation, before the magic: checks and writes options->leader (E_INVALID). */
+int shmstate_mirror_check_options(const shmstate_create_options* options, shmstate_error* err);
+void shmstate_mirror_init(shmstate_segment* seg, const char* leader);
+
+/* The patch commit (patch_ring.c), of either kind. */
+int shmstate_commit_patch_kind(shmstate_segment* seg, const void* patch, size_t patch_len,
+                               const void* state, size_t state_len, uint64_t expected_version,
+                               shmstate_commit_kind kind, uint64_t* out_version,
+                               shmstate_error* err);
 
 /* ---- patch_ring.c ---- */
 
@@ -257,6 +288,8 @@ static inline uint64_t shmstate_realtime_ns(void) {
 _Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untracked bit");
 _Static_assert(SHMSTATE_FLAG_SELF_CLEANING == SHMSTATE_FLAG_SELF_CLEANING_BIT,
                "one self-cleaning bit");
+_Static_assert(SHMSTATE_FLAG_MIRROR == SHMSTATE_FLAG_MIRROR_BIT, "one mirror bit");
+_Static_assert(SHMSTATE_LEADER_MAX == SHMSTATE_LEADER_TEXT_SIZE, "one leader size");
 _Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
 
 static inline shmstate_attach_entry* shmstate_attach_table(const shmstate_segment* seg) {

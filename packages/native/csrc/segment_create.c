@@ -101,7 +101,7 @@ static uint64_t new_store_id(void) {
 /* Fills a freshly mapped, zeroed segment and publishes it: the magic goes last. */
 static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_geometry* g,
                       const void* initial, size_t initial_len, uint64_t initial_version,
-                      uint64_t flags, shmstate_error* err) {
+                      uint64_t flags, const char* leader, shmstate_error* err) {
   shmstate_header* hdr = seg->hdr;
   shmstate_header_fill(&hdr->fixed, capacity, g, new_store_id(), initial_version);
   int rc = shmstate_writer_lock_init(hdr, err);
@@ -130,6 +130,7 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
   atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
   atomic_store_explicit(&hdr->stat_last_commit_ns, shmstate_realtime_ns(), memory_order_relaxed);
   atomic_store_explicit(&hdr->flags, flags, memory_order_relaxed);
+  if (flags & SHMSTATE_FLAG_MIRROR) shmstate_mirror_init(seg, leader);
   /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
    * magic sees every field, the mutex, slot 1 and the ring header written above. */
   atomic_store_explicit(&hdr->fixed.magic, SHMSTATE_MAGIC, memory_order_release);
@@ -173,6 +174,8 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "self_cleaning is %u; it must be 0 or 1",
                          options->self_cleaning);
   }
+  rc = shmstate_mirror_check_options(options, err);
+  if (rc != SHMSTATE_OK) return rc;
   uint32_t mode = options->mode != 0 ? options->mode : SHMSTATE_DEFAULT_MODE;
   rc = check_create_args(capacity, mode, initial, initial_len, err);
   if (rc != SHMSTATE_OK) return rc;
@@ -219,8 +222,10 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
     seg->base = map;
     seg->size = g.segment_size;
     seg->hdr = map;
-    uint64_t flags = options->self_cleaning ? SHMSTATE_FLAG_SELF_CLEANING : 0;
-    rc = initialise(seg, capacity, &g, initial, initial_len, initial_version, flags, err);
+    uint64_t flags = (options->self_cleaning ? SHMSTATE_FLAG_SELF_CLEANING : 0) |
+                     (options->mirror ? SHMSTATE_FLAG_MIRROR : 0);
+    rc = initialise(seg, capacity, &g, initial, initial_len, initial_version, flags,
+                    options->leader, err);
   }
   close(fd);
   if (rc != SHMSTATE_OK) {

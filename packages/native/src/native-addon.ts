@@ -20,7 +20,7 @@ export interface NativeStats {
   doorbellReclaims: number;
   /** The store id drawn at creation, as 16 lowercase hex digits (see `Segment#storeId`). */
   storeId: string;
-  /** The header's flags word (bit 0: a process attached without an attach-table entry). */
+  /** The header's flags word (bit 0 untracked, bit 1 self-cleaning, bit 3 mirror). */
   flags: number;
   /**
    * The version of the full state the segment holds: the last checkpoint on a segment with
@@ -35,6 +35,13 @@ export interface NativeStats {
   ringPatchBytes: number;
   /** When the last commit happened, in ns since the epoch (0: not recorded by its maker). */
   lastCommitNs: number;
+  /**
+   * A mirror store (flags bit 3): the bridge keeps it on a leader's versions, and local
+   * writes fail with `E_MIRROR` (docs/bridge.md).
+   */
+  mirror: boolean;
+  /** A mirror's leader as the bridge described it; null for a store that is not a mirror. */
+  leader: string | null;
 }
 
 /** What `NativeSegment#ringInfo()` returns: the ring's geometry, all 0 without a ring. */

@@ -36,6 +36,7 @@ typedef enum shmstate_code {
 #define SHMSTATE_DEFAULT_MODE 0600u
 #define SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS 5000u
 #define SHMSTATE_ERROR_MESSAGE_MAX 256
+#define SHMSTATE_LEADER_MAX 256              /* bytes of a mirror's leader description */
 #define SHMSTATE_RING_ENTRIES_MIN 2u         /* patches a ring holds, at least */
 #define SHMSTATE_RING_ENTRIES_MAX 65536u     /* and at most */
 #define SHMSTATE_RING_BYTES_MAX (1ull << 30) /* a ring region's bytes, its header included */
@@ -87,6 +88,10 @@ typedef struct shmstate_stats {
    * nanoseconds since the epoch; 0 when the segment was made by a build that did not record
    * it. */
   uint64_t last_commit_ns;
+  /* A mirror's leader description (SHMSTATE_FLAG_MIRROR in flags), NUL-terminated; empty for
+   * a store that is not a mirror. Read from the header bounded to SHMSTATE_LEADER_MAX bytes,
+   * bytes outside printable ASCII shown as '?'. */
+  char leader[SHMSTATE_LEADER_MAX + 1];
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -126,6 +131,10 @@ typedef struct shmstate_create_options {
   uint32_t has_group;       /* 1: give the segment the group `group` (fchown) before its mode */
   uint32_t group;           /* a gid the creator belongs to (else E_PERM); see
                              * shmstate_group_parse for names */
+  uint32_t mirror;          /* 1: set SHMSTATE_FLAG_MIRROR: only shmstate_segment_mirror_commit
+                             * and _mirror_patch write it; 0: an ordinary store */
+  const char* leader;       /* with mirror: who the store mirrors, for people and error
+                             * messages (printable text, 1..SHMSTATE_LEADER_MAX bytes) */
 } shmstate_create_options;
 
 /*
@@ -387,6 +396,21 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
                                   uint64_t* out_version, shmstate_error* err);
 
 /*
+ * Mirror writes: how the bridge publishes a leader's versions into a mirror store (one
+ * created with shmstate_create_options.mirror). Ordinary commits and patches on a mirror are
+ * E_MIRROR, whose message names the leader; these two are E_INVALID on a store that is not a
+ * mirror. mirror_commit publishes a whole state as exactly `version`, which must be above the
+ * published version (E_CONFLICT otherwise): a mirror may jump versions, never go back.
+ * mirror_patch is shmstate_segment_commit_patch for a mirror: the leader's patch from
+ * expected_version to the next version.
+ */
+int shmstate_segment_mirror_commit(shmstate_segment* seg, const void* data, size_t len,
+                                   uint64_t version, uint64_t* out_version, shmstate_error* err);
+int shmstate_segment_mirror_patch(shmstate_segment* seg, const void* patch, size_t patch_len,
+                                  const void* state, size_t state_len, uint64_t expected_version,
+                                  uint64_t* out_version, shmstate_error* err);
+
+/*
  * A fresh read: the full state at a checkpoint and the patches after it, up to the published
  * version, without taking any lock. `buf` gets the checkpoint's state (*out_len bytes, at
  * version *out_checkpoint_version; `buf_cap` >= capacity), `patches` the patches
@@ -459,6 +483,11 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
  * a fresh one). Never while a process is attached alive, nor with UNTRACKED set, nor before
  * anyone attached. */
 #define SHMSTATE_FLAG_SELF_CLEANING (1ull << 1)
+/* Bit 2 is reserved (RETIRED). MIRROR: set at creation (shmstate_create_options.mirror),
+ * never changed. The store follows a leader elsewhere (shmstate_stats.leader names it):
+ * ordinary commits and patches are refused with E_MIRROR; shmstate_segment_mirror_commit and
+ * shmstate_segment_mirror_patch publish the leader's versions. */
+#define SHMSTATE_FLAG_MIRROR (1ull << 3)
 
 typedef enum shmstate_role {
   SHMSTATE_ROLE_WRITER = 1,

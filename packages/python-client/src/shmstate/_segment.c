@@ -142,8 +142,8 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
   static char* keywords[] = {
-      "name",         "capacity",       "mode",          "initial", "version",
-      "ring_entries", "ring_patch_max", "self_cleaning", "group",   NULL};
+      "name",           "capacity",      "mode",   "initial", "version", "ring_entries",
+      "ring_patch_max", "self_cleaning", "leader", "group",   NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
@@ -152,9 +152,10 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
   PyObject* ring_patch_max = NULL;
   int self_cleaning = 0;
   const char* group = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOpz", keywords, name, &capacity, &mode,
+  const char* leader = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOpzz", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version, &ring_entries,
-                                   &ring_patch_max, &self_cleaning, &group))
+                                   &ring_patch_max, &self_cleaning, &leader, &group))
     return -1;
   if (group != NULL) {
     /* A name or a decimal gid; the core resolves it (E_INVALID for an unknown name). */
@@ -166,6 +167,9 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
     a->options.has_group = 1;
   }
   a->options.self_cleaning = self_cleaning ? 1 : 0;
+  /* A leader makes a mirror (the core checks the text); it lives as long as `kwargs`. */
+  a->options.mirror = leader != NULL ? 1 : 0;
+  a->options.leader = leader;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   shmstate_create_options* o = &a->options;
   if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
@@ -321,17 +325,18 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
   return Py_BuildValue(
-      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsK}", "version", (unsigned long long)s.version, "capacity",
-      (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
-      (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
-      "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
-      "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsKsOss}", "version", (unsigned long long)s.version,
+      "capacity", (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
+      "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
+      (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters, "layout_version",
+      (unsigned int)s.layout_version, "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
       (unsigned long long)s.doorbell_reclaims, "store_id", (unsigned long long)s.store_id, "flags",
       (unsigned long long)s.flags, "checkpoint_version", (unsigned long long)s.checkpoint_version,
       "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",
       (unsigned long long)s.ring_patch_max, "ring_patch_bytes",
       (unsigned long long)s.ring_patch_bytes, "last_commit_ns",
-      (unsigned long long)s.last_commit_ns);
+      (unsigned long long)s.last_commit_ns, "mirror",
+      (s.flags & SHMSTATE_FLAG_MIRROR) ? Py_True : Py_False, "leader", s.leader);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {

@@ -102,6 +102,12 @@ class ShmStatePatchError(ShmStateError, ValueError):
     code = "E_PATCH"
 
 
+class ShmStateMirrorError(ShmStateError):
+    """A local write to a mirror store: the message names the leader to write to."""
+
+    code = "E_MIRROR"
+
+
 # The names of earlier releases: the same classes.
 ShmStateCorrupt = ShmStateCorruptError
 ShmStateConflict = ShmStateConflictError
@@ -140,6 +146,7 @@ CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
         ShmStateLimitError,
         ShmStateSystemError,
         ShmStatePatchError,
+        ShmStateMirrorError,
     )
 }
 

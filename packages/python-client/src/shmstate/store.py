@@ -26,7 +26,7 @@ from . import _native, arguments, opening
 from .aio import Changes, apatch, aset, aupdate
 from .attachment import Attachment, attachments
 from .cache import Cursor, StateCache, Step
-from .codec import encode
+from .codec import decode, encode
 from .errors import (
     ShmStateBusyError,
     ShmStateConflictError,
@@ -38,7 +38,7 @@ from .frozen import thaw
 from .subscription import Subscription
 from .values import Change, Snapshot, StoreStats
 from .waitloop import Waiter, follow
-from .writes import Prepared, commit, prepare_patch, prepare_state
+from .writes import Prepared, commit, prepare_mirror_patch, prepare_patch, prepare_state
 
 T = TypeVar("T")
 
@@ -93,6 +93,7 @@ class Store(Generic[T]):
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
         group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -108,6 +109,7 @@ class Store(Generic[T]):
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
         group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def create(
@@ -122,6 +124,7 @@ class Store(Generic[T]):
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
         group: str | int | None = None,
+        mirror_of: str | None = None,
     ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
@@ -141,9 +144,22 @@ class Store(Generic[T]):
 
         ``group`` (a group name or a gid; the creator must belong to it, else E_PERM) gives
         the segment that group: with ``mode=0o660`` its members read and write, with
-        ``0o640`` they only read. They open it with ``Store.open(name, trust="group")``."""
+        ``0o640`` they only read. They open it with ``Store.open(name, trust="group")``.
+
+        ``mirror_of`` (printable text, at most 256 bytes) makes a mirror store: one that
+        follows a leader elsewhere (the bridge, docs/bridge.md), described by that text.
+        Its ordinary writes (set, update, patch) fail with ShmStateMirrorError (E_MIRROR)
+        naming the leader; only mirror_set and mirror_patch write it."""
         args = _create_args(
-            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+            name,
+            initial,
+            capacity,
+            mode,
+            version,
+            ring_entries,
+            ring_patch_max,
+            self_cleaning,
+            mirror_of,
         )
         checked_group = arguments.group(group)
         return cls(_native.Segment.create(*args, group=checked_group), True)
@@ -209,6 +225,7 @@ class Store(Generic[T]):
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
         group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -224,6 +241,7 @@ class Store(Generic[T]):
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
         group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def open_or_create(
@@ -238,13 +256,22 @@ class Store(Generic[T]):
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
         group: str | int | None = None,
+        mirror_of: str | None = None,
     ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
         which (``initial``, ``version`` and the ring options only matter if it creates: an
         opened store keeps its own ring, or none). Safe when several processes race to
         create the same name."""
         args = _create_args(
-            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+            name,
+            initial,
+            capacity,
+            mode,
+            version,
+            ring_entries,
+            ring_patch_max,
+            self_cleaning,
+            mirror_of,
         )
         checked_group = arguments.group(group)
         segment, created = _native.Segment.open_or_create(*args, group=checked_group)
@@ -338,6 +365,8 @@ class Store(Generic[T]):
             ring_patch_max=raw["ring_patch_max"],
             ring_patch_bytes=raw["ring_patch_bytes"],
             last_commit_ns=raw["last_commit_ns"],
+            mirror=raw["mirror"],
+            leader=raw["leader"] if raw["mirror"] else None,
         )
 
     def attached(self) -> list[Attachment]:
@@ -499,6 +528,34 @@ class Store(Generic[T]):
             f"each time (last attempt on version {version})",
         )
 
+    # ---- mirror writes (the bridge) ---------------------------------------------------
+
+    def mirror_set(self, data: bytes, version: int) -> int:
+        """Publishes ``data`` (the leader's state, as JSON text in the shmstate dialect) as
+        exactly ``version`` on a mirror store: versions may jump, never go back
+        (ShmStateConflictError unless ``version`` is above the published one). The text is
+        decoded first, so text that is not JSON is refused (E_CORRUPT) and commits
+        nothing. E_INVALID on a store that is not a mirror."""
+        arguments.start_version(version)
+        decode(data)
+        return self._seg.commit(data, 0, version, True)
+
+    def mirror_patch(self, patch: bytes, version: int) -> int:
+        """Applies the leader's patch ``patch`` (RFC 6902 text, in the dialect), the one
+        that leads from ``version - 1`` to ``version``, to a mirror store at ``version - 1``
+        and publishes ``version``. ShmStateConflictError if the store is not at
+        ``version - 1``; a patch that does not apply (E_PATCH) or is not valid text
+        commits nothing."""
+        arguments.start_version(version)
+        base = self._cache.current()
+        if base.version != version - 1:
+            raise error_for(
+                "E_CONFLICT",
+                f"mirror patch to version {version} needs version {version - 1}; "
+                f"the store is at {base.version}",
+            )
+        return commit(self._seg, self._cache, prepare_mirror_patch(self._cache, base, patch), True)
+
     async def aset(self, state: T) -> int:
         """``set()`` for asyncio: the commit (which may wait for the writer lock) runs off
         the event loop, in its default executor."""
@@ -610,7 +667,8 @@ def _create_args(
     ring_entries: object,
     ring_patch_max: object,
     self_cleaning: object,
-) -> tuple[str, int, int, bytes, int, int, int, bool]:
+    mirror_of: object,
+) -> tuple[str, int, int, bytes, int, int, int, bool, str | None]:
     """The checked arguments of Segment.create/open_or_create: types here, ranges in the
     core (shmstate.arguments). A ring option of None is -1 for the binding: the default."""
     checked_name = arguments.name(name)
@@ -620,6 +678,8 @@ def _create_args(
     entries = arguments.ring_option(ring_entries, "ring_entries")
     patch_max = arguments.ring_option(ring_patch_max, "ring_patch_max")
     cleaning = arguments.flag(self_cleaning, "self_cleaning")
+    if mirror_of is not None and not isinstance(mirror_of, str):
+        raise error_for("E_INVALID", f"mirror_of must be a str or None, got {mirror_of!r}")
     data = encode({} if initial is _UNSET else initial)
     return (
         checked_name,
@@ -630,4 +690,5 @@ def _create_args(
         entries,
         patch_max,
         cleaning,
+        mirror_of,
     )

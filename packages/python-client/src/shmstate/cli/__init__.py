@@ -97,12 +97,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--clean", action="store_true", help="remove the orphans you own")
     idle(p)
+    p = sub.add_parser(
+        "mirror",
+        help="bridge stores between hosts through NATS JetStream KV (shmstate-bridge)",
+        description="publish|follow STORE... through NATS JetStream KV: the shmstate-bridge "
+        "package's command (docs/bridge.md); `shmstate mirror publish --help` lists its options",
+        add_help=False,
+    )
+    p.add_argument("bridge_args", nargs=argparse.REMAINDER)
+    p.set_defaults(run=cmd_mirror)
     p = command("top", cmd_top, "a live table of the host's stores")
     p.add_argument("--iterations", type=int, metavar="N", help="redraw N times, then exit")
     p.add_argument(
         "--interval", type=float, default=1.0, metavar="SECONDS", help="between redraws (default 1)"
     )
     return parser
+
+
+def cmd_mirror(args: argparse.Namespace) -> int:
+    """Hands the arguments to shmstate-bridge, imported only now: the CLI works without it."""
+    try:
+        from shmstate_bridge.cli import main as bridge_main
+    except ImportError:
+        raise exits.fail(
+            "E_INVALID",
+            "shmstate mirror needs the shmstate-bridge package (packages/bridge in the "
+            "repository, with nats-py): pip install it into this environment",
+        ) from None
+    status: int = bridge_main(args.bridge_args, prog="shmstate mirror")
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

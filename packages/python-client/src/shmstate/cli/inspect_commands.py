@@ -106,7 +106,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     owner = f" by thread {h['lock_owner_tid']}" if h["lock_owner_tid"] else ""
     print(f"lock       {h['lock_state']}{owner}  waiters {s['waiters']}")
     print(f"doorbells  {h['doorbells_used']} used, {h['doorbells_dead']} dead")
-    print(f"flags      {'untracked users' if s['flags'] & survey.UNTRACKED else 'none'}")
+    print(f"flags      {_flags(s['flags'])}")
+    if s["mirror"]:
+        print(f"mirror of  {s['leader']}  (local writes refused: E_MIRROR)")
     print(f"attached   {found.live} live, {found.dead} dead")
     rows = [
         [f"  {a.index}", a.role, a.language, str(a.pid), when(a.start_time), _state(a.alive)]
@@ -120,6 +122,19 @@ def cmd_info(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _flags(flags: int) -> str:
+    names = [
+        name
+        for bit, name in (
+            (survey.UNTRACKED, "untracked users"),
+            (survey.SELF_CLEANING, "self-cleaning"),
+            (survey.MIRROR, "mirror"),
+        )
+        if flags & bit
+    ]
+    return ", ".join(names) or "none"
 
 
 def _state(alive: bool) -> str:

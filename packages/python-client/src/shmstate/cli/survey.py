@@ -22,6 +22,7 @@ SHM_DIR = "/dev/shm"
 PREFIX = "shmstate."
 UNTRACKED = 1  # the header's flags bit 0 (docs/protocol.md, "flags")
 SELF_CLEANING = 2  # bit 1: removed once no live process is attached
+MIRROR = 8  # bit 3: a mirror the bridge keeps on a leader's versions (docs/bridge.md)
 
 
 @dataclass
