@@ -130,10 +130,11 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.trust is not None:
+    trust = getattr(args, "trust", None)  # `mirror` hands its arguments on untouched
+    if trust is not None:
         # The core reads the variable at every open (one grammar, checked there: a malformed
         # value is E_INVALID, exit 4), so every command's opens honour it alike.
-        os.environ["SHMSTATE_TRUST"] = args.trust
+        os.environ["SHMSTATE_TRUST"] = trust
     try:
         status: int = args.run(args)
         return status
