@@ -24,12 +24,7 @@ import {
 } from './attachment';
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
 import { loadAddon } from './load-addon';
-import type {
-  NativeRingInfo,
-  NativeSegment,
-  NativeStats,
-  NotifyMechanism,
-} from './native-addon';
+import type { NativeRingInfo, NativeSegment, NativeStats, NotifyMechanism } from './native-addon';
 import { ShmStateError } from './shm-state-error';
 
 export type { WatchHandle, WatchListener } from './change-notifier';

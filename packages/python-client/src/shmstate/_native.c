@@ -140,8 +140,8 @@ static PyObject* module_doorbell_sockets(PyObject* module, PyObject* remove) {
   Py_END_ALLOW_THREADS if (rc != SHMSTATE_OK) {
     return native_raise_core(PyModule_GetState(module), &err);
   }
-  return Py_BuildValue("{sIsIsIsI}", "sockets", sweep.sockets, "dead", sweep.dead,
-                       "dead_foreign", sweep.dead_foreign, "removed", sweep.removed);
+  return Py_BuildValue("{sIsIsIsI}", "sockets", sweep.sockets, "dead", sweep.dead, "dead_foreign",
+                       sweep.dead_foreign, "removed", sweep.removed);
 }
 
 static PyMethodDef module_methods[] = {

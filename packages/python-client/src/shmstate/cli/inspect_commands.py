@@ -179,8 +179,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             {
                 "name": survey.SHM_DIR,
                 "problems": [
-                    f"{left} dead doorbell socket files"
-                    f" ({sockets['dead_foreign']} of other users)"
+                    f"{left} dead doorbell socket files ({sockets['dead_foreign']} of other users)"
                 ],
                 "orphaned": False,
             }
