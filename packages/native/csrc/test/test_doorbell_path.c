@@ -3,7 +3,8 @@
  * removed by the writer that frees its entry, or by the next subscriber claiming the
  * entry, never when another uid owns it; a squatted path is E_PERM and left as it is, and
  * the subscriber falls back to an abstract name; a segment without the bit gets abstract
- * doorbells; a subscriber in another network namespace is rung through its file; the
+ * doorbells, and an older build's subscriber is rung by its abstract name whatever the
+ * entry held before; a subscriber in another network namespace is rung through its file; the
  * sweep `shmstate doctor` runs removes dead sockets of its own uid only. Cases that need a
  * second uid or a network namespace need root; elsewhere they print "not run here". */
 #include <fcntl.h>
@@ -245,6 +246,51 @@ static void a_segment_without_the_bit_gets_abstract_doorbells(void) {
   shmstate_segment_close(seg);
 }
 
+/* An older build's subscriber, step by step as protocol.md had it before bit 1: bind an
+ * abstract name, claim an entry, store the token, arm; the address word is left as the
+ * previous tenant wrote it. Returns the bound socket. */
+static int register_as_older_build(shmstate_segment* seg, unsigned index, uint64_t token) {
+  shmstate_doorbell_address at;
+  shmstate_doorbell_abstract_address(seg, (uint32_t)getpid(), token, &at);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  CHECK(bind(fd, (const struct sockaddr*)&at.sun, at.len) == 0);
+  shmstate_doorbell_entry* entry = entry_of(seg, index);
+  uint64_t control = atomic_load(&entry->control);
+  CHECK((control & 3) == SHMSTATE_DOORBELL_FREE);
+  uint64_t claimed = (((control & DOORBELL_GEN_MASK) + 4) & DOORBELL_GEN_MASK) |
+                     (uint64_t)getpid() << 32 | SHMSTATE_DOORBELL_DISARMED;
+  CHECK(atomic_compare_exchange_strong(&entry->control, &control, claimed));
+  atomic_fetch_add(&seg->hdr->doorbell_count, 1);
+  atomic_store(&entry->token, token);
+  uint64_t disarmed = claimed;
+  CHECK(atomic_compare_exchange_strong(&entry->control, &disarmed,
+                                       doorbell_with_state(claimed, SHMSTATE_DOORBELL_ARMED)));
+  return fd;
+}
+
+static void an_older_builds_subscriber_after_a_path_tenant_is_rung_abstract(void) {
+  shmstate_segment* seg = make("older", 0);
+  if (seg == NULL) return;
+  shmstate_error err;
+  shmstate_doorbell* bell = NULL;
+  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  shmstate_doorbell_close(bell); /* entry 0 free again, its address word names a path */
+  CHECK(atomic_load(&entry_of(seg, 0)->address) != 0);
+  int fd = register_as_older_build(seg, 0, 0x0123456789abcdefull);
+  CHECK(info_of(seg, 0).path == 0); /* the stale word names the earlier generation */
+  commit(seg);
+  CHECK(readable(fd, 1000));
+  CHECK(info_of(seg, 0).rings == 1);
+  shmstate_doorbell_entry* entry = entry_of(seg, 0); /* it drained and re-arms, */
+  uint64_t disarmed = atomic_load(&entry->control);
+  CHECK(atomic_compare_exchange_strong(&entry->control, &disarmed,
+                                       doorbell_with_state(disarmed, SHMSTATE_DOORBELL_ARMED)));
+  close(fd);   /* then dies */
+  commit(seg); /* refused now: freed like any dead subscriber */
+  CHECK(info_of(seg, 0).state == 0);
+  shmstate_segment_close(seg);
+}
+
 /* The container case: a subscriber in its own network namespace, sharing /dev/shm. */
 static void a_subscriber_in_another_network_namespace_is_rung(void) {
   if (!as_root()) return;
@@ -330,6 +376,8 @@ int main(void) {
        a_squatted_path_is_e_perm_and_the_bell_falls_back},
       {"a segment without the feature bit gets abstract doorbells",
        a_segment_without_the_bit_gets_abstract_doorbells},
+      {"an older build's subscriber on an entry a path tenant left is rung by its abstract name",
+       an_older_builds_subscriber_after_a_path_tenant_is_rung_abstract},
       {"a subscriber in another network namespace is rung through its socket file",
        a_subscriber_in_another_network_namespace_is_rung},
       {"the sweep removes dead sockets of its own uid, never a live one",
