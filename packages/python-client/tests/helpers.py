@@ -80,8 +80,7 @@ def doorbell_controls(name: str) -> list[int]:
 def take_doorbell_entry_away(name: str, pid: int) -> None:
     """Frees the doorbell entry of process ``pid`` as a writer does when it cannot reach
     the subscriber's socket (an older build's writer, or another network namespace for an
-    abstract socket): the subscriber's next arm reports
-    E_CLOSED."""
+    abstract socket): the subscriber's next arm reports E_CLOSED."""
     for index, control in enumerate(doorbell_controls(name)):
         if control & 3 and control >> 32 == pid:
             free = control & 0xFFFFFFFC  # the generation kept, no pid, state free
