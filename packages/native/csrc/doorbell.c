@@ -148,6 +148,14 @@ static int bind_abstract(shmstate_doorbell* bell, shmstate_error* err) {
                              bell->seg->name);
 }
 
+/* The file goes before the socket closes: nobody else may remove it while it is bound
+ * (the cleanup rule), and a writer that finds it gone frees an entry that is no longer
+ * ours. */
+static void release_socket(shmstate_doorbell* bell) {
+  if (bell->on_path) unlink(bell->own.sun.sun_path);
+  close(bell->fd);
+}
+
 /* Path first where the segment has it; an abstract name when the path cannot be had (a
  * read-only or full /dev/shm, names squatted BIND_ATTEMPTS times): the doorbell then
  * works for writers of our network namespace, as before the feature. */
@@ -184,7 +192,7 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
   if (!claim(bell)) {
     reclaim_dead(seg, bell->fd);
     if (!claim(bell)) {
-      close(bell->fd);
+      release_socket(bell);
       free(bell);
       return shmstate_fail(err, SHMSTATE_E_LIMIT, 0,
                            "segment \"%s\" has %d doorbell subscribers already, all alive",
@@ -306,9 +314,6 @@ void shmstate_doorbell_close(shmstate_doorbell* bell) {
          !shmstate_doorbell_free(hdr, bell->entry, control, 0)) {
     control = atomic_load_explicit(&bell->entry->control, memory_order_seq_cst);
   }
-  /* The file goes before the socket closes: nobody else may remove it while it is bound,
-   * and a writer that finds it gone frees an entry that is no longer ours. */
-  if (bell->on_path) unlink(bell->own.sun.sun_path);
-  close(bell->fd);
+  release_socket(bell);
   free(bell);
 }
