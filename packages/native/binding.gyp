@@ -24,6 +24,7 @@
         "csrc/segment_info.c",
         "csrc/segment_open.c",
         "csrc/segment_wait.c",
+        "csrc/trust.c",
         "csrc/seqlock.c",
         "csrc/writer_lock.c",
         "addon/addon.cc",

@@ -31,6 +31,8 @@ export { ShmStateError, type ShmStateErrorCode } from './errors';
 export type {
   Attachment,
   NotifyMechanism,
+  SegmentOpenOptions,
   SegmentOpenWaitOptions,
   SegmentStats,
+  TrustOption,
 } from '@shmstate/native';

@@ -30,6 +30,7 @@ import {
   LIMITS,
   type NotifyMechanism,
   Segment,
+  type SegmentOpenOptions,
   type SegmentOpenWaitOptions,
   type SegmentStats,
 } from '@shmstate/native';
@@ -124,10 +125,23 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     return new SharedStore<T>(Segment.create(name, checkCreateArguments(name, options)));
   }
 
-  /** Opens the existing segment `name` (E_NOENT if absent). */
-  static open<T extends JsonState<T> = unknown>(name: string): SharedStore<T> {
+  /**
+   * Opens the existing segment `name` (E_NOENT if absent). A store another user created is
+   * E_PERM unless `options.trust` (or the environment variable SHMSTATE_TRUST) trusts its
+   * owner or its group; `options.readOnly` opens it without write access (docs/node.md,
+   * "Sharing between users").
+   *
+   * @example
+   * ```ts
+   * const robot = SharedStore.open<Robot>('robot', { trust: 'group' });
+   * ```
+   */
+  static open<T extends JsonState<T> = unknown>(
+    name: string,
+    options?: SegmentOpenOptions,
+  ): SharedStore<T> {
     checkString(argument('name'), name);
-    return new SharedStore<T>(Segment.open(name));
+    return new SharedStore<T>(Segment.open(name, options));
   }
 
   /**
@@ -144,7 +158,7 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   static async openWhenReady<T extends JsonState<T> = unknown>(
     name: string,
-    options?: SegmentOpenWaitOptions,
+    options?: SegmentOpenWaitOptions & SegmentOpenOptions,
   ): Promise<SharedStore<T>> {
     return new SharedStore<T>(await Segment.openWait(name, options));
   }
@@ -193,6 +207,14 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   get notifyMechanism(): NotifyMechanism | undefined {
     return this.segment.notifyMechanism;
+  }
+
+  /**
+   * Whether this handle is read-only (opened with `readOnly`, or the segment is not
+   * writable by this user): set, update and patch are E_PERM; reads and subscriptions work.
+   */
+  get readOnly(): boolean {
+    return this.segment.readOnly;
   }
 
   /** Whether close() was called. */

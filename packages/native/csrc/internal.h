@@ -48,6 +48,9 @@ struct shmstate_segment {
    * the name again and must find this same object. */
   uint64_t shm_dev;
   uint64_t shm_ino;
+  /* 1: opened O_RDONLY and mapped PROT_READ: nothing may store to the mapping (a store
+   * would be SIGSEGV). Every path that writes the segment checks it first. */
+  int read_only;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
@@ -70,6 +73,20 @@ int shmstate_fail_errno(shmstate_error* err, int sys_errno, const char* fmt, ...
 
 /* Clears *err to OK with an empty message. Returns SHMSTATE_OK. */
 int shmstate_ok(shmstate_error* err);
+
+/* ---- trust.c ---- */
+
+struct stat;
+/* The file checks of an open (type, world-writable, owner against `trust`): E_PERM naming
+ * the segment, its owner and why, or SHMSTATE_OK. */
+int shmstate_trust_check(const struct stat* st, const char* name, const shmstate_trust* trust,
+                         shmstate_error* err);
+/* The trust an open applies: `explicit_trust` if not NULL, else SHMSTATE_TRUST if set, else
+ * none. E_INVALID for a malformed value (saying when it came from the environment). */
+int shmstate_trust_resolve(const char* explicit_trust, shmstate_trust* out, shmstate_error* err);
+
+/* E_PERM for a write through a read-only handle, naming `what`. */
+int shmstate_fail_read_only(const shmstate_segment* seg, const char* what, shmstate_error* err);
 
 /* ---- segment.c ---- */
 

@@ -165,6 +165,10 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   }
   int rc = shmstate_name_check(name, err);
   if (rc != SHMSTATE_OK) return rc;
+  if (options->has_group > 1) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "has_group is %u; it must be 0 or 1",
+                         options->has_group);
+  }
   if (options->self_cleaning > 1) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "self_cleaning is %u; it must be 0 or 1",
                          options->self_cleaning);
@@ -186,8 +190,14 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   shmstate_segment* seg = NULL;
   void* map = MAP_FAILED;
   struct stat st;
-  /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
-  if (fchmod(fd, (mode_t)mode) != 0) {
+  /* The group first, then the mode: fchown may clear mode bits. */
+  if (options->has_group && fchown(fd, (uid_t)-1, (gid_t)options->group) != 0) {
+    rc = shmstate_fail_errno(err, errno,
+                             "cannot give segment \"%s\" the group %u (the creator must be a "
+                             "member of it)",
+                             name, options->group);
+  } else if (fchmod(fd, (mode_t)mode) != 0) {
+    /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
     rc = shmstate_fail_errno(err, errno, "cannot set mode 0%o on segment \"%s\"", mode, name);
   } else if (ftruncate(fd, (off_t)g.segment_size) != 0) {
     rc = shmstate_fail_errno(err, errno, "cannot size segment \"%s\" to %" PRIu64 " bytes", name,

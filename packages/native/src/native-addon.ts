@@ -53,6 +53,8 @@ export interface NativeRingInfo {
 export interface NativeSegment {
   name(): string;
   capacity(): number;
+  /** Whether the handle is read-only (asked for, or the file was not writable). */
+  readOnly(): boolean;
   /** The store id, 64 random bits drawn at creation, as 16 lowercase hex digits. */
   storeId(): string;
   version(): number;
@@ -130,10 +132,17 @@ export interface NativeAddon {
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
       selfCleaning: boolean,
+      group: string | undefined,
     ): NativeSegment;
-    open(name: string): NativeSegment;
+    /** `trust` in the core's grammar (undefined: SHMSTATE_TRUST's). */
+    open(name: string, trust: string | undefined, readOnly: boolean): NativeSegment;
     /** open(), waiting up to `timeoutMs` (Infinity: no limit) on a worker thread. */
-    openWait(name: string, timeoutMs: number): Promise<NativeSegment>;
+    openWait(
+      name: string,
+      timeoutMs: number,
+      trust: string | undefined,
+      readOnly: boolean,
+    ): Promise<NativeSegment>;
     /** `version` as for create, used only when this call creates the segment. */
     openOrCreate(
       name: string,
@@ -144,6 +153,7 @@ export interface NativeAddon {
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
       selfCleaning: boolean,
+      group: string | undefined,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

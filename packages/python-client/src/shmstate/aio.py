@@ -13,10 +13,11 @@ it waits:
 - **thread**: a relay thread blocked in the package's one wait loop
   (:mod:`shmstate.waitloop`) that rings the loop with ``call_soon_threadsafe``. It is used
   when no doorbell can be had (``E_LIMIT``: a segment has 64, for all processes; a
-  failure to make a socket), when the doorbell's entry is taken away (``E_CLOSED`` from
-  its arm: a writer could not reach it, e.g. an older build's writer, which rings only
-  abstract sockets), in an event loop without ``add_reader``, and when the environment
-  variable ``SHMSTATE_NOTIFY`` is ``thread`` (as in Node).
+  failure to make a socket; ``E_PERM``: a read-only handle registers nothing), when the
+  doorbell's entry is taken away (``E_CLOSED`` from its arm: a writer could not reach it,
+  e.g. an older build's writer, which rings only abstract sockets), in an event loop
+  without ``add_reader``, and when the environment variable ``SHMSTATE_NOTIFY`` is
+  ``thread`` (as in Node).
 
 A doorbell belongs to the process that opened it: an iterator made before ``fork()`` and
 used in the child opens the child's own, and leaves the parent's registered. Doorbells

@@ -92,6 +92,7 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -106,6 +107,7 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def create(
@@ -119,6 +121,7 @@ class Store(Generic[T]):
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
+        group: str | int | None = None,
     ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
@@ -134,32 +137,64 @@ class Store(Generic[T]):
         ``self_cleaning=True`` makes a store that removes itself: when the last attached
         process closes it, and, when every attached process died (SIGKILL included), at
         the next open of its name in any language (which then finds no store;
-        open_or_create makes a fresh one), ``shmstate ls`` or ``shmstate doctor``."""
+        open_or_create makes a fresh one), ``shmstate ls`` or ``shmstate doctor``.
+
+        ``group`` (a group name or a gid; the creator must belong to it, else E_PERM) gives
+        the segment that group: with ``mode=0o660`` its members read and write, with
+        ``0o640`` they only read. They open it with ``Store.open(name, trust="group")``."""
         args = _create_args(
             name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
         )
-        return cls(_native.Segment.create(*args), True)
+        checked_group = arguments.group(group)
+        return cls(_native.Segment.create(*args, group=checked_group), True)
 
     @classmethod
-    def open(cls, name: str, wait: float | None = None) -> Store[Any]:
+    def open(
+        cls,
+        name: str,
+        wait: float | None = None,
+        *,
+        trust: str | int | Sequence[str | int] | None = None,
+        read_only: bool = False,
+    ) -> Store[Any]:
         """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
         type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``).
 
         With ``wait`` (seconds; ``math.inf`` for no limit), a store that does not exist
         yet is waited for, so a subscriber can start before its publisher: E_TIMEOUT if
         none appeared in time. The wait sleeps between creations (inotify), with the GIL
-        released; Ctrl-C ends it."""
+        released; Ctrl-C ends it.
+
+        A store another user created opens only if ``trust`` trusts its owner or its
+        group: ``"group"`` (a store whose group is one of this process's groups), a uid, a
+        list of those, or the grammar as text (``"group,uid:1001"``; ``""`` trusts no other
+        uid). None: the environment variable SHMSTATE_TRUST, if set. ``read_only=True``
+        opens without write access; a store this user may read but not write opens
+        read-only anyway (``store.read_only``): it reads and subscribes, and its writes are
+        E_PERM."""
+        checked_trust = arguments.trust(trust)
+        checked_read_only = arguments.flag(read_only, "read_only")
         if wait is None:
-            return cls(_native.Segment.open(arguments.name(name)))
-        return cls(opening.open_segment(name, wait))
+            segment = _native.Segment.open(arguments.name(name), checked_trust, checked_read_only)
+            return cls(segment)
+        return cls(opening.open_segment(name, wait, checked_trust, checked_read_only))
 
     @classmethod
-    async def aopen(cls, name: str, wait: float | None = None) -> Store[Any]:
+    async def aopen(
+        cls,
+        name: str,
+        wait: float | None = None,
+        *,
+        trust: str | int | Sequence[str | int] | None = None,
+        read_only: bool = False,
+    ) -> Store[Any]:
         """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
         the store is awaited (``wait=None``: open at once, as ``open``)."""
         if wait is None:
-            return cls.open(name)
-        return cls(await opening.aopen_segment(name, wait))
+            return cls.open(name, trust=trust, read_only=read_only)
+        checked_trust = arguments.trust(trust)
+        checked_read_only = arguments.flag(read_only, "read_only")
+        return cls(await opening.aopen_segment(name, wait, checked_trust, checked_read_only))
 
     @overload
     @classmethod
@@ -173,6 +208,7 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -187,6 +223,7 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def open_or_create(
@@ -200,6 +237,7 @@ class Store(Generic[T]):
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
+        group: str | int | None = None,
     ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
         which (``initial``, ``version`` and the ring options only matter if it creates: an
@@ -208,7 +246,8 @@ class Store(Generic[T]):
         args = _create_args(
             name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
         )
-        segment, created = _native.Segment.open_or_create(*args)
+        checked_group = arguments.group(group)
+        segment, created = _native.Segment.open_or_create(*args, group=checked_group)
         return cls(segment, created)
 
     @staticmethod
@@ -265,6 +304,13 @@ class Store(Generic[T]):
     def capacity(self) -> int:
         """Largest encoded state in bytes."""
         return self._seg.capacity
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this handle is read-only (``read_only=True``, or the store is not
+        writable by this user): set, update and patch raise E_PERM; reads and
+        subscriptions work."""
+        return self._seg.read_only
 
     @property
     def version(self) -> int:

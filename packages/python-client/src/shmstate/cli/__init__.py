@@ -8,6 +8,7 @@ code (exits.py), never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 
 from ..errors import ShmStateError
@@ -32,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
+        p.add_argument(
+            "--trust",
+            metavar="WHOM",
+            help='stores of other users to open: "group", "uid:N", comma-separated '
+            "(sets SHMSTATE_TRUST for this command; default: that variable, else none)",
+        )
         p.set_defaults(run=run)
         return p
 
@@ -100,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.trust is not None:
+        # The core reads the variable at every open (one grammar, checked there: a malformed
+        # value is E_INVALID, exit 4), so every command's opens honour it alike.
+        os.environ["SHMSTATE_TRUST"] = args.trust
     try:
         status: int = args.run(args)
         return status
