@@ -2,7 +2,7 @@
 # Fails if the suite left a shmstate segment in /dev/shm, or any process it started (by its
 # command line in this repository) still runs. Segments listed in $1 (those that existed
 # before the suite started, e.g. another program's) do not count. Doorbell socket files of
-# subscribers the tests SIGKILLed with no commit after (docs/concurrency.md, "Containers and
+# subscribers the tests SIGKILLed with no commit after (docs/deploy.md, "Containers and
 # network namespaces": such a file waits for the next commit, claimer or doctor) are removed
 # here the way `shmstate doctor --clean` does, and counted.
 set -uo pipefail

@@ -4,7 +4,7 @@
  * Python writer's commits through its doorbell, a socket file next to the segment
  * (docs/protocol.md "Doorbells"). It reports the doorbell mechanism, its entry's ring
  * count rises by one per commit, and once it is SIGKILLed the writer's next commit frees
- * its entry and removes its socket file (docs/concurrency.md "Containers and network
+ * its entry and removes its socket file (docs/deploy.md "Containers and network
  * namespaces").
  */
 import test from 'ava';
