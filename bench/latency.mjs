@@ -2,7 +2,8 @@
  * Question: how long from "Python publishes" to "a Node subscriber holds the parsed value"?
  * Ping-pong, one message in flight, each round starting idle; side by side in one run:
  * shmstate (Python set() -> Node state$), a Unix socket with newline JSON, Redis pub/sub,
- * Redis SET+PUBLISH -> GET, and the C futex floor. Full mode repeats the whole sweep 3
+ * Redis SET+PUBLISH -> GET, and the C futex floor; and shmstate with the subscriber's
+ * doorbell on an abstract socket (as before path doorbells) beside the default path socket. Full mode repeats the whole sweep 3
  * times and reports medians with their spread and ratios to the peers of the same run.
  *
  *   node bench/latency.mjs [--quick]
@@ -26,7 +27,15 @@ const ROUNDS = pick(500, 20000);
 const WARMUP = pick(50, 500);
 const REPEATS = pick(1, 3);
 const GAP_US = 20;
-const ALL_PATHS = ['floor', 'floor-pinned', 'shmstate', 'unix', 'redis-pubsub', 'redis-get'];
+const ALL_PATHS = [
+  'floor',
+  'floor-pinned',
+  'shmstate',
+  'shmstate-abstract',
+  'unix',
+  'redis-pubsub',
+  'redis-get',
+];
 // BENCH_ONLY=unix,floor runs a subset (while working on one path); ratios need them all.
 const PATHS = process.env.BENCH_ONLY
   ? ALL_PATHS.filter((p) => process.env.BENCH_ONLY.split(',').includes(p))
@@ -35,6 +44,7 @@ const LABELS = {
   floor: 'C futex ping-pong (floor)',
   'floor-pinned': 'C futex, pinned cross-CPU',
   shmstate: 'shmstate Python set -> Node state$',
+  'shmstate-abstract': 'the same, abstract doorbell socket',
   unix: 'Unix socket NDJSON',
   'redis-pubsub': 'Redis pub/sub (ioredis)',
   'redis-get': 'Redis SET+PUBLISH -> GET',

@@ -7,6 +7,7 @@
  * Prints "ready" once subscribed, then one JSON line of percentiles (us) and exits.
  * process.hrtime.bigint() reads CLOCK_MONOTONIC, the clock Python stamps with.
  */
+import { asOlderCreatorMadeIt } from '../lib/older-creator.mjs';
 import { makeState } from '../lib/payload.mjs';
 import { PingPong } from '../lib/pingpong-subscriber.mjs';
 
@@ -14,7 +15,7 @@ const options = JSON.parse(process.argv[2]);
 const pingPong = new PingPong(options);
 const parse = (text) => JSON.parse(text);
 
-async function viaShmstate() {
+async function viaShmstate(doorbell = 'path') {
   const { SharedStore } = await import('@shmstate/core');
   const initial = { ...makeState(options.size), seq: -1 };
   const store = SharedStore.create(options.name, {
@@ -23,6 +24,8 @@ async function viaShmstate() {
     // The whole-state path: every commit a whole state (bench/deltas.mjs measures patches).
     ringEntries: 0,
   });
+  // The same store with an abstract doorbell: as a build before path doorbells made it.
+  if (doorbell === 'abstract') asOlderCreatorMadeIt(options.name);
   const ack = SharedStore.create(options.ackName, { initial: { seq: -1 }, capacity: 4096 });
   const subscription = store.state$.subscribe((state) => {
     if (state.seq < 0) return; // the replayed initial state
@@ -40,7 +43,8 @@ async function viaShmstate() {
 }
 
 const transports = {
-  shmstate: viaShmstate,
+  shmstate: () => viaShmstate('path'),
+  'shmstate-abstract': () => viaShmstate('abstract'),
   unix: () => pingPong.viaUnixSocket(options.socketPath, parse),
   'redis-pubsub': () => pingPong.viaRedis(options.redisPort, parse),
   // Notified, then the state fetched with a GET.

@@ -87,6 +87,7 @@ def via_redis(options, get_after_notify):
 
 TRANSPORTS = {
     "shmstate": via_shmstate,
+    "shmstate-abstract": via_shmstate,
     "unix": via_unix_socket,
     "redis-pubsub": lambda options: via_redis(options, False),
     "redis-get": lambda options: via_redis(options, True),

@@ -30,6 +30,7 @@ export { formatJsonPointer, parseJsonPointer } from './json-pointer';
 export { ShmStateError, type ShmStateErrorCode } from './errors';
 export type {
   Attachment,
+  NotifyMechanism,
   SegmentOpenOptions,
   SegmentOpenWaitOptions,
   SegmentStats,

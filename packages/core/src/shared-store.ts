@@ -28,6 +28,7 @@
 import {
   type Attachment,
   LIMITS,
+  type NotifyMechanism,
   Segment,
   type SegmentOpenOptions,
   type SegmentOpenWaitOptions,
@@ -197,6 +198,15 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   get storeId(): string {
     return this.segment.storeId;
+  }
+
+  /**
+   * How changes reach this store while something subscribes: `'doorbell'` (one wake-up
+   * per delivery) or `'thread'` (a watcher thread, two); `undefined` while nobody
+   * subscribes. See the native `Segment#notifyMechanism`.
+   */
+  get notifyMechanism(): NotifyMechanism | undefined {
+    return this.segment.notifyMechanism;
   }
 
   /**

@@ -1,8 +1,10 @@
 /*
  * The subscriber's side of the doorbells (see shmstate.h for the calling sequence and
  * doorbell_ring.c for the writer's side). A doorbell is one process's registration on one
- * segment: a non-blocking datagram socket bound in the abstract namespace under a name
- * made of the segment, the pid and a random token, and the header entry that names it.
+ * segment: a non-blocking datagram socket bound under a name made of a random token and
+ * the segment (a file in /dev/shm, doorbell_path.c, or an abstract name with the pid), and
+ * the header entry that names it (control word, token, and the address word that says
+ * which kind).
  *
  * Entry life: FREE --claim (CAS, new generation, our pid)--> DISARMED --token, arm-->
  * ARMED --a writer rings (CAS)--> DISARMED --drain, read, arm--> ARMED ... and back to FREE
@@ -29,6 +31,8 @@ struct shmstate_doorbell {
   int fd;
   uint32_t pid;
   uint64_t token;
+  int on_path;                   /* bound to a path socket (else an abstract name) */
+  shmstate_doorbell_address own; /* where we listen: our own ring goes there */
   shmstate_doorbell_entry* entry;
   uint64_t identity;     /* our control word without its state bits: generation and pid */
   uint32_t seen_word;    /* the futex word at the last mark or drain (or at open) */
@@ -39,10 +43,12 @@ struct shmstate_doorbell {
 /* doorbell.h: a pid is reused, and a refused byte may only mean the registrant has claimed
  * the entry but not yet stored its token. */
 int shmstate_doorbell_entry_dead(const shmstate_segment* seg, int fd, uint64_t control,
-                                 uint64_t token) {
+                                 uint64_t address, uint64_t token) {
   uint32_t pid = doorbell_pid(control);
   if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) return 0;
-  return shmstate_doorbell_send(seg, fd, pid, token) == ECONNREFUSED;
+  shmstate_doorbell_address at;
+  shmstate_doorbell_tenant_address(seg, control, address, token, &at);
+  return doorbell_unreachable(shmstate_doorbell_send(fd, &at));
 }
 
 static void reclaim_dead(shmstate_segment* seg, int fd) {
@@ -52,8 +58,11 @@ static void reclaim_dead(shmstate_segment* seg, int fd) {
     uint64_t control = atomic_load_explicit(&entry->control, memory_order_seq_cst);
     if (doorbell_state(control) == SHMSTATE_DOORBELL_FREE) continue;
     uint64_t token = atomic_load_explicit(&entry->token, memory_order_relaxed);
-    if (shmstate_doorbell_entry_dead(seg, fd, control, token))
-      shmstate_doorbell_free(hdr, entry, control, 1);
+    uint64_t address = atomic_load_explicit(&entry->address, memory_order_relaxed);
+    if (shmstate_doorbell_entry_dead(seg, fd, control, address, token) &&
+        shmstate_doorbell_free(hdr, entry, control, 1)) {
+      shmstate_doorbell_forget(seg, control, address, token);
+    }
   }
 }
 
@@ -73,6 +82,11 @@ static int claim(shmstate_doorbell* bell) {
        * bump (a writer that reads 0 bumped before our re-check of the word). */
       atomic_fetch_add_explicit(&hdr->doorbell_count, 1, memory_order_seq_cst);
       atomic_store_explicit(&entry->rings, 0, memory_order_relaxed);
+      /* The tenant before us may have been killed, leaving its socket file: its words are
+       * still here (a free keeps them), so remove it if the cleanup rule lets us. */
+      shmstate_doorbell_forget(bell->seg, control,
+                               atomic_load_explicit(&entry->address, memory_order_relaxed),
+                               atomic_load_explicit(&entry->token, memory_order_relaxed));
       bell->entry = entry;
       bell->identity = claimed & ~DOORBELL_STATE_MASK;
       return 1;
@@ -81,23 +95,83 @@ static int claim(shmstate_doorbell* bell) {
   return 0;
 }
 
-static int bind_socket(shmstate_doorbell* bell, shmstate_error* err) {
+static int new_socket(shmstate_doorbell* bell, shmstate_error* err) {
   bell->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (bell->fd < 0) {
     return shmstate_fail_errno(err, errno, "cannot create a doorbell socket for segment \"%s\"",
                                bell->seg->name);
   }
+  return SHMSTATE_OK;
+}
+
+static int new_token(shmstate_doorbell* bell, shmstate_error* err) {
+#ifdef SHMSTATE_TEST_HOOKS
+  if (bell->seg->test_doorbell_token != 0) {
+    bell->token = bell->seg->test_doorbell_token;
+    return SHMSTATE_OK;
+  }
+#endif
+  if (getrandom(&bell->token, sizeof bell->token, 0) != (ssize_t)sizeof bell->token) {
+    return shmstate_fail_errno(err, errno, "no random token for a doorbell");
+  }
+  return SHMSTATE_OK;
+}
+
+/* A path socket next to the segment, when its writers can ring one. Another token on a
+ * taken name (a squatter cannot guess the next one). */
+static int bind_path(shmstate_doorbell* bell, shmstate_error* err) {
+  int rc = SHMSTATE_E_SYSTEM;
   for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
-    if (getrandom(&bell->token, sizeof bell->token, 0) != (ssize_t)sizeof bell->token) {
-      return shmstate_fail_errno(err, errno, "no random token for a doorbell");
+    if ((rc = new_token(bell, err)) != SHMSTATE_OK) return rc;
+    rc = shmstate_doorbell_bind_path(bell->seg, bell->fd, bell->token, err);
+    if (rc == SHMSTATE_OK) {
+      bell->on_path = 1;
+      shmstate_doorbell_path_address(bell->seg, bell->token, &bell->own);
+      return rc;
     }
-    shmstate_doorbell_address at;
-    shmstate_doorbell_address_of(bell->seg, bell->pid, bell->token, &at);
-    if (bind(bell->fd, (const struct sockaddr*)&at.sun, at.len) == 0) return SHMSTATE_OK;
+    if (err == NULL || err->sys_errno != EADDRINUSE) break;
+  }
+  return rc;
+}
+
+static int bind_abstract(shmstate_doorbell* bell, shmstate_error* err) {
+  for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+    int rc = new_token(bell, err);
+    if (rc != SHMSTATE_OK) return rc;
+    shmstate_doorbell_abstract_address(bell->seg, bell->pid, bell->token, &bell->own);
+    if (bind(bell->fd, (const struct sockaddr*)&bell->own.sun, bell->own.len) == 0) {
+      return SHMSTATE_OK;
+    }
     if (errno != EADDRINUSE) break; /* another token is worth a try only for a clash */
   }
   return shmstate_fail_errno(err, errno, "cannot bind the doorbell socket of segment \"%s\"",
                              bell->seg->name);
+}
+
+/* The file goes before the socket closes: nobody else may remove it while it is bound
+ * (the cleanup rule), and a writer that finds it gone frees an entry that is no longer
+ * ours. */
+static void release_socket(shmstate_doorbell* bell) {
+  if (bell->on_path) unlink(bell->own.sun.sun_path);
+  close(bell->fd);
+}
+
+/* Path first where the segment has it; an abstract name when the path cannot be had (a
+ * read-only or full /dev/shm, names squatted BIND_ATTEMPTS times): the doorbell then
+ * works for writers of our network namespace, as before the feature. */
+static int bind_socket(shmstate_doorbell* bell, shmstate_error* err) {
+  int rc = new_socket(bell, err);
+  if (rc != SHMSTATE_OK) return rc;
+  /* Relaxed: compat_features is immutable and was validated (checksummed) at open. */
+  uint64_t compat = atomic_load_explicit((_Atomic uint64_t*)&bell->seg->hdr->fixed.compat_features,
+                                         memory_order_relaxed);
+  if (!(compat & SHMSTATE_COMPAT_DOORBELL_PATHS)) return bind_abstract(bell, err);
+  shmstate_error path_err = {0};
+  if (bind_path(bell, &path_err) == SHMSTATE_OK) return SHMSTATE_OK;
+  /* A socket binds once: take a fresh one for the abstract name. */
+  close(bell->fd);
+  if ((rc = new_socket(bell, err)) != SHMSTATE_OK) return rc;
+  return bind_abstract(bell, err);
 }
 
 int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmstate_error* err) {
@@ -122,7 +196,7 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
   if (!claim(bell)) {
     reclaim_dead(seg, bell->fd);
     if (!claim(bell)) {
-      close(bell->fd);
+      release_socket(bell);
       free(bell);
       return shmstate_fail(err, SHMSTATE_E_LIMIT, 0,
                            "segment \"%s\" has %d doorbell subscribers already, all alive",
@@ -131,6 +205,9 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
   }
   /* Relaxed: published to writers by the arm below (its CAS is a release). */
   atomic_store_explicit(&bell->entry->token, bell->token, memory_order_relaxed);
+  atomic_store_explicit(&bell->entry->address,
+                        bell->on_path ? doorbell_path_word(bell->identity) : 0,
+                        memory_order_relaxed);
   /* The baseline: commits from here on are delivered; earlier ones the caller reads. */
   bell->seen_word = atomic_load_explicit(&seg->hdr->futex_word, memory_order_seq_cst);
   rc = shmstate_doorbell_arm(bell, NULL, err);
@@ -225,7 +302,7 @@ int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* er
   uint64_t expected = armed;
   if (atomic_compare_exchange_strong_explicit(&entry->control, &expected, disarmed,
                                               memory_order_seq_cst, memory_order_seq_cst)) {
-    shmstate_doorbell_send(bell->seg, bell->fd, bell->pid, bell->token);
+    shmstate_doorbell_send(bell->fd, &bell->own);
   }
   if (rang != NULL) *rang = 1;
   return shmstate_ok(err);
@@ -241,6 +318,6 @@ void shmstate_doorbell_close(shmstate_doorbell* bell) {
          !shmstate_doorbell_free(hdr, bell->entry, control, 0)) {
     control = atomic_load_explicit(&bell->entry->control, memory_order_seq_cst);
   }
-  close(bell->fd);
+  release_socket(bell);
   free(bell);
 }

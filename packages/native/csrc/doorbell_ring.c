@@ -3,9 +3,9 @@
  * word (writer lock held), send one byte to every armed entry, disarming it in the same
  * atomic step, so a subscriber has at most one byte pending per delivery however many
  * commits land before it runs. A socket that refuses the byte (ECONNREFUSED: nothing is
- * bound to the name any more) belonged to a subscriber that died or closed without
- * unregistering, so the entry is freed. docs/concurrency.md "Doorbells" gives the
- * ordering argument; docs/protocol.md the bytes.
+ * bound to the name any more; ENOENT: the path socket's file is gone) belonged to a
+ * subscriber that died or closed without unregistering, so the entry is freed. docs/concurrency.md
+ * "Doorbells" gives the ordering argument; docs/protocol.md the bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,8 +15,8 @@
 #include "crc32c.h"
 #include "doorbell.h"
 
-void shmstate_doorbell_address_of(const shmstate_segment* seg, uint32_t pid, uint64_t token,
-                                  shmstate_doorbell_address* out) {
+void shmstate_doorbell_abstract_address(const shmstate_segment* seg, uint32_t pid, uint64_t token,
+                                        shmstate_doorbell_address* out) {
   memset(&out->sun, 0, sizeof out->sun);
   out->sun.sun_family = AF_UNIX;
   uint32_t tag = shmstate_crc32c(seg->name, strlen(seg->name));
@@ -26,12 +26,20 @@ void shmstate_doorbell_address_of(const shmstate_segment* seg, uint32_t pid, uin
   out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-int shmstate_doorbell_send(const shmstate_segment* seg, int fd, uint32_t pid, uint64_t token) {
-  shmstate_doorbell_address to;
-  shmstate_doorbell_address_of(seg, pid, token, &to);
+void shmstate_doorbell_tenant_address(const shmstate_segment* seg, uint64_t control,
+                                      uint64_t address, uint64_t token,
+                                      shmstate_doorbell_address* out) {
+  if (doorbell_listens_on_path(control, address)) {
+    shmstate_doorbell_path_address(seg, token, out);
+  } else {
+    shmstate_doorbell_abstract_address(seg, doorbell_pid(control), token, out);
+  }
+}
+
+int shmstate_doorbell_send(int fd, const shmstate_doorbell_address* to) {
   const char byte = 0;
   ssize_t r =
-      sendto(fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr*)&to.sun, to.len);
+      sendto(fd, &byte, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr*)&to->sun, to->len);
   return r == 1 ? 0 : errno;
 }
 
@@ -76,16 +84,23 @@ void shmstate_doorbell_ring_all(shmstate_segment* seg) {
                                                  memory_order_seq_cst, memory_order_seq_cst)) {
       continue; /* the subscriber disarmed or unregistered meanwhile: nothing to ring */
     }
-    /* Relaxed: the token was stored before the subscriber's arm, which our exchange read
-     * (seq_cst includes acquire). */
+    /* Relaxed: the token and address were stored before the subscriber's arm, which our
+     * exchange read (seq_cst includes acquire). */
     uint64_t token = atomic_load_explicit(&entry->token, memory_order_relaxed);
-    int e = shmstate_doorbell_send(seg, fd, doorbell_pid(control), token);
+    uint64_t address = atomic_load_explicit(&entry->address, memory_order_relaxed);
+    shmstate_doorbell_address to;
+    shmstate_doorbell_tenant_address(seg, control, address, token, &to);
+    int e = shmstate_doorbell_send(fd, &to);
     if (e == 0) {
       atomic_fetch_add_explicit(&entry->rings, 1, memory_order_relaxed);
-    } else if (e == ECONNREFUSED) {
-      /* Nothing is bound to the name: the subscriber's socket is closed, which the kernel
-       * does when it dies. Free the entry (only if it is still the tenant we disarmed). */
-      shmstate_doorbell_free(hdr, entry, disarmed, 1);
+    } else if (doorbell_unreachable(e)) {
+      /* Nothing is bound to the name (the subscriber's socket is closed, which the kernel
+       * does when it dies) or its file is gone. Free the entry (only if it is still the
+       * tenant we disarmed), then remove a dead path socket we may remove: a killed
+       * subscriber leaves its file behind. */
+      if (shmstate_doorbell_free(hdr, entry, disarmed, 1)) {
+        shmstate_doorbell_forget(seg, control, address, token);
+      }
     } else if (e != EAGAIN) {
       /* Not delivered for another reason (ENOBUFS, a security policy): arm it again so the
        * next commit retries, rather than leave a subscriber that will never be rung.

@@ -54,7 +54,7 @@ void shmstate_header_fill(shmstate_header_fixed* fixed, uint64_t capacity,
   fixed->segment_size = g->segment_size;
   fixed->store_id = store_id;
   fixed->initial_version = initial_version;
-  fixed->compat_features = SHMSTATE_COMPAT_ATTACH;
+  fixed->compat_features = SHMSTATE_COMPAT_ATTACH | SHMSTATE_COMPAT_DOORBELL_PATHS;
   fixed->incompat_features = g->ring_entries != 0 ? SHMSTATE_INCOMPAT_PATCH_RING : 0;
   put_region(fixed, SHMSTATE_REGION_DOORBELLS, g->doorbell_offset, DOORBELL_TABLE_SIZE);
   put_region(fixed, SHMSTATE_REGION_SLOT0, g->slot_offset[0],

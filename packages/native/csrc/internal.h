@@ -55,7 +55,8 @@ struct shmstate_segment {
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
 #ifdef SHMSTATE_TEST_HOOKS
-  int test_crash_step; /* one of shmstate_crash_step; 0 = never */
+  int test_crash_step;          /* one of shmstate_crash_step; 0 = never */
+  uint64_t test_doorbell_token; /* every doorbell token drawn on this handle; 0 = random */
 #endif
   char name[SHMSTATE_NAME_MAX + 1];
 };

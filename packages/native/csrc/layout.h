@@ -61,7 +61,16 @@
  * processes. Set exactly when the table lists the region. A reader that does not know it
  * ignores both the bit and the region: it reads and writes the state all the same. */
 #define SHMSTATE_COMPAT_ATTACH (1ull << 0)
-#define SHMSTATE_COMPAT_KNOWN SHMSTATE_COMPAT_ATTACH
+/* Compatible bit 1: doorbell subscribers listen on path sockets in /dev/shm, next to the
+ * segment (doorbell_path.c), so a writer in another network namespace reaches them. Set by
+ * every creator of this build: it says "this segment's writers can ring a path socket",
+ * since its entries' `address` word says which kind each subscriber has. A build that does
+ * not know the bit ignores it: its subscribers listen on abstract sockets as before (a new
+ * writer rings those too), and its writers ring abstract names, so a path subscriber they
+ * find is refused and freed, exactly like a subscriber in another network namespace
+ * today (docs/protocol.md "Doorbells", mixed versions). */
+#define SHMSTATE_COMPAT_DOORBELL_PATHS (1ull << 1)
+#define SHMSTATE_COMPAT_KNOWN (SHMSTATE_COMPAT_ATTACH | SHMSTATE_COMPAT_DOORBELL_PATHS)
 /* Bit 0: the segment has a PATCH_RING region, and the current slot holds a checkpoint that
  * may lag the published version (the patches after it are in the ring). Set exactly when
  * the table lists the region. */
@@ -121,12 +130,16 @@ typedef struct shmstate_header_fixed {
 /* One registered subscriber process. `control` packs, little-endian, bytes 0..3: state in
  * bits 0..1 and a generation in bits 2..31 (bumped by every claim, so a compare-and-swap
  * that read an older tenant fails: no ABA); bytes 4..7: the subscriber's pid. Packing the
- * pid with the state lets every transition move both in one atomic step. */
+ * pid with the state lets every transition move both in one atomic step. `address` says
+ * which socket the tenant listens on: its own control word without the state bits, | 1,
+ * means a path socket (SHMSTATE_COMPAT_DOORBELL_PATHS); any other value (0, or what an
+ * earlier tenant left, whose generation differs) an abstract one. Older builds left this
+ * word zero and never write it, so their subscribers read as abstract whatever came before. */
 typedef struct shmstate_doorbell_entry {
   _Atomic uint64_t control; /*  0: state | generation << 2 | pid << 32 */
   _Atomic uint64_t token;   /*  8: random; with the pid it names the subscriber's socket */
   _Atomic uint64_t rings;   /* 16: doorbells sent to this entry, for inspection */
-  uint64_t reserved;        /* 24 */
+  _Atomic uint64_t address; /* 24: identity | 1: a path socket; else abstract (above) */
 } shmstate_doorbell_entry;
 
 /* Attach entries (attach.c, docs/protocol.md "The attach table"). Entry i of the region is
@@ -279,6 +292,7 @@ _Static_assert(offsetof(shmstate_header, leader_text) + SHMSTATE_LEADER_TEXT_SIZ
 _Static_assert(offsetof(shmstate_doorbell_entry, control) == 0, "entry control at 0");
 _Static_assert(offsetof(shmstate_doorbell_entry, token) == 8, "entry token at 8");
 _Static_assert(offsetof(shmstate_doorbell_entry, rings) == 16, "entry rings at 16");
+_Static_assert(offsetof(shmstate_doorbell_entry, address) == 24, "entry address at 24");
 _Static_assert(sizeof(shmstate_doorbell_entry) == 32, "doorbell entry is 32 bytes");
 _Static_assert(offsetof(shmstate_attach_entry, control) == 0, "attach control at 0");
 _Static_assert(offsetof(shmstate_attach_entry, token) == 8, "attach token at 8");

@@ -17,6 +17,7 @@ export type {
   WatchHandle,
   WatchListener,
 } from './segment';
+export type { NotifyMechanism } from './native-addon';
 export { ShmStateError } from './shm-state-error';
 export { ERROR_CODES } from './error-codes';
 export type { ShmStateErrorCode } from './error-codes';

@@ -25,7 +25,7 @@ import {
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
 import { checkOpenOptions, type SegmentOpenOptions } from './open-options';
 import { loadAddon } from './load-addon';
-import type { NativeRingInfo, NativeSegment, NativeStats } from './native-addon';
+import type { NativeRingInfo, NativeSegment, NativeStats, NotifyMechanism } from './native-addon';
 import { ShmStateError } from './shm-state-error';
 
 export type { WatchHandle, WatchListener } from './change-notifier';
@@ -399,6 +399,17 @@ export class Segment {
   setLockTimeout(ms: number): void {
     const native = this.#open();
     native.setLockTimeout(checkIntegerIn(argument('ms'), ms, 0, MAX_LOCK_TIMEOUT_MS));
+  }
+
+  /**
+   * How this process is told of commits while someone watches: `'doorbell'` (a doorbell
+   * socket the event loop polls, one wake-up per delivery) or `'thread'` (a native thread
+   * blocked on the futex: the `SHMSTATE_NOTIFY=thread` choice, or the fall-back when no
+   * doorbell can be had, e.g. 64 subscriber processes already); `undefined` while nobody
+   * watches.
+   */
+  get notifyMechanism(): NotifyMechanism | undefined {
+    return this.#notifier.mechanism;
   }
 
   /**

@@ -45,6 +45,16 @@ function until(predicate: () => boolean): Promise<void> {
 }
 
 for (const mechanism of mechanisms) {
+  test(`${mechanism}: notifyMechanism names it while someone watches, undefined after`, async (t) => {
+    const { segment } = createSegment(t, `mech-name-${mechanism}`);
+    t.is(segment.notifyMechanism, undefined);
+    const handle = watchWith(mechanism, segment, () => {});
+    t.is(segment.notifyMechanism, mechanism);
+    await until(() => inUse(segment) === expected[mechanism]); // the thread blocks soon after
+    handle.stop();
+    t.is(segment.notifyMechanism, undefined);
+  });
+
   test(`${mechanism}: a commit by another process reaches the listener`, async (t) => {
     const { name, segment } = createSegment(t, `mech-cross-${mechanism}`);
     let seen = 1;

@@ -79,8 +79,8 @@ def doorbell_controls(name: str) -> list[int]:
 
 def take_doorbell_entry_away(name: str, pid: int) -> None:
     """Frees the doorbell entry of process ``pid`` as a writer does when it cannot reach
-    the subscriber's socket (another network namespace): the subscriber's next arm reports
-    E_CLOSED."""
+    the subscriber's socket (an older build's writer, or another network namespace for an
+    abstract socket): the subscriber's next arm reports E_CLOSED."""
     for index, control in enumerate(doorbell_controls(name)):
         if control & 3 and control >> 32 == pid:
             free = control & 0xFFFFFFFC  # the generation kept, no pid, state free
@@ -93,7 +93,7 @@ def take_doorbell_entry_away(name: str, pid: int) -> None:
 
 def ring_doorbell_socket(fd: int) -> None:
     """Sends one byte to the doorbell socket ``fd`` from another socket, as any process of
-    the network namespace may (a spurious wake-up)."""
+    may that can write the socket (a spurious wake-up)."""
     with socket.socket(fileno=os.dup(fd)) as bound:
         address = bound.getsockname()
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:

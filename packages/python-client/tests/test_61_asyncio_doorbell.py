@@ -95,7 +95,7 @@ def test_a_doorbell_whose_entry_is_taken_away_falls_back_to_a_thread(store):
             got.append(await changes.__anext__())
             assert changes.mechanism == "doorbell"
             source = changes._source
-            # A writer in another network namespace frees the entry; the next turn's arm
+            # A writer that cannot reach the socket frees the entry; the next turn's arm
             # (here after a spurious byte) reports it as E_CLOSED.
             take_doorbell_entry_away(store.name, os.getpid())
             ring_doorbell_socket(source._fd)

@@ -183,6 +183,39 @@ def test_doctor_clean_removes_a_store_whose_every_process_was_killed(robot):
     assert report["removed"] == [robot] and not shm_path(robot).exists()
 
 
+def doorbell_files(store_id: int) -> list[Path]:
+    return sorted(Path("/dev/shm").glob(f"shmstate-bell.{store_id:016x}.*"))
+
+
+def test_info_lists_each_doorbell_with_its_socket_kind_and_rings(robot):
+    sub = node_subscriber(robot)
+    try:
+        deadline = time.monotonic() + 5
+        while cli_json("info", robot)["doorbells"][:1] == [] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (entry,) = cli_json("info", robot)["doorbells"]
+        assert (entry["pid"], entry["socket"], entry["rings"]) == (sub.pid, "path", 0)
+        cli("set", robot, '{"tick": 1}')
+        (entry,) = cli_json("info", robot)["doorbells"]
+        assert entry["rings"] == 1
+        assert "SOCKET" in cli("info", robot).stdout
+    finally:
+        stop([sub])
+
+
+def test_doctor_reports_a_killed_subscribers_socket_file_and_clean_removes_it(robot):
+    store_id = cli_json("info", robot)["stats"]["store_id"]
+    sub = node_subscriber(robot)
+    stop([sub])  # SIGKILL, and no commit since: nobody has found it dead yet
+    (left,) = doorbell_files(store_id)
+    report = cli_json("doctor", robot, "--idle", "3600")
+    assert report["doorbell_sockets"]["dead"] >= 1 and left.exists()
+    assert any("dead doorbell socket files" in p for f in report["findings"] for p in f["problems"])
+    report = cli_json("doctor", robot, "--idle", "3600", "--clean")
+    assert report["doorbell_sockets"]["removed"] >= 1 and report["removed"] == []
+    assert doorbell_files(store_id) == [] and shm_path(robot).exists()
+
+
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
 def test_a_subscriber_in_its_own_pid_namespace_is_alive_and_its_store_stays(robot):
     try:

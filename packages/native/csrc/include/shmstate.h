@@ -586,10 +586,38 @@ typedef struct shmstate_health {
  * marks a dead owner (docs/protocol.md "The writer lock and recovery"). */
 int shmstate_segment_health(shmstate_segment* seg, shmstate_health* out, shmstate_error* err);
 
+/* One doorbell entry as inspection tools show it (`shmstate info`). */
+typedef struct shmstate_doorbell_info {
+  uint32_t index; /* entry number in the table, 0..63 */
+  uint32_t state; /* 1 disarmed, 2 armed (free entries are not listed) */
+  uint32_t pid;   /* the subscriber's pid in its own PID namespace */
+  uint32_t path;  /* 1: listens on a path socket in /dev/shm; 0: an abstract socket */
+  uint64_t rings; /* doorbells writers sent to this tenant */
+} shmstate_doorbell_info;
+
+/* Lists the entries that are not free, up to `max`, into `out`; *count is how many. Reads
+ * only: nothing is freed or rung. */
+int shmstate_segment_doorbells(shmstate_segment* seg, shmstate_doorbell_info* out, size_t max,
+                               size_t* count, shmstate_error* err);
+
+/* Doorbell path sockets in /dev/shm ("shmstate-bell.*", docs/protocol.md "Doorbells"), as
+ * `shmstate doctor` counts and, with `remove`, cleans them: a dead socket (nothing bound)
+ * is removed only if this process's effective uid owns it. */
+typedef struct shmstate_doorbell_sweep {
+  uint32_t sockets;      /* doorbell socket files found */
+  uint32_t dead;         /* of those, sockets nothing is bound to */
+  uint32_t dead_foreign; /* of the dead, owned by another uid: left for that uid */
+  uint32_t removed;      /* dead sockets this call removed (only with `remove`) */
+} shmstate_doorbell_sweep;
+
+int shmstate_doorbell_sockets_sweep(int remove, shmstate_doorbell_sweep* out, shmstate_error* err);
+
 /*
  * Doorbells: notification for an event loop, one wake-up per delivery. A subscriber
- * process registers a doorbell on a segment: a non-blocking Unix datagram socket (abstract
- * namespace, close-on-exec) named in one of the header's SHMSTATE_DOORBELL_MAX entries.
+ * process registers a doorbell on a segment: a non-blocking, close-on-exec Unix datagram
+ * socket named in one of the header's SHMSTATE_DOORBELL_MAX entries: a socket file in
+ * /dev/shm next to the segment when the segment says its writers can ring one (compatible
+ * feature bit 1, set by this build's creators), else an abstract name.
  * Every commit, after publishing and bumping the futex word, sends one byte to each
  * *armed* doorbell and disarms it, so at most one byte is pending per delivery however
  * many commits land. The subscriber polls shmstate_doorbell_fd() for readability, then:
@@ -599,9 +627,10 @@ int shmstate_segment_health(shmstate_segment* seg, shmstate_health* out, shmstat
  *   shmstate_doorbell_arm(bell, ...); // re-arm; rings itself if a commit slipped past
  *
  * docs/protocol.md "Doorbells" gives the table byte by byte, docs/concurrency.md the
- * argument that no commit is missed. Writers and subscribers must share a network
- * namespace (abstract socket names are per namespace); a forked child must not use its
- * parent's doorbell. The futex path (shmstate_segment_wait) is unaffected.
+ * argument that no commit is missed. A path socket reaches writers in any network
+ * namespace that sees the same /dev/shm; an abstract one only writers in the subscriber's
+ * own. A forked child must not use its parent's doorbell. The futex path
+ * (shmstate_segment_wait) is unaffected.
  */
 #define SHMSTATE_DOORBELL_MAX 64 /* doorbell subscribers per segment, all processes */
 

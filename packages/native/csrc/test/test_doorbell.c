@@ -1,8 +1,13 @@
 /* Doorbells: open registers and arms an entry, a commit rings each armed doorbell once and
  * disarms it, arm re-checks and rings itself for a commit that slipped past, close
  * unregisters, dead subscribers are reclaimed (by a writer and by a registrant), a full
- * table refuses with E_LIMIT, and a lost entry makes arm fail with E_CLOSED. */
+ * table refuses with E_LIMIT (leaving no socket file), and a lost entry makes arm fail
+ * with E_CLOSED. */
+#include <dirent.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -247,6 +252,19 @@ static void a_writer_frees_the_entry_of_a_dead_subscriber(void) {
   shmstate_segment_close(seg);
 }
 
+/* Doorbell socket files of this segment in /dev/shm (docs/protocol.md "Doorbells"). */
+static int sockets_of(shmstate_segment* seg) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "shmstate-bell.%016" PRIx64 ".", shmstate_segment_store_id(seg));
+  DIR* dir = opendir("/dev/shm");
+  if (dir == NULL) return -1;
+  int n = 0;
+  for (struct dirent* d; (d = readdir(dir)) != NULL;)
+    n += strncmp(d->d_name, prefix, strlen(prefix)) == 0;
+  closedir(dir);
+  return n;
+}
+
 static void a_full_table_reclaims_the_dead_then_refuses(void) {
   shmstate_segment* seg = make("full");
   if (seg == NULL) return;
@@ -264,9 +282,11 @@ static void a_full_table_reclaims_the_dead_then_refuses(void) {
   CHECK_CODE(shmstate_doorbell_open(seg, &extra, &err), SHMSTATE_E_LIMIT, &err);
   CHECK(extra == NULL);
   CHECK(harness_contains(err.message, "64 doorbell subscribers"));
+  CHECK(sockets_of(seg) == SHMSTATE_DOORBELL_MAX); /* the refused one left no file */
   CHECK(stats_of(seg).doorbells == SHMSTATE_DOORBELL_MAX);
   for (int i = 0; i < SHMSTATE_DOORBELL_MAX; i++) shmstate_doorbell_close(bells[i]);
   CHECK(stats_of(seg).doorbells == 0);
+  CHECK(sockets_of(seg) == 0);
   shmstate_segment_close(seg);
 }
 

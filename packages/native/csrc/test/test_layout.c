@@ -84,7 +84,7 @@ static void a_new_segment_has_the_documented_bytes(void) {
   CHECK(raw_u64(&raw, 40) != 0); /* store id */
   CHECK(raw_u64(&raw, 40) == shmstate_segment_store_id(seg));
   CHECK(raw_u64(&raw, 48) == 1);                   /* initial version */
-  CHECK(raw_u64(&raw, 56) == 1);                   /* compat bit 0: the attach table */
+  CHECK(raw_u64(&raw, 56) == 3);                   /* compat bits 0 (attach), 1 (doorbell paths) */
   CHECK(raw_u64(&raw, 64) == 0);                   /* no incompatible bit */
   CHECK(raw_u32(&raw, 72) == 4);                   /* region_count */
   region_is(&raw, 0, 3, 2048, 2048);               /* DOORBELLS: 64 entries of 32 */

@@ -156,7 +156,7 @@ static void a_ring_segment_has_the_documented_bytes(void) {
   if (seg == NULL || !CHECK(raw_open(name, &raw) == 0)) return;
   uint64_t ring_size = 64 + ENTRIES * STRIDE;
   CHECK(raw_u64(&raw, 64) == 1);                                 /* incompat bit 0 */
-  CHECK(raw_u64(&raw, 56) == 1);                                 /* compat bit 0: attach table */
+  CHECK(raw_u64(&raw, 56) == 3);                                 /* compat 0, 1: attach, bells */
   CHECK(raw_u32(&raw, 72) == 5);                                 /* region_count */
   CHECK(raw_u32(&raw, 128 + 3 * 32) == 4);                       /* PATCH_RING */
   CHECK(raw_u64(&raw, 128 + 3 * 32 + 8) == RING_AT);             /* after SLOT1 */

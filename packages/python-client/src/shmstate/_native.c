@@ -130,6 +130,22 @@ static PyObject* module_set_error_factory(PyObject* module, PyObject* factory) {
   Py_RETURN_NONE;
 }
 
+/* doorbell_sockets(remove) -> {sockets, dead, dead_foreign, removed}: the doorbell path
+ * sockets in /dev/shm, as `shmstate doctor` reports and (remove=True) cleans them. */
+static PyObject* module_doorbell_sockets(PyObject* module, PyObject* remove) {
+  int wanted = PyObject_IsTrue(remove);
+  if (wanted < 0) return NULL;
+  shmstate_doorbell_sweep sweep;
+  shmstate_error err = {0};
+  int rc;
+  Py_BEGIN_ALLOW_THREADS rc = shmstate_doorbell_sockets_sweep(wanted, &sweep, &err);
+  Py_END_ALLOW_THREADS if (rc != SHMSTATE_OK) {
+    return native_raise_core(PyModule_GetState(module), &err);
+  }
+  return Py_BuildValue("{sIsIsIsI}", "sockets", sweep.sockets, "dead", sweep.dead, "dead_foreign",
+                       sweep.dead_foreign, "removed", sweep.removed);
+}
+
 static PyMethodDef module_methods[] = {
     {"codes", module_codes, METH_NOARGS, "codes() -> list of the error code names"},
     {"code_meaning", module_code_meaning, METH_O, "code_meaning(name) -> str"},
@@ -140,6 +156,9 @@ static PyMethodDef module_methods[] = {
     {"diff", (PyCFunction)(void (*)(void))codec_diff, METH_FASTCALL,
      "diff(old, new, /) -> list of dicts: the RFC 6902 ops that take the state old to the "
      "state new (shmstate.json_diff.diff)"},
+    {"doorbell_sockets", module_doorbell_sockets, METH_O,
+     "doorbell_sockets(remove) -> {sockets, dead, dead_foreign, removed}: doorbell socket "
+     "files in /dev/shm; remove=True removes the dead ones this uid owns"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},

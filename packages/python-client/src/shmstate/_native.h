@@ -97,6 +97,7 @@ void segment_free_patches(SegmentObject* self);
 void segment_take_role(SegmentObject* self, int role);
 PyObject* segment_attached(SegmentObject* self, PyObject* unused);
 PyObject* segment_health(SegmentObject* self, PyObject* unused);
+PyObject* segment_doorbells(SegmentObject* self, PyObject* unused);
 
 /* ---- _doorbell.c: the Doorbell object ---- */
 

@@ -445,6 +445,8 @@ static PyMethodDef segment_methods[] = {
      "attached() -> [(index, role, language, pid, start_ns, alive, self), ...]"},
     {"health", (PyCFunction)segment_health, METH_NOARGS,
      "health() -> {lock_state, lock_owner_tid, doorbells_used, doorbells_dead}"},
+    {"doorbells", (PyCFunction)segment_doorbells, METH_NOARGS,
+     "doorbells() -> [(index, state, pid, path, rings), ...]"},
     {"set_lock_timeout", (PyCFunction)segment_set_lock_timeout, METH_O,
      "set_lock_timeout(ms) -> None"},
     {"close", (PyCFunction)segment_close, METH_NOARGS, "close() -> None (idempotent)"},

@@ -83,3 +83,26 @@ PyObject* segment_health(SegmentObject* self, PyObject* unused) {
   return Py_BuildValue("{sssIsIsI}", "lock_state", state, "lock_owner_tid", h.lock_owner_tid,
                        "doorbells_used", h.doorbells_used, "doorbells_dead", h.doorbells_dead);
 }
+
+/* doorbells() -> [(index, state, pid, path, rings), ...]: the entries that are not free. */
+PyObject* segment_doorbells(SegmentObject* self, PyObject* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  shmstate_doorbell_info entries[SHMSTATE_DOORBELL_MAX];
+  size_t count = 0;
+  shmstate_error err = {0};
+  int rc = shmstate_segment_doorbells(self->seg, entries, SHMSTATE_DOORBELL_MAX, &count, &err);
+  segment_leave(self);
+  if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
+  PyObject* list = PyList_New((Py_ssize_t)count);
+  for (size_t i = 0; list != NULL && i < count; i++) {
+    const shmstate_doorbell_info* d = &entries[i];
+    PyObject* item = Py_BuildValue("(IIIOK)", d->index, d->state, d->pid,
+                                   d->path ? Py_True : Py_False, (unsigned long long)d->rings);
+    if (item == NULL)
+      Py_CLEAR(list);
+    else if (PyList_SetItem(list, (Py_ssize_t)i, item) < 0)
+      Py_CLEAR(list);
+  }
+  return list;
+}

@@ -81,7 +81,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         raise found.error
     info = _summary(found, args.idle)
     info.update(
-        stats=found.stats, lock=found.health, attached=[_attachment(a) for a in found.attached]
+        stats=found.stats,
+        lock=found.health,
+        doorbells=found.doorbells,
+        attached=[_attachment(a) for a in found.attached],
     )
     if args.json:
         emit_json(info)
@@ -106,6 +109,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     owner = f" by thread {h['lock_owner_tid']}" if h["lock_owner_tid"] else ""
     print(f"lock       {h['lock_state']}{owner}  waiters {s['waiters']}")
     print(f"doorbells  {h['doorbells_used']} used, {h['doorbells_dead']} dead")
+    bells = [
+        [f"  {d['index']}", d["state"], str(d["pid"]), d["socket"], str(d["rings"])]
+        for d in found.doorbells
+    ]
+    if bells:
+        print(table(["  ENTRY", "STATE", "PID", "SOCKET", "RINGS"], bells))
     print(f"flags      {_flags(s['flags'])}")
     if s["mirror"]:
         print(f"mirror of  {s['leader']}  (local writes refused: E_MIRROR)")
@@ -176,15 +185,31 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         cleanable = args.clean and found.uid == os.geteuid() and found.orphaned(args.idle, now)
         if cleanable and _remove_if_still_orphaned(name, found, args.idle):
             removed.append(name)
+    # Doorbell socket files of subscribers that were killed and whose writer could not
+    # remove them (another uid): only the owner's uid removes them (docs/cli.md).
+    sockets = _native.doorbell_sockets(args.clean)
+    left = sockets["dead"] - sockets["removed"]
+    if left:
+        findings.append(
+            {
+                "name": survey.SHM_DIR,
+                "problems": [
+                    f"{left} dead doorbell socket files ({sockets['dead_foreign']} of other users)"
+                ],
+                "orphaned": False,
+            }
+        )
     if args.json:
-        emit_json({"findings": findings, "removed": removed})
+        emit_json({"findings": findings, "removed": removed, "doorbell_sockets": sockets})
         return 0
     for f in findings:
         for p in f["problems"]:
             print(f"{f['name']}: {p}")
     for name in removed:
         print(f"removed {name}")
-    if not findings:
+    if sockets["removed"]:
+        print(f"removed {sockets['removed']} dead doorbell socket files")
+    if not findings and not sockets["removed"]:
         print("no problems found")
     return 0
 

@@ -39,6 +39,7 @@ class Look:
     stats: dict[str, Any] = field(default_factory=dict)
     attached: list[Attachment] = field(default_factory=list)
     health: dict[str, Any] = field(default_factory=dict)
+    doorbells: list[dict[str, Any]] = field(default_factory=list)
     error: ShmStateError | None = None
     removed: bool = False  # a self-cleaning store nobody alive was attached to: now gone
 
@@ -108,6 +109,16 @@ def look(name: str, removed_ok: bool = False) -> Look:
         found.stats = seg.stats()
         found.attached = attachments(seg)
         found.health = seg.health()
+        found.doorbells = [
+            {
+                "index": index,
+                "state": "armed" if state == 2 else "disarmed",
+                "pid": pid,
+                "socket": "path" if path else "abstract",
+                "rings": rings,
+            }
+            for index, state, pid, path, rings in seg.doorbells()
+        ]
     except ShmStateError as error:
         found.error = error
     finally:
