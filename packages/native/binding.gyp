@@ -18,6 +18,7 @@
         "csrc/health.c",
         "csrc/name.c",
         "csrc/patch_ring.c",
+        "csrc/retire.c",
         "csrc/segment.c",
         "csrc/segment_create.c",
         "csrc/segment_info.c",

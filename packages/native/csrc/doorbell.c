@@ -187,7 +187,18 @@ int shmstate_doorbell_turn_again(shmstate_doorbell* bell) {
 
 int shmstate_doorbell_turn_end(shmstate_doorbell* bell, int* rang, shmstate_error* err) {
   shmstate_doorbell_discard(bell);
-  return shmstate_doorbell_arm(bell, rang, err);
+  int rc = shmstate_doorbell_arm(bell, rang, err);
+  if (rc != SHMSTATE_OK) return rc;
+  /* After the re-arm and its re-check of the futex word: a retirement rang us, or bumped
+   * the word before our re-check (and so set the flag before it), or comes later and rings
+   * the armed doorbell (retire.c). A version published after this turn began is delivered
+   * first: its commit (and the retirement) bumped the word after the turn's mark, so the
+   * re-arm rang us, and the next turn delivers it and ends here. */
+  if (shmstate_segment_retired(bell->seg) &&
+      shmstate_segment_version(bell->seg) == bell->turn_version) {
+    return shmstate_fail_retired(bell->seg, err);
+  }
+  return SHMSTATE_OK;
 }
 
 void shmstate_doorbell_drain(shmstate_doorbell* bell) {

@@ -78,6 +78,23 @@ void shmstate_segment_path(const char* name, shmstate_path path);
 /* A zeroed handle carrying `name` and the default lock timeout; NULL (E_NOMEM) on failure. */
 shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
 
+/* ---- segment_open.c ---- */
+
+/* Opens and maps the segment as shmstate_segment_open does, without removing an orphaned
+ * self-cleaning store; a retired one is E_NOENT unless `allow_retired`. */
+int shmstate_segment_map(const char* name, int allow_retired, shmstate_segment** out,
+                         shmstate_error* err);
+
+/* ---- retire.c ---- */
+
+/* Sets SHMSTATE_FLAG_RETIRED; the call that sets it wakes every futex waiter and rings every
+ * doorbell (from a socket of its own: any thread may call it). */
+void shmstate_segment_mark_retired(shmstate_segment* seg);
+/* Unlinks the segment's name if it still names this handle's file. */
+void shmstate_segment_remove_if_ours(const shmstate_segment* seg);
+/* Fills *err with the E_RETIRED failure for `seg` and returns E_RETIRED. */
+int shmstate_fail_retired(const shmstate_segment* seg, shmstate_error* err);
+
 /* ---- header.c ---- */
 
 /* The layout a creator gives a capacity and a ring: doorbell table, the two slots, then the
@@ -240,6 +257,7 @@ static inline uint64_t shmstate_realtime_ns(void) {
 _Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untracked bit");
 _Static_assert(SHMSTATE_FLAG_SELF_CLEANING == SHMSTATE_FLAG_SELF_CLEANING_BIT,
                "one self-cleaning bit");
+_Static_assert(SHMSTATE_FLAG_RETIRED == SHMSTATE_FLAG_RETIRED_BIT, "one retired bit");
 _Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
 
 static inline shmstate_attach_entry* shmstate_attach_table(const shmstate_segment* seg) {
@@ -267,6 +285,8 @@ void shmstate_futex_notify(shmstate_segment* seg);
 
 /* After a publish and the futex bump (lock held): ring every armed doorbell once. */
 void shmstate_doorbell_ring_all(shmstate_segment* seg);
+/* The same, sending from `fd` (an unbound datagram socket) instead of the handle's. */
+void shmstate_doorbell_ring_all_from(shmstate_segment* seg, int fd);
 
 /* ---- crc32c.c (see crc32c.h) ---- */
 

@@ -75,7 +75,12 @@
 /* Bit 1 is SHMSTATE_FLAG_SELF_CLEANING: the store is removed when its last attached process
  * detaches or dies (attach.c, "Self-cleaning"). Set at creation only, never changed. */
 #define SHMSTATE_FLAG_SELF_CLEANING_BIT (1ull << 1)
-#define SHMSTATE_FLAGS_KNOWN (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT)
+/* Bit 2 is SHMSTATE_FLAG_RETIRED: the store was unlinked (shmstate_segment_unlink, or the
+ * file was found removed by hand); waits end with E_RETIRED, commits are refused, opens
+ * treat it as absent (retire.c). Set once, never cleared. */
+#define SHMSTATE_FLAG_RETIRED_BIT (1ull << 2)
+#define SHMSTATE_FLAGS_KNOWN \
+  (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_RETIRED_BIT)
 
 /* One entry of the region table. */
 typedef struct shmstate_region {

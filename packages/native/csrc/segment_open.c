@@ -110,7 +110,8 @@ static int open_mapped(int fd, shmstate_segment* seg, shmstate_error* err) {
   }
 }
 
-int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err) {
+int shmstate_segment_map(const char* name, int allow_retired, shmstate_segment** out,
+                         shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
   int rc = shmstate_name_check(name, err);
@@ -134,6 +135,24 @@ int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_err
     free(seg);
     return rc;
   }
+  if (!allow_retired && shmstate_segment_retired(seg)) {
+    /* Retired: its unlinker sets the flag, then removes the name. As good as absent, so
+     * that a re-open waits for the store that replaces it; and removed here if it is still
+     * under the name (an unlinker that died between the two would otherwise leave the name
+     * unusable: open E_NOENT, create E_EXISTS). */
+    shmstate_segment_remove_if_ours(seg);
+    shmstate_segment_close(seg);
+    return shmstate_fail(err, SHMSTATE_E_NOENT, 0, "no segment \"%s\": it was retired (unlinked)",
+                         name);
+  }
+  *out = seg;
+  return shmstate_ok(err);
+}
+
+int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err) {
+  shmstate_segment* seg = NULL;
+  int rc = shmstate_segment_map(name, 0, &seg, err);
+  if (rc != SHMSTATE_OK) return rc;
   /* A self-cleaning store left by processes that all died: remove it, and open nothing. */
   int removed = 0;
   if (shmstate_segment_clean(seg, &removed, NULL) == SHMSTATE_OK && removed) {

@@ -176,4 +176,12 @@ static inline int self_cleaning_flag(const unsigned char* bytes) {
   return (flags & SHMSTATE_FLAG_SELF_CLEANING) != 0;
 }
 
+/* The retired flag (bit 2) in the header's flags word: an open treats such a store as
+ * absent and removes it (protocol.md, "Retirement"). */
+static inline int retired_flag(const unsigned char* bytes) {
+  uint64_t flags;
+  memcpy(&flags, bytes + offsetof(shmstate_header, flags), sizeof flags);
+  return (flags & SHMSTATE_FLAG_RETIRED) != 0;
+}
+
 #endif /* SHMSTATE_FUZZ_INPUT_H */
