@@ -100,6 +100,17 @@ static int bind_socket(shmstate_doorbell* bell, shmstate_error* err) {
                              bell->seg->name);
 }
 
+/* Rings our own doorbell, disarming first like a writer would so the one-pending-byte rule
+ * holds; if the CAS fails a writer has rung already. */
+static void ring_self(shmstate_doorbell* bell) {
+  uint64_t expected = bell->identity | SHMSTATE_DOORBELL_ARMED;
+  if (atomic_compare_exchange_strong_explicit(&bell->entry->control, &expected,
+                                              bell->identity | SHMSTATE_DOORBELL_DISARMED,
+                                              memory_order_seq_cst, memory_order_seq_cst)) {
+    shmstate_doorbell_send(bell->seg, bell->fd, bell->pid, bell->token);
+  }
+}
+
 int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmstate_error* err) {
   if (seg == NULL || out == NULL) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment or doorbell output is NULL");
@@ -134,6 +145,10 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
     shmstate_doorbell_close(bell);
     return rc;
   }
+  /* Retired before the baseline (its bump is in seen_word, so nobody rings us for it):
+   * ring ourselves, so that the first turn ends with E_RETIRED. A retirement after the
+   * baseline rings the armed doorbell. */
+  if (shmstate_segment_retired(seg)) ring_self(bell);
   *out = bell;
   return shmstate_ok(err);
 }
@@ -225,15 +240,9 @@ int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* er
   }
   uint32_t word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
   if (word == bell->seen_word) return shmstate_ok(err);
-  /* A commit slipped in between the mark (or drain) and the arm. Ring ourselves,
-   * disarming first like a writer would so the one-pending-byte rule holds; if the CAS
-   * fails a writer has rung already. The caller's poll sees the byte on its next turn: a
-   * flood of commits cannot keep the caller in a loop. */
-  uint64_t expected = armed;
-  if (atomic_compare_exchange_strong_explicit(&entry->control, &expected, disarmed,
-                                              memory_order_seq_cst, memory_order_seq_cst)) {
-    shmstate_doorbell_send(bell->seg, bell->fd, bell->pid, bell->token);
-  }
+  /* A commit slipped in between the mark (or drain) and the arm. The caller's poll sees
+   * the byte on its next turn: a flood of commits cannot keep the caller in a loop. */
+  ring_self(bell);
   if (rang != NULL) *rang = 1;
   return shmstate_ok(err);
 }

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'E_LIMIT',
   'E_SYSTEM',
   'E_PATCH',
+  'E_RETIRED',
 ] as const;
 
 /** One of the stable shmstate error codes, e.g. `'E_CONFLICT'`. */

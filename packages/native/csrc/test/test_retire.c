@@ -137,6 +137,24 @@ static void a_commit_before_the_turn_ends_is_delivered_first(void) {
   shmstate_segment_close(seg);
 }
 
+static void a_doorbell_opened_on_a_retired_store_rings_at_once(void) {
+  const char* name = harness_name("bellate");
+  shmstate_segment* seg = make(name);
+  if (seg == NULL) return;
+  shmstate_error err;
+  CHECK_OK(shmstate_segment_unlink(name, &err), &err);
+  shmstate_doorbell* bell = NULL;
+  CHECK_OK(shmstate_doorbell_open(seg, &bell, &err), &err);
+  if (bell != NULL) {
+    struct pollfd p = {.fd = shmstate_doorbell_fd(bell), .events = POLLIN};
+    CHECK(poll(&p, 1, 0) == 1);
+    shmstate_doorbell_turn_begin(bell);
+    CHECK_CODE(shmstate_doorbell_turn_end(bell, NULL, &err), SHMSTATE_E_RETIRED, &err);
+    shmstate_doorbell_close(bell);
+  }
+  shmstate_segment_close(seg);
+}
+
 /* `attached`: the handle holds its attach descriptor (found by fstat) or not (found by
  * opening the name again). */
 static void removed_by_hand_is_found_at_the_next_commit(int attached) {
@@ -235,6 +253,8 @@ int main(void) {
        unlink_rings_an_armed_doorbell_whose_turn_ends_retired},
       {"a commit before the turn ends is delivered before E_RETIRED",
        a_commit_before_the_turn_ends_is_delivered_first},
+      {"a doorbell opened on a retired store rings at once",
+       a_doorbell_opened_on_a_retired_store_rings_at_once},
       {"removed by hand: the next commit (attached) is E_RETIRED", removed_by_hand_attached},
       {"removed by hand: the next commit (not attached) is E_RETIRED", removed_by_hand_unattached},
       {"replaced by hand: a read retires the old store, a wait ends",
