@@ -16,7 +16,9 @@ from ``initial`` or from the annotation of what it is assigned to; ``open()`` re
 
 from __future__ import annotations
 
+import math
 import random
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +49,8 @@ T = TypeVar("T")
 DEFAULT_CAPACITY = 1 << 20
 #: How many times update() re-runs its function after losing a compare-and-set.
 DEFAULT_MAX_RETRIES = 100
+#: Seconds a store opened with ``reopen=True`` waits for the store that replaces it.
+DEFAULT_REOPEN_TIMEOUT = 10.0
 # Back-off after the n-th lost compare-and-set in a row: a random pause of up to
 # min(2^n * _BACKOFF_BASE_S, _BACKOFF_CAP_S). Without it, writers whose read-to-commit
 # window is longer than the gap between rivals' commits can lose every time.
@@ -68,10 +72,15 @@ class Store(Generic[T]):
     context manager or call :meth:`close`. One Store may be used from many threads.
     """
 
-    def __init__(self, segment: _native.Segment, created: bool = False) -> None:
+    def __init__(
+        self, segment: _native.Segment, created: bool = False, reopen: float | None = None
+    ) -> None:
         self._seg = segment
         self._store_id = _hex_id(segment.store_id)  # fixed at creation: read once
         self._cache = StateCache(segment)
+        #: Seconds a retired store waits for its replacement; None: it does not follow.
+        self._reopen = reopen
+        self._replacing = threading.Lock()
         self._subscriptions: list[Subscription[T]] = []
         self._changes: weakref.WeakSet[Changes[T]] = weakref.WeakSet()
         #: True if this handle created the segment (always for create(), maybe for
@@ -141,17 +150,30 @@ class Store(Generic[T]):
         return cls(_native.Segment.create(*args), True)
 
     @classmethod
-    def open(cls, name: str, wait: float | None = None) -> Store[Any]:
+    def open(
+        cls,
+        name: str,
+        wait: float | None = None,
+        *,
+        reopen: bool = False,
+        reopen_timeout: float = DEFAULT_REOPEN_TIMEOUT,
+    ) -> Store[Any]:
         """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
         type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``).
 
         With ``wait`` (seconds; ``math.inf`` for no limit), a store that does not exist
         yet is waited for, so a subscriber can start before its publisher: E_TIMEOUT if
         none appeared in time. The wait sleeps between creations (inotify), with the GIL
-        released; Ctrl-C ends it."""
+        released; Ctrl-C ends it.
+
+        With ``reopen``, the store follows a replacement: when the name is unlinked (the
+        store is retired) and created again, watch() and subscribe() wait up to
+        ``reopen_timeout`` seconds for the new store and go on with it (the next change has
+        ``replaced`` True); without it they raise ShmStateRetiredError."""
+        following = _reopen_seconds(reopen, reopen_timeout)
         if wait is None:
-            return cls(_native.Segment.open(arguments.name(name)))
-        return cls(opening.open_segment(name, wait))
+            return cls(_native.Segment.open(arguments.name(name)), reopen=following)
+        return cls(opening.open_segment(name, wait), reopen=following)
 
     @classmethod
     async def aopen(cls, name: str, wait: float | None = None) -> Store[Any]:
@@ -213,7 +235,11 @@ class Store(Generic[T]):
 
     @staticmethod
     def unlink(name: str) -> None:
-        """Removes the name (E_NOENT if absent); open handles keep working."""
+        """Retires the store and removes its name (E_NOENT if absent): every watch(),
+        subscribe(), changes() and wait_for() on it, in every process, ends with
+        ShmStateRetiredError (E_RETIRED), or moves on to the store next created under the
+        name in a store opened with ``reopen=True``; commits to it are refused with
+        E_RETIRED; get() through open handles keeps returning its last state."""
         _native.Segment.unlink(arguments.name(name))
 
     def close(self) -> None:
@@ -497,6 +523,22 @@ class Store(Generic[T]):
         cursor = self._cursor(None if replay else waiter.seen, every)
         return follow(self, waiter, cursor, timeout=limit)
 
+    def _follow_replacement(self, retired: _native.Segment) -> bool:
+        """After ``retired`` (this store's segment when the watcher started) was retired:
+        True once this store holds the store that took its name (waiting up to the reopen
+        timeout; E_TIMEOUT if none appeared), False when it does not follow replacements.
+        Several watchers of one store swap it once."""
+        if self._reopen is None:
+            return False
+        with self._replacing:
+            if self._seg is not retired:
+                return True  # another watcher swapped it already
+            segment = opening.open_segment(self._seg.name, self._reopen)
+            self._seg, self._cache = segment, StateCache(segment)
+            self._store_id = _hex_id(segment.store_id)
+        retired.close()
+        return True
+
     def _cursor(self, last: int | None, every: bool) -> Cursor:
         return self._cache.cursor(last, every)
 
@@ -553,6 +595,15 @@ class Store(Generic[T]):
     def _track(self, changes: Changes[T]) -> None:
         """Remembers an asyncio iterator, weakly, so close() can end it."""
         self._changes.add(changes)
+
+
+def _reopen_seconds(reopen: object, reopen_timeout: object) -> float | None:
+    """The reopen timeout in seconds, or None when the store does not follow replacements."""
+    following = arguments.flag(reopen, "reopen")
+    seconds = arguments.timeout(reopen_timeout, "reopen_timeout")
+    if not following:
+        return None
+    return math.inf if seconds is None else seconds
 
 
 def _create_args(
