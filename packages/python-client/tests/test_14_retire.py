@@ -141,3 +141,20 @@ def test_a_file_removed_by_hand_is_found_at_the_next_commit(name: str) -> None:
         with pytest.raises(ShmStateRetiredError):
             store.set({"n": 1})
         assert store.stats()["flags"] & RETIRED_FLAG
+
+
+def test_a_subscription_hands_e_retired_to_on_error_and_ends(name: str) -> None:
+    with Store.create(name, initial={"n": 0}) as store:
+        errors: list[BaseException] = []
+        done = threading.Event()
+
+        def on_error(error: BaseException) -> None:
+            errors.append(error)
+            done.set()
+
+        subscription = store.subscribe(lambda change: None, on_error=on_error)
+        Store.unlink(name)
+        assert done.wait(10)
+        subscription.join(10)
+        assert not subscription.active
+        assert [type(error) for error in errors] == [ShmStateRetiredError]
