@@ -7,6 +7,7 @@ namespace is alive and its store is never cleaned)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from helpers import poke, shm_path
 from shmstate import Store
 
 REPO = Path(__file__).resolve().parents[3]
+NOBODY = 65534  # the uid of "nobody": a second user for the ownership tests
 CORE = REPO / "packages" / "core" / "dist" / "index.js"
 
 
@@ -181,6 +183,45 @@ def test_doctor_clean_removes_a_store_whose_every_process_was_killed(robot):
     stop(procs)
     report = cli_json("doctor", robot, "--idle", "0", "--clean")
     assert report["removed"] == [robot] and not shm_path(robot).exists()
+
+
+def as_user(uid: int, code: str) -> subprocess.Popen[str]:
+    """A Python process running ``code`` as ``uid`` (a real second user: setpriv), which
+    prints 'ready' and waits to be killed."""
+    argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable]
+    code = f"import time\nfrom shmstate import Store\n{code}\nprint('ready', flush=True)\n"
+    return held([*argv, "-c", code + "time.sleep(120)\n"])
+
+
+@pytest.mark.skipif(
+    shutil.which("setpriv") is None or os.geteuid() != 0, reason="needs setpriv and root"
+)
+def test_doctor_clean_never_removes_an_orphan_owned_by_another_user(name):
+    # Made by "nobody", attached to by its creator only, who is then killed: an orphan
+    # in every respect but its owner.
+    try:
+        creator = as_user(NOBODY, f"s = Store.create({name!r}, initial={{'by': 'nobody'}})")
+    except (AssertionError, OSError):
+        pytest.skip("cannot run a process as another user here")
+    stop([creator])
+    assert shm_path(name).stat().st_uid == NOBODY
+    # (Named: a doctor --clean over the whole host would judge other tests' stores too.)
+    report = cli_json("doctor", name, "--idle", "0", "--clean")
+    assert report["removed"] == [] and shm_path(name).exists()
+    (finding,) = report["findings"]
+    assert finding["orphaned"] is False  # another user's store is never judged an orphan
+    # The same store as its owner sees it is an orphan, and its owner's doctor removes it.
+    owner = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        + [sys.executable, "-m", "shmstate", "doctor", name, "--idle", "0", "--clean", "--json"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert owner.returncode == 0, owner.stderr
+    assert json.loads(owner.stdout)["removed"] == [name]
+    assert not shm_path(name).exists()
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")

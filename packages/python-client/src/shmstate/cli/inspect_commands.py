@@ -29,9 +29,24 @@ def _summary(found: survey.Look, idle: float) -> dict[str, Any]:
         "live": found.live,
         "dead": found.dead,
         "untracked": bool(stats.get("flags", 0) & survey.UNTRACKED),
+        "retired": bool(stats.get("flags", 0) & survey.RETIRED),
         "orphaned": found.orphaned(idle),
         "error": found.error.code if found.error else None,
     }
+
+
+def _flags(flags: int) -> str:
+    """The header's flags in words (docs/protocol.md, "flags")."""
+    words = [
+        word
+        for bit, word in (
+            (survey.UNTRACKED, "untracked users"),
+            (survey.SELF_CLEANING, "self-cleaning"),
+            (survey.RETIRED, "retired"),
+        )
+        if flags & bit
+    ]
+    return ", ".join(words) or "none"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -43,11 +58,11 @@ def cmd_ls(args: argparse.Namespace) -> int:
         except ShmStateNotFoundError:
             continue  # removed between the listing and the look
         if found.removed:
-            removed.append(name)
+            removed.append(found)
         else:
             rows.append(_summary(found, args.idle))
-    for name in removed:  # on stderr: the table (or the JSON) lists the stores that exist
-        print(f"removed {name}: self-cleaning, no live attached process", file=sys.stderr)
+    for gone in removed:  # on stderr: the table (or the JSON) lists the stores that exist
+        print(f"removed {gone.name}: {gone.removed_why}", file=sys.stderr)
     if args.json:
         emit_json(rows)
         return 0
@@ -106,7 +121,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     owner = f" by thread {h['lock_owner_tid']}" if h["lock_owner_tid"] else ""
     print(f"lock       {h['lock_state']}{owner}  waiters {s['waiters']}")
     print(f"doorbells  {h['doorbells_used']} used, {h['doorbells_dead']} dead")
-    print(f"flags      {'untracked users' if s['flags'] & survey.UNTRACKED else 'none'}")
+    print(f"flags      {_flags(s['flags'])}")
     print(f"attached   {found.live} live, {found.dead} dead")
     rows = [
         [f"  {a.index}", a.role, a.language, str(a.pid), when(a.start_time), _state(a.alive)]
