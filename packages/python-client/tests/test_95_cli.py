@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from helpers import poke, shm_path
-from shmstate import Store
+from shmstate import ShmStateRetiredError, Store
 
 REPO = Path(__file__).resolve().parents[3]
 NOBODY = 65534  # the uid of "nobody": a second user for the ownership tests
@@ -241,6 +241,24 @@ def test_a_subscriber_in_its_own_pid_namespace_is_alive_and_its_store_stays(robo
 
 def test_rm_removes_a_store_nobody_uses(robot):
     assert cli_json("rm", robot) == {"removed": robot, "live": 0}
+    assert not shm_path(robot).exists()
+
+
+def test_rm_force_retires_the_store_so_its_watchers_end(robot):
+    with Store.open(robot) as store:
+        watched = store.watch(timeout=10)
+        done = cli("rm", robot, "--force")
+        assert done.returncode == 0, done.stderr
+        with pytest.raises(ShmStateRetiredError):
+            next(watched)
+        assert store.get()["tick"] == 0  # the last state stays readable
+
+
+def test_ls_removes_a_retired_store_left_under_its_name(robot):
+    poke(robot, 832, (4).to_bytes(8, "little"))  # flags bit 2: an unlinker died midway
+    done = cli("ls")
+    assert done.returncode == 0, done.stderr
+    assert f"removed {robot}: retired" in done.stderr
     assert not shm_path(robot).exists()
 
 
