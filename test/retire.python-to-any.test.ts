@@ -98,7 +98,9 @@ test.serial(
     t.deepEqual(python[0]?.['state'], { gen: 1, n: 0 });
     const pythonMs = Number(BigInt(last.at) - unlinked) / 1e6;
     t.true(pythonMs < RETIRED_WITHIN_MS, `Python ended ${pythonMs.toFixed(2)} ms after the unlink`);
-    t.log(`E_RETIRED after the unlink: Node ${nodeMs.toFixed(2)} ms, Python ${pythonMs.toFixed(2)} ms`);
+    t.log(
+      `E_RETIRED after the unlink: Node ${nodeMs.toFixed(2)} ms, Python ${pythonMs.toFixed(2)} ms`,
+    );
     // The name names the new store; the old handle still reads its last state.
     t.deepEqual(store.get(), { gen: 1, n: 0 });
     const fresh = SharedStore.open<State>(name);

@@ -110,8 +110,11 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     private readonly reopenTimeout: number | null = null,
   ) {
     this.parts = { segment, history: new StateHistory<T>(segment) };
-    const source = new ChangeSource<T>(this.parts, () => this.isClosed, this.closing, () =>
-      this.followReplacement(),
+    const source = new ChangeSource<T>(
+      this.parts,
+      () => this.isClosed,
+      this.closing,
+      () => this.followReplacement(),
     );
     this.changes$ = source.stream(false);
     this.everyChange$ = source.stream(true);
@@ -161,8 +164,7 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     options?: SegmentOpenWaitOptions & ReopenOptions,
   ): Promise<SharedStore<T>> {
     const reopenTimeout = checkReopenOptions(options);
-    const waitOptions =
-      options?.timeout === undefined ? undefined : { timeout: options.timeout };
+    const waitOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
     return new SharedStore<T>(await Segment.openWait(name, waitOptions), reopenTimeout);
   }
 

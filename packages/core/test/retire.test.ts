@@ -6,7 +6,7 @@
  * next commit. Both notification mechanisms (doorbell and thread).
  */
 import { unlinkSync } from 'node:fs';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { firstValueFrom, type Observable, toArray, take } from 'rxjs';
 import { type Change, SharedStore, ShmStateError } from '../src';
 import { segmentFor, segmentPath } from '../../../test/helpers';
@@ -23,7 +23,7 @@ function untilError<V>(stream: Observable<V>): Promise<{ values: V[]; error: unk
   });
 }
 
-function isRetired(t: Parameters<Parameters<typeof test>[1]>[0], error: unknown): void {
+function isRetired(t: ExecutionContext, error: unknown): void {
   t.true(error instanceof ShmStateError, String(error));
   t.is((error as ShmStateError).code, 'E_RETIRED');
 }
@@ -61,7 +61,7 @@ for (const mechanism of ['doorbell', 'thread'] as const) {
 
 test('a retired store refuses writes and keeps its last state readable', (t) => {
   const name = segmentFor(t, 'retire-writes');
-  const store = SharedStore.create(name, { initial: { n: 1 }, capacity: 256 });
+  const store = SharedStore.create<{ n: number }>(name, { initial: { n: 1 }, capacity: 256 });
   t.teardown(() => store.close());
   SharedStore.unlink(name);
   t.is(t.throws(() => store.set({ n: 2 }), { instanceOf: ShmStateError })?.code, 'E_RETIRED');

@@ -31,8 +31,8 @@
 int shmstate_segment_retired(const shmstate_segment* seg) {
   /* Acquire: pairs with the seq_cst fetch_or in mark_retired (whoever saw the flag also
    * sees the versions published before it). */
-  return (atomic_load_explicit(&seg->hdr->flags, memory_order_acquire) &
-          SHMSTATE_FLAG_RETIRED) != 0;
+  return (atomic_load_explicit(&seg->hdr->flags, memory_order_acquire) & SHMSTATE_FLAG_RETIRED) !=
+         0;
 }
 
 void shmstate_segment_mark_retired(shmstate_segment* seg) {

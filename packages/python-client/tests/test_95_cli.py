@@ -23,6 +23,7 @@ from shmstate import ShmStateRetiredError, Store
 
 REPO = Path(__file__).resolve().parents[3]
 NOBODY = 65534  # the uid of "nobody": a second user for the ownership tests
+SETPRIV_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 CORE = REPO / "packages" / "core" / "dist" / "index.js"
 
 
@@ -211,9 +212,9 @@ def test_doctor_clean_never_removes_an_orphan_owned_by_another_user(name):
     (finding,) = report["findings"]
     assert finding["orphaned"] is False  # another user's store is never judged an orphan
     # The same store as its owner sees it is an orphan, and its owner's doctor removes it.
+    doctor = [sys.executable, "-m", "shmstate", "doctor", name, "--idle", "0", "--clean"]
     owner = subprocess.run(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-        + [sys.executable, "-m", "shmstate", "doctor", name, "--idle", "0", "--clean", "--json"],
+        [*SETPRIV_NOBODY, *doctor, "--json"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
