@@ -49,6 +49,9 @@ struct shmstate_segment {
   uint64_t shm_dev;
   uint64_t shm_ino;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
+  /* CLOCK_MONOTONIC_COARSE of this handle's last check that its name still names its file
+   * (retire.c): commits and reads check at most once per SHMSTATE_NAME_CHECK_NS. */
+  _Atomic uint64_t name_checked_ns;
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
 #ifdef SHMSTATE_TEST_HOOKS
@@ -90,6 +93,13 @@ int shmstate_segment_map(const char* name, int allow_retired, shmstate_segment**
 /* Sets SHMSTATE_FLAG_RETIRED; the call that sets it wakes every futex waiter and rings every
  * doorbell (from a socket of its own: any thread may call it). */
 void shmstate_segment_mark_retired(shmstate_segment* seg);
+/* How often, at most, a commit or a read checks that the handle's name still names its
+ * file: the check is a system call (an fstat, ~1 us in a VM), which a commit of a small state
+ * (~0.2 us) must not pay every time. */
+#define SHMSTATE_NAME_CHECK_NS 10000000ull /* 10 ms */
+/* shmstate_segment_check for the hot paths: E_RETIRED when the flag is set; the name is
+ * checked only if SHMSTATE_NAME_CHECK_NS passed since this handle last checked it. */
+int shmstate_segment_check_soon(shmstate_segment* seg, shmstate_error* err);
 /* Unlinks the segment's name if it still names this handle's file. */
 void shmstate_segment_remove_if_ours(const shmstate_segment* seg);
 /* Fills *err with the E_RETIRED failure for `seg` and returns E_RETIRED. */

@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -77,13 +78,36 @@ void shmstate_segment_remove_if_ours(const shmstate_segment* seg) {
   shm_unlink(path);
 }
 
-int shmstate_segment_check(shmstate_segment* seg, shmstate_error* err) {
-  if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
-  if (!shmstate_segment_retired(seg) && name_still_ours(seg) == 0) {
-    shmstate_segment_mark_retired(seg);
+/* CLOCK_MONOTONIC_COARSE in ns: a vDSO read of the last tick, no system call. */
+static uint64_t coarse_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* `every_time`: check the name now; otherwise only when the last check of this handle is
+ * SHMSTATE_NAME_CHECK_NS old. Relaxed: the time only spaces the checks out, two threads
+ * that both check do no harm. */
+static int check(shmstate_segment* seg, int every_time, shmstate_error* err) {
+  if (!shmstate_segment_retired(seg)) {
+    uint64_t now = coarse_ns();
+    uint64_t last = atomic_load_explicit(&seg->name_checked_ns, memory_order_relaxed);
+    if (every_time || last == 0 || now - last >= SHMSTATE_NAME_CHECK_NS) {
+      atomic_store_explicit(&seg->name_checked_ns, now, memory_order_relaxed);
+      if (name_still_ours(seg) == 0) shmstate_segment_mark_retired(seg);
+    }
   }
   if (shmstate_segment_retired(seg)) return shmstate_fail_retired(seg, err);
   return shmstate_ok(err);
+}
+
+int shmstate_segment_check(shmstate_segment* seg, shmstate_error* err) {
+  if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
+  return check(seg, 1, err);
+}
+
+int shmstate_segment_check_soon(shmstate_segment* seg, shmstate_error* err) {
+  return check(seg, 0, err);
 }
 
 int shmstate_fail_retired(const shmstate_segment* seg, shmstate_error* err) {

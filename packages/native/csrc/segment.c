@@ -27,6 +27,7 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err) 
   }
   snprintf(seg->name, sizeof seg->name, "%s", name);
   atomic_init(&seg->lock_timeout_ms, SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
+  atomic_init(&seg->name_checked_ns, 0);
   seg->ring_fd = -1;
   seg->attach_fd = -1;
   seg->attach_index = -1;

@@ -124,7 +124,7 @@ int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint
                           shmstate_error* err) {
   /* A name removed behind our back retires the store here, before the lock: a writer must
    * not keep writing into a file nobody can open (retire.c). */
-  int rc = shmstate_segment_check(seg, err);
+  int rc = shmstate_segment_check_soon(seg, err);
   if (rc != SHMSTATE_OK) return rc;
   rc = shmstate_writer_lock(seg, err);
   if (rc != SHMSTATE_OK) return rc;
@@ -431,7 +431,7 @@ int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size
   if (rc != SHMSTATE_OK) return rc;
   /* A read of a new version notices a name removed by hand (and retires the store, ending
    * every wait on it); the read itself goes on: a retired store's state stays readable. */
-  (void)shmstate_segment_check(seg, NULL);
+  (void)shmstate_segment_check_soon(seg, NULL);
   return read_loop(seg, buf, NULL, out_len, NULL, out_version, err);
 }
 
@@ -457,7 +457,7 @@ int shmstate_segment_read_delta(shmstate_segment* seg, void* buf, size_t buf_cap
                            seg->ring_entries);
     }
   }
-  (void)shmstate_segment_check(seg, NULL); /* as in shmstate_segment_read */
+  (void)shmstate_segment_check_soon(seg, NULL); /* as in shmstate_segment_read */
   rc = read_loop(seg, buf, patches, out_len, out_checkpoint_version, out_version, err);
   if (rc != SHMSTATE_OK) clear_patches(patches); /* no partial delta on a failure */
   return rc;

@@ -200,8 +200,11 @@ int shmstate_segment_retired(const shmstate_segment* seg);
  * E_RETIRED when the store is retired, or when this handle's name no longer names the file
  * it mapped (removed by hand, or removed and created again): the handle then retires the
  * store itself (sets the flag, wakes, rings) so that every process following it learns it.
- * One fstat (one shm_open more for a handle that is not attached). Commits, waits that wake
- * without a new version, and full or catch-up reads run this check; cached reads do not.
+ * One fstat (one shm_open more for a handle that is not attached). Waits that wake without
+ * a new version run this check; commits and full or catch-up reads run it too, but at most
+ * once per 10 ms per handle (a system call per commit would cost more than the commit), so
+ * commits made within 10 ms of a handle's last check may still land in a removed file; the
+ * first one after that is E_RETIRED. Cached reads (the bindings' get()) never check.
  */
 int shmstate_segment_check(shmstate_segment* seg, shmstate_error* err);
 
