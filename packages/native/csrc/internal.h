@@ -91,8 +91,9 @@ int shmstate_segment_map(const char* name, int allow_retired, shmstate_segment**
 /* ---- retire.c ---- */
 
 /* Sets SHMSTATE_FLAG_RETIRED; the call that sets it wakes every futex waiter and rings every
- * doorbell (from a socket of its own: any thread may call it). */
-void shmstate_segment_mark_retired(shmstate_segment* seg);
+ * doorbell (from a socket of its own: any thread may call it) and returns 1; 0 when it was
+ * set already. */
+int shmstate_segment_mark_retired(shmstate_segment* seg);
 /* How often, at most, a commit or a read checks that the handle's name still names its
  * file: the check is a system call (an fstat, ~1 us in a VM), which a commit of a small state
  * (~0.2 us) must not pay every time. */

@@ -36,10 +36,10 @@ int shmstate_segment_retired(const shmstate_segment* seg) {
          0;
 }
 
-void shmstate_segment_mark_retired(shmstate_segment* seg) {
+int shmstate_segment_mark_retired(shmstate_segment* seg) {
   uint64_t before =
       atomic_fetch_or_explicit(&seg->hdr->flags, SHMSTATE_FLAG_RETIRED, memory_order_seq_cst);
-  if ((before & SHMSTATE_FLAG_RETIRED) != 0) return; /* whoever set it woke everyone */
+  if ((before & SHMSTATE_FLAG_RETIRED) != 0) return 0; /* whoever set it woke everyone */
   /* Bump and wake whether or not the waiter count says someone waits: cheap, once. */
   shmstate_segment_wake(seg);
   /* A socket of our own: this may run on a reader's thread, while the handle's ring_fd
@@ -49,6 +49,7 @@ void shmstate_segment_mark_retired(shmstate_segment* seg) {
     shmstate_doorbell_ring_all_from(seg, fd);
     close(fd);
   }
+  return 1;
 }
 
 /* 1 when the handle's name still names the file it mapped, 0 when it does not (removed,
@@ -130,14 +131,15 @@ int shmstate_segment_unlink(const char* name, shmstate_error* err) {
     /* Under the writer lock, so that no commit straddles the flag. A lock that cannot be
      * had in time (a stalled writer) does not keep the name from going. */
     int locked = shmstate_writer_lock(seg, NULL) == SHMSTATE_OK;
-    shmstate_segment_mark_retired(seg);
+    retired_here = shmstate_segment_mark_retired(seg);
     if (locked) shmstate_writer_unlock(seg);
-    retired_here = 1;
     /* Remove the name only if it still names what we retired: a store made under the name
-     * since (by whoever unlinked ours first) is not ours to remove. */
+     * since is not ours to remove. Gone already after we retired it (a follower's re-open
+     * removes a retired store it finds, and may have created the next one): done. */
     int ours = name_still_ours(seg);
     shmstate_segment_close(seg);
     if (ours == 0) {
+      if (retired_here) return shmstate_ok(err);
       return shmstate_fail(err, SHMSTATE_E_NOENT, 0,
                            "segment \"%s\" was removed by another process meanwhile", name);
     }

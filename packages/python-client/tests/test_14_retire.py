@@ -158,3 +158,38 @@ def test_a_subscription_hands_e_retired_to_on_error_and_ends(name: str) -> None:
         subscription.join(10)
         assert not subscription.active
         assert [type(error) for error in errors] == [ShmStateRetiredError]
+
+
+def test_with_reopen_two_watchers_of_one_store_both_follow(name: str) -> None:
+    first = Store.create(name, initial={"n": 0})
+    follower = Store.open(name, reopen=True, reopen_timeout=10)
+    try:
+        seen: dict[int, list[Any]] = {0: [], 1: []}
+        failures: list[BaseException] = []
+
+        def watch(key: int) -> None:
+            try:
+                for change in follower.watch(timeout=10):
+                    seen[key].append((change.state["n"], change.replaced))
+                    if change.state["n"] == 11:
+                        return
+            except BaseException as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=watch, args=(key,)) for key in seen]
+        for thread in threads:
+            thread.start()
+        while follower.stats()["waiters"] < 2:
+            threading.Event().wait(0.001)
+        Store.unlink(name)
+        first.close()
+        with Store.create(name, initial={"n": 10}) as second:
+            second.set({"n": 11})
+            for thread in threads:
+                thread.join(10)
+        assert failures == []
+        for changes in seen.values():
+            assert changes[-1][0] == 11
+            assert [replaced for _, replaced in changes].count(True) == 1
+    finally:
+        follower.close()

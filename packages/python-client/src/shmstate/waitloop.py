@@ -140,8 +140,14 @@ def follow(
             try:
                 if waiter.next_version(deadline) is None:
                     return
-            except ShmStateRetiredError:
-                if not store._follow_replacement(waiter.segment):
+            except (ShmStateRetiredError, ShmStateClosedError) as error:
+                # Another watcher of this store may have swapped in the replacement and
+                # closed the retired segment under this one's wait: follow it too.
+                swapped = not store.closed and waiter.segment is not store._seg
+                if not swapped and (
+                    isinstance(error, ShmStateClosedError)
+                    or not store._follow_replacement(waiter.segment)
+                ):
                     raise
                 # Versions start again: the new store's current state comes next, whole.
                 cursor = store._cursor(None, cursor.every)
