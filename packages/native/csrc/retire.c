@@ -29,6 +29,11 @@
 
 #include "internal.h"
 
+/* How long an unlink waits for the writer lock before it retires the store without it: a
+ * commit holds the lock for microseconds (a large state, milliseconds); a stalled writer
+ * would hold it for ever. */
+#define RETIRE_LOCK_TIMEOUT_MS 100u
+
 int shmstate_segment_retired(const shmstate_segment* seg) {
   /* Acquire: pairs with the seq_cst fetch_or in mark_retired (whoever saw the flag also
    * sees the versions published before it). */
@@ -129,7 +134,9 @@ int shmstate_segment_unlink(const char* name, shmstate_error* err) {
    * another layout) is only unlinked: nobody we could wake follows it through this build. */
   if (shmstate_segment_map(name, 1, &seg, NULL) == SHMSTATE_OK) {
     /* Under the writer lock, so that no commit straddles the flag. A lock that cannot be
-     * had in time (a stalled writer) does not keep the name from going. */
+     * had within RETIRE_LOCK_TIMEOUT_MS (a stalled writer, or a huge commit) does not keep
+     * the name from going, nor the caller waiting the full lock timeout. */
+    shmstate_segment_set_lock_timeout(seg, RETIRE_LOCK_TIMEOUT_MS);
     int locked = shmstate_writer_lock(seg, NULL) == SHMSTATE_OK;
     retired_here = shmstate_segment_mark_retired(seg);
     if (locked) shmstate_writer_unlock(seg);

@@ -184,7 +184,7 @@ void shmstate_segment_close(shmstate_segment* seg);
 
 /*
  * Retires the store and removes its name (docs/protocol.md, "Retirement"): under the writer
- * lock (taken within the lock timeout; a stalled writer does not keep the name from going)
+ * lock (waited for up to 100 ms; a stalled writer does not keep the name from going)
  * sets SHMSTATE_FLAG_RETIRED, wakes every futex waiter and rings every doorbell, then
  * unlinks the name. Every wait on the old store then ends with E_RETIRED and every commit to
  * it is refused with E_RETIRED; its last state stays readable through handles already open.

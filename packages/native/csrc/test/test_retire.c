@@ -6,6 +6,7 @@
  * again. */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -155,6 +156,34 @@ static void a_doorbell_opened_on_a_retired_store_rings_at_once(void) {
   shmstate_segment_close(seg);
 }
 
+static void unlink_goes_on_without_a_lock_a_stalled_writer_holds(void) {
+  const char* name = harness_name("stall");
+  shmstate_segment* seg = make(name);
+  if (seg == NULL) return;
+  int ready[2];
+  CHECK(pipe(ready) == 0);
+  int pid = fork();
+  if (pid == 0) {
+    /* A writer that takes the lock and stops. */
+    shmstate_error cerr;
+    if (shmstate_writer_lock(seg, &cerr) != SHMSTATE_OK) _exit(1);
+    if (write(ready[1], "x", 1) != 1) _exit(2);
+    pause();
+    _exit(0);
+  }
+  char byte;
+  CHECK(read(ready[0], &byte, 1) == 1);
+  shmstate_error err;
+  CHECK_OK(shmstate_segment_unlink(name, &err), &err);
+  CHECK(shmstate_segment_retired(seg));
+  CHECK(!exists(name));
+  kill(pid, SIGKILL);
+  CHECK(harness_wait_child(pid) == 128 + SIGKILL);
+  close(ready[0]);
+  close(ready[1]);
+  shmstate_segment_close(seg);
+}
+
 /* `attached`: the handle holds its attach descriptor (found by fstat) or not (found by
  * opening the name again). */
 static void removed_by_hand_is_found_at_the_next_commit(int attached) {
@@ -255,6 +284,8 @@ int main(void) {
        a_commit_before_the_turn_ends_is_delivered_first},
       {"a doorbell opened on a retired store rings at once",
        a_doorbell_opened_on_a_retired_store_rings_at_once},
+      {"unlink goes on without the lock a stalled writer holds",
+       unlink_goes_on_without_a_lock_a_stalled_writer_holds},
       {"removed by hand: the next commit (attached) is E_RETIRED", removed_by_hand_attached},
       {"removed by hand: the next commit (not attached) is E_RETIRED", removed_by_hand_unattached},
       {"replaced by hand: a read retires the old store, a wait ends",
