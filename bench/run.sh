@@ -72,6 +72,7 @@ run fanout.mjs node
 run flood.mjs node
 run idle.mjs node
 run deltas.mjs node
+run bridge.mjs node
 # Prints figures only (records nothing); not in the quick check.
 if [ "$mode" = full ]; then run json-patch-apply.mjs node; fi
 node "$bench/chart.mjs" "$BENCH_RESULTS" "$chart"

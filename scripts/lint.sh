@@ -19,7 +19,8 @@ mapfile -t c_files < <(git ls-files -co --exclude-standard -- 'packages/native/c
   'packages/native/csrc/**/*.c' 'packages/native/csrc/**/*.h' 'packages/native/addon/*.cc' 'packages/native/addon/*.h' \
   'packages/python-client/src/shmstate/*.c' 'packages/python-client/src/shmstate/*.h' 'bench/**/*.c')
 run "$VENV/bin/clang-format" --dry-run -Werror "${c_files[@]}"
-run "$VENV/bin/ruff" check packages/python-client test bench examples
-run "$VENV/bin/ruff" format --check packages/python-client test bench examples
+run "$VENV/bin/ruff" check packages/python-client packages/bridge test bench examples
+run "$VENV/bin/ruff" format --check packages/python-client packages/bridge test bench examples
 run bash -c 'cd packages/python-client && exec "$0"' "$VENV/bin/mypy"
+run bash -c 'cd packages/bridge && exec "$0"' "$VENV/bin/mypy"
 exit "$status"

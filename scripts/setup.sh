@@ -44,4 +44,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources_hash" ] || ! "$PY" -c '
   pip_install "$PY" --no-build-isolation -e packages/python-client
   echo "$sources_hash" >"$stamp"
 fi
+# The bridge (packages/bridge: shmstate-bridge, `shmstate mirror`) and its NATS client.
+if ! "$PY" -c 'import nats, shmstate_bridge' 2>/dev/null; then
+  pip_install "$PY" -r "$repo_root/scripts/requirements-bridge.txt"
+  pip_install "$PY" --no-build-isolation --no-deps -e packages/bridge
+fi
 "$PY" -c 'import shmstate; print("python: shmstate", shmstate.__version__, "ready")'

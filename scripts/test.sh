@@ -41,7 +41,8 @@ step "@shmstate/native tests" "${PNPM[@]}" --filter @shmstate/native test
 step "@shmstate/core tests" "${PNPM[@]}" --filter @shmstate/core test
 step "python tests (3.11)" "$PY" -m pytest -q -p no:cacheprovider packages/python-client/tests --ignore=packages/python-client/tests/reliability
 step "python 3.10/3.12/3.13" bash scripts/test-python-versions.sh
-step "cross-language tests" bash -c 'cd test && exec npx --no-install ava "*.test.ts"'
+step "bridge through a real nats-server (acceptance, faults, cluster)" bash scripts/test-bridge.sh
+step "cross-language tests" bash -c 'cd test && exec npx --no-install ava "*.test.ts" "!bridge.*.test.ts"'
 step "the README's demo reaches its summary" bash scripts/check-demo.sh
 step "packages install outside the repository (npm tarballs, Python sdist and wheel, an exchange)" \
   bash scripts/check-packages.sh

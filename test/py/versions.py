@@ -1,6 +1,9 @@
 """Version and store-id steps of test/versions.any-to-any.test.ts, one per invocation:
 
 create-at NAME VERSION   creates NAME at VERSION ({"n": 0}), prints {"version", "storeId"}
+create-mirror NAME VERSION LEADER
+                         creates NAME as a mirror of LEADER at VERSION ({"n": 0}), prints
+                         {"version", "storeId"}
 jump NAME VERSION        commits {"n": VERSION} at exactly VERSION (the mirror path),
                          prints {"version", "storeId"}
 snapshot NAME            prints {"version", "state", "storeId"}
@@ -21,6 +24,10 @@ def emit(**fields: object) -> None:
 step, name = sys.argv[1], sys.argv[2]
 if step == "create-at":
     with Store.create(name, {"n": 0}, capacity=1024, version=int(sys.argv[3])) as store:
+        emit(version=store.version, storeId=store.store_id)
+elif step == "create-mirror":
+    version, leader = int(sys.argv[3]), sys.argv[4]
+    with Store.create(name, {"n": 0}, capacity=1024, version=version, mirror_of=leader) as store:
         emit(version=store.version, storeId=store.store_id)
 elif step == "jump":
     target = int(sys.argv[3])

@@ -29,4 +29,10 @@ export { applyJsonPatch } from './apply-json-patch';
 export { immerToJsonPatch } from './immer-to-json-patch';
 export { formatJsonPointer, parseJsonPointer } from './json-pointer';
 export { ShmStateError, type ShmStateErrorCode } from './errors';
-export type { Attachment, SegmentOpenWaitOptions, SegmentStats } from '@shmstate/native';
+export type {
+  Attachment,
+  SegmentOpenOptions,
+  SegmentOpenWaitOptions,
+  SegmentStats,
+  TrustOption,
+} from '@shmstate/native';

@@ -29,6 +29,7 @@ import {
   type Attachment,
   LIMITS,
   Segment,
+  type SegmentOpenOptions,
   type SegmentOpenWaitOptions,
   type SegmentStats,
 } from '@shmstate/native';
@@ -108,6 +109,8 @@ export class SharedStore<T extends JsonState<T> = unknown> {
   private constructor(
     segment: Segment,
     private readonly reopenTimeout: number | null = null,
+    /** How the store was opened (trust, readOnly): a replacement is opened the same way. */
+    private readonly openOptions: SegmentOpenOptions = {},
   ) {
     this.parts = { segment, history: new StateHistory<T>(segment) };
     const source = new ChangeSource<T>(
@@ -134,17 +137,26 @@ export class SharedStore<T extends JsonState<T> = unknown> {
   }
 
   /**
-   * Opens the existing segment `name` (E_NOENT if absent). With `options.reopen`, the store
-   * follows a replacement: when the name is unlinked (the segment is retired), its streams
-   * wait for the store created under the name and carry on with it (see `ReopenOptions`).
+   * Opens the existing segment `name` (E_NOENT if absent). A store another user created is
+   * E_PERM unless `options.trust` (or the environment variable SHMSTATE_TRUST) trusts its
+   * owner or its group; `options.readOnly` opens it without write access (docs/node.md,
+   * "Sharing between users"). With `options.reopen`, the store follows a replacement: when
+   * the name is unlinked (the segment is retired), its streams wait for the store created
+   * under the name (opened with the same options) and carry on with it (see
+   * `ReopenOptions`).
+   *
+   * @example
+   * ```ts
+   * const robot = SharedStore.open<Robot>('robot', { trust: 'group' });
+   * ```
    */
   static open<T extends JsonState<T> = unknown>(
     name: string,
-    options?: ReopenOptions,
+    options?: SegmentOpenOptions & ReopenOptions,
   ): SharedStore<T> {
     checkString(argument('name'), name);
-    const reopenTimeout = checkReopenOptions(options);
-    return new SharedStore<T>(Segment.open(name), reopenTimeout);
+    const reopen = checkReopenOptions(options);
+    return new SharedStore<T>(Segment.open(name, options), reopen, openOptionsOf(options));
   }
 
   /**
@@ -161,11 +173,11 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   static async openWhenReady<T extends JsonState<T> = unknown>(
     name: string,
-    options?: SegmentOpenWaitOptions & ReopenOptions,
+    options?: SegmentOpenWaitOptions & SegmentOpenOptions & ReopenOptions,
   ): Promise<SharedStore<T>> {
     const reopenTimeout = checkReopenOptions(options);
-    const waitOptions = options?.timeout === undefined ? undefined : { timeout: options.timeout };
-    return new SharedStore<T>(await Segment.openWait(name, waitOptions), reopenTimeout);
+    const segment = await Segment.openWait(name, options);
+    return new SharedStore<T>(segment, reopenTimeout, openOptionsOf(options));
   }
 
   /**
@@ -208,6 +220,14 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   get storeId(): string {
     return this.segment.storeId;
+  }
+
+  /**
+   * Whether this handle is read-only (opened with `readOnly`, or the segment is not
+   * writable by this user): set, update and patch are E_PERM; reads and subscriptions work.
+   */
+  get readOnly(): boolean {
+    return this.segment.readOnly;
   }
 
   /** Whether close() was called. */
@@ -473,7 +493,10 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   private async followReplacement(): Promise<boolean> {
     if (this.reopenTimeout === null || this.isClosed) return false;
-    const next = await Segment.openWait(this.segment.name, { timeout: this.reopenTimeout });
+    const next = await Segment.openWait(this.segment.name, {
+      ...this.openOptions,
+      timeout: this.reopenTimeout,
+    });
     if (this.isClosed) {
       next.close();
       return false;
@@ -491,6 +514,16 @@ export class SharedStore<T extends JsonState<T> = unknown> {
 /** Default of `ReopenOptions.reopenTimeout`: how long a retired store waits for its
  * replacement, in ms. */
 const DEFAULT_REOPEN_TIMEOUT_MS = 10_000;
+
+/** The trust and readOnly options of an open (already checked by the open itself). */
+function openOptionsOf(options: SegmentOpenOptions | undefined): SegmentOpenOptions {
+  if (options === undefined) return {};
+  const { trust, readOnly } = options;
+  return {
+    ...(trust === undefined ? {} : { trust }),
+    ...(readOnly === undefined ? {} : { readOnly }),
+  };
+}
 
 /** The reopen timeout in ms, or null when the store does not follow replacements. */
 function checkReopenOptions(options: ReopenOptions | undefined): number | null {

@@ -136,6 +136,12 @@ export interface SharedStoreCreateOptions<T> {
    */
   mode?: number;
   /**
+   * The group of a new segment, a group name or a gid (default: the creator's group); the
+   * creator must belong to it (E_PERM). With mode 0o660 the group's members read and
+   * write, with 0o640 they only read; they open it with `trust: 'group'`.
+   */
+  group?: string | number;
+  /**
    * The version `initial` is published as when this call creates the segment, an integer
    * from 1 to 2^53 - 1: a mirror of another store starts at that store's version. Later
    * commits add 1. Default 1.

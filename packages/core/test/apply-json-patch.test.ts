@@ -217,6 +217,51 @@ test('keys named like Object.prototype members are plain members', (t) => {
   t.regex(fails(t, {}, [{ op: 'remove', path: '/toString' }]).message, /has no member "toString"/);
 });
 
+test('a copied object keeps an own "__proto__" member a member, narrow or wide', (t) => {
+  for (const width of [2, 500]) {
+    const members = Array.from({ length: width }, (_, i) => `"k${i}":${i}`).join(',');
+    const doc = JSON.parse(`{"__proto__":{"x":1},${members}}`) as Record<string, unknown>;
+    let state = apply(doc, [{ op: 'replace', path: '/k1', value: 'one' }]) as Record<
+      string,
+      unknown
+    >;
+    // A copy of a copy: the second patch copies what the first one built.
+    state = applyJsonPatch(state, [{ op: 'replace', path: '/k0', value: 'zero' }]).state as Record<
+      string,
+      unknown
+    >;
+    t.is(Object.getPrototypeOf(state), Object.prototype);
+    t.deepEqual(Object.keys(state).slice(0, 3), ['__proto__', 'k0', 'k1']);
+    t.is(Object.keys(state).length, width + 1);
+    t.deepEqual(state['__proto__'], { x: 1 });
+    t.is(state['k1'], 'one');
+    t.is(state['k0'], 'zero');
+  }
+});
+
+test('objects of every width are copied member for member, in order, version after version', (t) => {
+  for (const width of [1, 16, 128, 129, 2000]) {
+    const doc: Record<string, unknown> = {};
+    for (let i = 0; i < width; i++) doc[`m${i}`] = { i };
+    let state = deepFreeze(doc) as Record<string, unknown>;
+    const before = state;
+    for (let round = 0; round < 3; round++) {
+      state = applyJsonPatch(state, [
+        { op: 'replace', path: `/m${width - 1}`, value: round },
+        { op: 'add', path: `/extra${round}`, value: round },
+      ]).state as Record<string, unknown>;
+    }
+    t.true(Object.isFrozen(state));
+    t.deepEqual(
+      Object.keys(state),
+      [...Object.keys(doc), 'extra0', 'extra1', 'extra2'],
+      `width ${width}`,
+    );
+    t.is(state[`m${width - 1}`], 2);
+    if (width > 1) t.is(state['m0'], before['m0'], 'an unchanged member is the same object');
+  }
+});
+
 test('"~0" and "~1" in a path are "~" and "/" in the key', (t) => {
   t.deepEqual(apply({}, [{ op: 'add', path: '/a~1b~0c', value: 1 }]), { 'a/b~c': 1 });
 });

@@ -82,3 +82,17 @@ uint64_t VersionArgument(const Napi::CallbackInfo& info, size_t index, const cha
   *at = info.Length() > index && !info[index].IsUndefined();
   return *at ? static_cast<uint64_t>(NumberArgument(info, index, what)) : 0;
 }
+
+// The open options of open() and openWait() at `index` (trust) and `index + 1` (readOnly):
+// trust a string in the core's grammar or undefined (the environment's), readOnly a boolean.
+// `trust` must outlive the options.
+shmstate_open_options OpenOptionsArguments(const Napi::CallbackInfo& info, size_t index,
+                                           std::string* trust) {
+  shmstate_open_options options{};
+  if (info.Length() > index && info[index].IsString()) {
+    *trust = info[index].As<Napi::String>().Utf8Value();
+    options.trust = trust->c_str();
+  }
+  options.read_only = info.Length() > index + 1 && info[index + 1].ToBoolean().Value() ? 1 : 0;
+  return options;
+}

@@ -1,7 +1,7 @@
-// openWait(name, timeoutMs) -> Promise<NativeSegment>: shmstate_segment_open_wait on a libuv
-// worker thread, so the event loop keeps running while a subscriber waits for its
-// publisher. The wait sleeps in poll() (inotify on /dev/shm), and so holds one thread of
-// the libuv pool for its length; the segment is wrapped back on the main thread.
+// openWait(name, timeoutMs, trust?, readOnly?) -> Promise<NativeSegment>:
+// shmstate_segment_open_wait_with on a libuv worker thread, so the event loop keeps running while a
+// subscriber waits for its publisher. The wait sleeps in poll() (inotify on /dev/shm), and so holds
+// one thread of the libuv pool for its length; the segment is wrapped back on the main thread.
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -20,11 +20,16 @@ uint64_t MonotonicNs() {
 
 class OpenWaitWorker : public Napi::AsyncWorker {
  public:
-  OpenWaitWorker(Napi::Env env, std::string name, uint64_t timeout_ns)
+  OpenWaitWorker(Napi::Env env, std::string name, uint64_t timeout_ns,
+                 const shmstate_open_options& options, std::string trust)
       : Napi::AsyncWorker(env, "shmstate.openWait"),
         deferred_(Napi::Promise::Deferred::New(env)),
         name_(std::move(name)),
-        timeout_ns_(timeout_ns) {}
+        timeout_ns_(timeout_ns),
+        options_(options),
+        trust_(std::move(trust)) {
+    options_.trust = options.trust != nullptr ? trust_.c_str() : nullptr;  // our own copy
+  }
 
   ~OpenWaitWorker() override { shmstate_segment_close(segment_); }  // unless handed out
 
@@ -40,7 +45,7 @@ class OpenWaitWorker : public Napi::AsyncWorker {
         uint64_t waited = MonotonicNs() - start;
         left = waited >= timeout_ns_ ? 0 : timeout_ns_ - waited;
       }
-      rc_ = shmstate_segment_open_wait(name_.c_str(), left, &segment_, &err_);
+      rc_ = shmstate_segment_open_wait_with(name_.c_str(), &options_, left, &segment_, &err_);
       if (rc_ != SHMSTATE_E_INTERRUPTED) return;
     }
   }
@@ -64,6 +69,8 @@ class OpenWaitWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::string name_;
   uint64_t timeout_ns_;
+  shmstate_open_options options_;
+  std::string trust_;
   shmstate_segment* segment_ = nullptr;
   shmstate_error err_{};
   int rc_ = SHMSTATE_OK;
@@ -71,7 +78,8 @@ class OpenWaitWorker : public Napi::AsyncWorker {
 
 }  // namespace
 
-// openWait(name, timeoutMs): timeoutMs a finite number >= 0 or Infinity, checked in TS.
+// openWait(name, timeoutMs, trust?, readOnly?): timeoutMs a finite number >= 0 or Infinity,
+// checked in TS; trust and readOnly as for open().
 Napi::Value SegmentWrap::OpenWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
@@ -80,7 +88,9 @@ Napi::Value SegmentWrap::OpenWait(const Napi::CallbackInfo& info) {
   if (std::isfinite(ms) && ms * 1e6 < 1.8e19) {
     timeout_ns = ms <= 0 ? 0 : static_cast<uint64_t>(std::llround(ms * 1e6));
   }
-  auto* worker = new OpenWaitWorker(env, std::move(name), timeout_ns);
+  std::string trust;
+  shmstate_open_options options = OpenOptionsArguments(info, 2, &trust);
+  auto* worker = new OpenWaitWorker(env, std::move(name), timeout_ns, options, std::move(trust));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -42,6 +42,7 @@ Napi::Function SegmentWrap::DefineClass(Napi::Env env) {
           StaticMethod("unlink", &SegmentWrap::Unlink),
           InstanceMethod("name", &SegmentWrap::Name),
           InstanceMethod("capacity", &SegmentWrap::Capacity),
+          InstanceMethod("readOnly", &SegmentWrap::ReadOnly),
           InstanceMethod("storeId", &SegmentWrap::StoreId),
           InstanceMethod("version", &SegmentWrap::Version),
           InstanceMethod("read", &SegmentWrap::Read),
@@ -122,6 +123,15 @@ shmstate_create_options CreateOptionsArguments(const Napi::CallbackInfo& info) {
   }
   // selfCleaning, a boolean checked in TS.
   options.self_cleaning = info.Length() > 7 && info[7].ToBoolean().Value() ? 1 : 0;
+  // group: a name or a decimal gid as a string (TS turns a number into one), or undefined.
+  if (info.Length() > 8 && info[8].IsString()) {
+    std::string group = info[8].As<Napi::String>().Utf8Value();
+    shmstate_error err{};
+    if (shmstate_group_parse(group.c_str(), &options.group, &err) != SHMSTATE_OK) {
+      ThrowShmStateError(info.Env(), err);
+    }
+    options.has_group = 1;
+  }
   return options;
 }
 
@@ -143,13 +153,15 @@ Napi::Value SegmentWrap::Create(const Napi::CallbackInfo& info) {
   return Wrap(env, segment);
 }
 
-// open(name)
+// open(name, trust?, readOnly?)
 Napi::Value SegmentWrap::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = NameArgument(info);
+  std::string trust;
+  shmstate_open_options options = OpenOptionsArguments(info, 1, &trust);
   shmstate_segment* segment = nullptr;
   shmstate_error err{};
-  if (shmstate_segment_open(name.c_str(), &segment, &err) != SHMSTATE_OK) {
+  if (shmstate_segment_open_with(name.c_str(), &options, &segment, &err) != SHMSTATE_OK) {
     ThrowShmStateError(env, err);
   }
   return Wrap(env, segment);
@@ -193,6 +205,10 @@ Napi::Value SegmentWrap::Name(const Napi::CallbackInfo& info) {
 Napi::Value SegmentWrap::Capacity(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(),
                            static_cast<double>(shmstate_segment_capacity(Handle(info.Env()))));
+}
+
+Napi::Value SegmentWrap::ReadOnly(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), shmstate_segment_read_only(Handle(info.Env())) != 0);
 }
 
 Napi::Value SegmentWrap::StoreId(const Napi::CallbackInfo& info) {
@@ -356,8 +372,8 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
              Napi::Number::New(env, static_cast<double>(stats.doorbell_reclaims)));
   result.Set("layoutVersion", Napi::Number::New(env, stats.layout_version));
   result.Set("storeId", StoreIdString(env, stats.store_id));
-  // No flag is assigned yet; the word is a number like the other counters (exact while
-  // only the low 53 bits are used).
+  // The word is a number like the other counters (exact while only the low 53 bits are
+  // used); the mirror bit is also given as `mirror`, with its leader.
   result.Set("flags", Napi::Number::New(env, static_cast<double>(stats.flags)));
   result.Set("checkpointVersion",
              Napi::Number::New(env, static_cast<double>(stats.checkpoint_version)));
@@ -365,6 +381,9 @@ Napi::Value SegmentWrap::Stats(const Napi::CallbackInfo& info) {
   result.Set("ringPatchMax", Napi::Number::New(env, static_cast<double>(stats.ring_patch_max)));
   result.Set("ringPatchBytes", Napi::Number::New(env, static_cast<double>(stats.ring_patch_bytes)));
   result.Set("lastCommitNs", Napi::Number::New(env, static_cast<double>(stats.last_commit_ns)));
+  bool mirror = (stats.flags & SHMSTATE_FLAG_MIRROR) != 0;
+  result.Set("mirror", Napi::Boolean::New(env, mirror));
+  result.Set("leader", mirror ? Napi::Value(Napi::String::New(env, stats.leader)) : env.Null());
   return result;
 }
 

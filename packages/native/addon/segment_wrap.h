@@ -34,6 +34,7 @@ class SegmentWrap : public Napi::ObjectWrap<SegmentWrap> {
 
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Capacity(const Napi::CallbackInfo& info);
+  Napi::Value ReadOnly(const Napi::CallbackInfo& info);
   // The store id as 16 lowercase hex digits.
   Napi::Value StoreId(const Napi::CallbackInfo& info);
   Napi::Value Version(const Napi::CallbackInfo& info);

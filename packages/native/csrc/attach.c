@@ -231,6 +231,12 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
                          "this handle of segment \"%s\" is attached already", seg->name);
   }
+  if (seg->read_only) {
+    /* Claiming an entry and marking the header both write the segment: a read-only handle
+     * is attached untracked in this process only, and no lister sees it. */
+    seg->attach_untracked = 1;
+    return shmstate_ok(err);
+  }
   if (seg->attach_entries == 0) {
     mark_untracked(seg); /* made by a build without the table: nothing to claim */
     return shmstate_ok(err);
@@ -363,7 +369,7 @@ void shmstate_segment_detach(shmstate_segment* seg) {
 int shmstate_segment_clean(shmstate_segment* seg, int* removed, shmstate_error* err) {
   if (removed != NULL) *removed = 0;
   if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
-  if (!self_cleaning(seg)) return shmstate_ok(err);
+  if (!self_cleaning(seg) || seg->read_only) return shmstate_ok(err);
   int fd;
   int rc = reopen(seg, &fd, err);
   if (rc == SHMSTATE_E_NOENT) return shmstate_ok(err); /* removed already */

@@ -116,6 +116,10 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment or doorbell output is NULL");
   }
   *out = NULL;
+  if (seg->read_only) {
+    return shmstate_fail_read_only(seg, "register a doorbell (wait with shmstate_segment_wait)",
+                                   err);
+  }
   shmstate_doorbell* bell = calloc(1, sizeof *bell);
   if (bell == NULL) return shmstate_fail(err, SHMSTATE_E_NOMEM, ENOMEM, "no memory for a doorbell");
   bell->seg = seg;

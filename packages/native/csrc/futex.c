@@ -41,6 +41,12 @@ void shmstate_futex_notify(shmstate_segment* seg) {
 }
 
 void shmstate_segment_wake(shmstate_segment* seg) {
+  if (seg->read_only) {
+    /* No bump through a read-only mapping: a waiter of this handle that missed the bare
+     * wake sees its stop flag at the end of its wait slice (SHMSTATE_READ_ONLY_WAIT_SLICE_MS). */
+    futex_wake_all(&seg->hdr->futex_word);
+    return;
+  }
   /* Bump as well as wake: a waiter between its stop-flag check and its FUTEX_WAIT would
    * sleep through a bare FUTEX_WAKE; the changed word makes its FUTEX_WAIT return EAGAIN.
    * The version does not change, so every other waiter goes back to sleep. */
@@ -84,16 +90,38 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
                            seg->name);
     }
     struct timespec rel, *relp = NULL;
+    int64_t left = -1; /* no limit */
     if (timeout_ns >= 0) {
-      int64_t left = deadline - now_ns();
+      left = deadline - now_ns();
       if (left <= 0) {
         return shmstate_fail(err, SHMSTATE_E_TIMEOUT, 0,
                              "no version after %llu on segment \"%s\" within %lld ns",
                              (unsigned long long)seen_version, seg->name, (long long)timeout_ns);
       }
+    }
+    if (seg->read_only) {
+      /* A read-only handle cannot add itself to the waiter count, so a writer may skip the
+       * wake: sleep in slices and let the loop top re-check the version. */
+      const int64_t slice = (int64_t)SHMSTATE_READ_ONLY_WAIT_SLICE_MS * 1000000;
+      if (left < 0 || left > slice) left = slice;
+    }
+    if (left >= 0) {
       rel.tv_sec = (time_t)(left / 1000000000);
       rel.tv_nsec = (long)(left % 1000000000);
       relp = &rel;
+    }
+    if (seg->read_only) {
+      long r = futex_wait(&hdr->futex_word, w, relp);
+      int e = errno;
+      if (r == 0 || e == EAGAIN || e == ETIMEDOUT) continue;
+      if (e == EINTR) {
+        version = atomic_load_explicit(&hdr->version, memory_order_acquire);
+        if (out_version != NULL) *out_version = version;
+        if (version != seen_version) return shmstate_ok(err);
+        return shmstate_fail(err, SHMSTATE_E_INTERRUPTED, EINTR,
+                             "wait on segment \"%s\" was interrupted by a signal", seg->name);
+      }
+      return shmstate_fail_errno(err, e, "futex wait on segment \"%s\" failed", seg->name);
     }
     /* The waiter's half of the Dekker pairing: register, then re-check word and version. */
     atomic_fetch_add_explicit(&hdr->waiters, 1, memory_order_seq_cst);

@@ -48,6 +48,9 @@ struct shmstate_segment {
    * the name again and must find this same object. */
   uint64_t shm_dev;
   uint64_t shm_ino;
+  /* 1: opened O_RDONLY and mapped PROT_READ: nothing may store to the mapping (a store
+   * would be SIGSEGV). Every path that writes the segment checks it first. */
+  int read_only;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
   /* CLOCK_MONOTONIC_COARSE of this handle's last check that its name still names its file
    * (retire.c): commits and reads check at most once per SHMSTATE_NAME_CHECK_NS. */
@@ -73,6 +76,20 @@ int shmstate_fail_errno(shmstate_error* err, int sys_errno, const char* fmt, ...
 /* Clears *err to OK with an empty message. Returns SHMSTATE_OK. */
 int shmstate_ok(shmstate_error* err);
 
+/* ---- trust.c ---- */
+
+struct stat;
+/* The file checks of an open (type, world-writable, owner against `trust`): E_PERM naming
+ * the segment, its owner and why, or SHMSTATE_OK. */
+int shmstate_trust_check(const struct stat* st, const char* name, const shmstate_trust* trust,
+                         shmstate_error* err);
+/* The trust an open applies: `explicit_trust` if not NULL, else SHMSTATE_TRUST if set, else
+ * none. E_INVALID for a malformed value (saying when it came from the environment). */
+int shmstate_trust_resolve(const char* explicit_trust, shmstate_trust* out, shmstate_error* err);
+
+/* E_PERM for a write through a read-only handle, naming `what`. */
+int shmstate_fail_read_only(const shmstate_segment* seg, const char* what, shmstate_error* err);
+
 /* ---- segment.c ---- */
 
 /* "/shmstate.<name>" for a checked name. */
@@ -85,8 +102,8 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
 
 /* Opens and maps the segment as shmstate_segment_open does, without removing an orphaned
  * self-cleaning store; a retired one is E_NOENT unless `allow_retired`. */
-int shmstate_segment_map(const char* name, int allow_retired, shmstate_segment** out,
-                         shmstate_error* err);
+int shmstate_segment_map(const char* name, const shmstate_open_options* options,
+                         int allow_retired, shmstate_segment** out, shmstate_error* err);
 
 /* ---- retire.c ---- */
 
@@ -174,11 +191,18 @@ shmstate_copy_result shmstate_record_copy_out(const shmstate_record_header* rec,
                                               uint64_t hi, size_t limit, unsigned char* buf,
                                               shmstate_record_copy* out);
 
+/* Who is writing: an ordinary writer, or the bridge publishing a leader's version into a
+ * mirror. Each is refused on the other kind of store (mirror.c). */
+typedef enum shmstate_commit_kind {
+  SHMSTATE_COMMIT_ORDINARY = 0,
+  SHMSTATE_COMMIT_MIRROR = 1
+} shmstate_commit_kind;
+
 /* A commit's frame. begin takes the writer lock and checks `expected_version` (0: any);
  * on success the lock is held and *current is the published version, else it is not held.
  * end counts the commit, notifies waiters and doorbells and unlocks. */
 int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint64_t* current,
-                          shmstate_error* err);
+                          shmstate_commit_kind kind, shmstate_error* err);
 void shmstate_commit_end(shmstate_segment* seg);
 
 /* Lock held, before a commit publishes `next` over the published `current`: a record that
@@ -197,6 +221,30 @@ void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t nex
 /* The publishing stores (lock held), release: the version, then (separately) the slot index. */
 void shmstate_publish_version(shmstate_segment* seg, uint64_t version);
 void shmstate_publish_slot(shmstate_segment* seg, unsigned index);
+
+/* The seqlock commit of a whole state (seqlock.c): `version` 0 is current + 1, else the
+ * version to publish (> current). */
+int shmstate_commit_state(shmstate_segment* seg, const void* data, size_t len,
+                          uint64_t expected_version, uint64_t version, shmstate_commit_kind kind,
+                          uint64_t* out_version, shmstate_error* err);
+
+/* ---- mirror.c ---- */
+
+/* Lock held: E_MIRROR (naming the leader) for an ordinary commit on a mirror, E_INVALID for
+ * a mirror commit on a store that is not one; SHMSTATE_OK otherwise. Does not unlock. */
+int shmstate_mirror_check(shmstate_segment* seg, shmstate_commit_kind kind, shmstate_error* err);
+/* The leader description, bounded and made printable, into out (NUL-terminated); "" when
+ * the store is not a mirror. */
+void shmstate_mirror_leader(const shmstate_segment* seg, char out[SHMSTATE_LEADER_MAX + 1]);
+/* At creation, before the magic: checks and writes options->leader (E_INVALID). */
+int shmstate_mirror_check_options(const shmstate_create_options* options, shmstate_error* err);
+void shmstate_mirror_init(shmstate_segment* seg, const char* leader);
+
+/* The patch commit (patch_ring.c), of either kind. */
+int shmstate_commit_patch_kind(shmstate_segment* seg, const void* patch, size_t patch_len,
+                               const void* state, size_t state_len, uint64_t expected_version,
+                               shmstate_commit_kind kind, uint64_t* out_version,
+                               shmstate_error* err);
 
 /* ---- patch_ring.c ---- */
 
@@ -269,6 +317,8 @@ _Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untr
 _Static_assert(SHMSTATE_FLAG_SELF_CLEANING == SHMSTATE_FLAG_SELF_CLEANING_BIT,
                "one self-cleaning bit");
 _Static_assert(SHMSTATE_FLAG_RETIRED == SHMSTATE_FLAG_RETIRED_BIT, "one retired bit");
+_Static_assert(SHMSTATE_FLAG_MIRROR == SHMSTATE_FLAG_MIRROR_BIT, "one mirror bit");
+_Static_assert(SHMSTATE_LEADER_MAX == SHMSTATE_LEADER_TEXT_SIZE, "one leader size");
 _Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
 
 static inline shmstate_attach_entry* shmstate_attach_table(const shmstate_segment* seg) {

@@ -40,6 +40,7 @@
 #define SHMSTATE_FIXED_SIZE 512u
 #define SHMSTATE_SLOT_HEADER_SIZE 64u
 #define SHMSTATE_SEGMENT_PREFIX "/shmstate."
+#define SHMSTATE_LEADER_TEXT_SIZE 256u /* a mirror's leader description, at most */
 
 /* Region kinds. A reader ignores a kind it does not know (after checking that the entry
  * lies inside the segment and overlaps nothing); a region that changes how known bytes
@@ -79,8 +80,13 @@
  * file was found removed by hand); waits end with E_RETIRED, commits are refused, opens
  * treat it as absent (retire.c). Set once, never cleared. */
 #define SHMSTATE_FLAG_RETIRED_BIT (1ull << 2)
-#define SHMSTATE_FLAGS_KNOWN \
-  (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_RETIRED_BIT)
+/* Bit 3 is SHMSTATE_FLAG_MIRROR: the store mirrors a leader
+ * elsewhere (the bridge, docs/bridge.md); ordinary commits are refused with E_MIRROR and the
+ * leader's description is in the header at 840. Set at creation only, never changed. */
+#define SHMSTATE_FLAG_MIRROR_BIT (1ull << 3)
+#define SHMSTATE_FLAGS_KNOWN                                                            \
+  (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_RETIRED_BIT | \
+   SHMSTATE_FLAG_MIRROR_BIT)
 
 /* One entry of the region table. */
 typedef struct shmstate_region {
@@ -196,9 +202,17 @@ typedef struct shmstate_header {
   /* 832: the store's flags (SHMSTATE_FLAGS_*), changed with atomic read-modify-writes. */
   alignas(64) _Atomic uint64_t flags;
 
+  /* 840: a mirror's leader (SHMSTATE_FLAG_MIRROR): leader_length bytes of text at
+   * leader_text, written before the magic at creation and never changed. Outside the
+   * checksummed part, so a reader bounds the length and treats the text as untrusted
+   * (shmstate_segment_leader). Zero on a store that is not a mirror. */
+  uint32_t leader_length;
+  uint32_t reserved5;
+  char leader_text[SHMSTATE_LEADER_TEXT_SIZE];
+
   /* Explicit padding rather than alignas(2048): the header's alignment stays 64, so a
    * copy of it in an ordinary buffer is still aligned. */
-  unsigned char reserved5[SHMSTATE_HEADER_SIZE - 840];
+  unsigned char reserved6[SHMSTATE_HEADER_SIZE - 1104];
 } shmstate_header;
 
 /* A record: what one seqlock guards. Slots and ring entries are records: this 64-byte
@@ -263,6 +277,10 @@ _Static_assert(offsetof(shmstate_header, stat_last_commit_ns) == 728, "last comm
 _Static_assert(offsetof(shmstate_header, doorbell_count) == 768, "doorbell_count at 768");
 _Static_assert(offsetof(shmstate_header, doorbell_reclaims) == 776, "doorbell_reclaims at 776");
 _Static_assert(offsetof(shmstate_header, flags) == 832, "flags at 832");
+_Static_assert(offsetof(shmstate_header, leader_length) == 840, "leader_length at 840");
+_Static_assert(offsetof(shmstate_header, leader_text) == 848, "leader_text at 848");
+_Static_assert(offsetof(shmstate_header, leader_text) + SHMSTATE_LEADER_TEXT_SIZE == 1104,
+               "leader text ends at 1104");
 _Static_assert(offsetof(shmstate_doorbell_entry, control) == 0, "entry control at 0");
 _Static_assert(offsetof(shmstate_doorbell_entry, token) == 8, "entry token at 8");
 _Static_assert(offsetof(shmstate_doorbell_entry, rings) == 16, "entry rings at 16");

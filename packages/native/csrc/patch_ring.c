@@ -213,12 +213,20 @@ int shmstate_segment_patch_plan(shmstate_segment* seg, uint64_t expected_version
 int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size_t patch_len,
                                   const void* state, size_t state_len, uint64_t expected_version,
                                   uint64_t* out_version, shmstate_error* err) {
+  return shmstate_commit_patch_kind(seg, patch, patch_len, state, state_len, expected_version,
+                                    SHMSTATE_COMMIT_ORDINARY, out_version, err);
+}
+
+int shmstate_commit_patch_kind(shmstate_segment* seg, const void* patch, size_t patch_len,
+                               const void* state, size_t state_len, uint64_t expected_version,
+                               shmstate_commit_kind kind, uint64_t* out_version,
+                               shmstate_error* err) {
   /* With a state, its length is the state's length after the patch; without, state_len is
    * the caller's tracked length. Either way it must fit the capacity. */
   int rc = check_patch_args(seg, patch, patch_len, state_len, expected_version, err);
   if (rc != SHMSTATE_OK) return rc;
   uint64_t current;
-  rc = shmstate_commit_begin(seg, expected_version, &current, err);
+  rc = shmstate_commit_begin(seg, expected_version, &current, kind, err);
   if (rc != SHMSTATE_OK) return rc;
   if (current == UINT64_MAX) {
     shmstate_writer_unlock(seg);

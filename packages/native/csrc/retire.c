@@ -100,7 +100,11 @@ static int check(shmstate_segment* seg, int every_time, shmstate_error* err) {
     uint64_t last = atomic_load_explicit(&seg->name_checked_ns, memory_order_relaxed);
     if (every_time || last == 0 || now - last >= SHMSTATE_NAME_CHECK_NS) {
       atomic_store_explicit(&seg->name_checked_ns, now, memory_order_relaxed);
-      if (name_still_ours(seg) == 0) shmstate_segment_mark_retired(seg);
+      if (name_still_ours(seg) == 0) {
+      /* A read-only handle cannot write the flag: it learns it for itself only. */
+      if (shmstate_segment_read_only(seg)) return shmstate_fail_retired(seg, err);
+      shmstate_segment_mark_retired(seg);
+    }
     }
   }
   if (shmstate_segment_retired(seg)) return shmstate_fail_retired(seg, err);
@@ -123,6 +127,20 @@ int shmstate_fail_retired(const shmstate_segment* seg, shmstate_error* err) {
                        seg->name);
 }
 
+/* Whether this process may retire the store: its owner (or root), who can also remove the
+ * name. Another user who can write a shared store cannot remove its name (the sticky
+ * /dev/shm), and must not leave it retired under it. */
+static int may_retire(const char* name) {
+  shmstate_path path;
+  shmstate_segment_path(name, path);
+  int fd = shm_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  struct stat st;
+  int ok = fstat(fd, &st) == 0 && (st.st_uid == geteuid() || geteuid() == 0);
+  close(fd);
+  return ok;
+}
+
 int shmstate_segment_unlink(const char* name, shmstate_error* err) {
   int rc = shmstate_name_check(name, err);
   if (rc != SHMSTATE_OK) return rc;
@@ -132,7 +150,12 @@ int shmstate_segment_unlink(const char* name, shmstate_error* err) {
   int retired_here = 0;
   /* A store we can map is retired first. One we cannot (another user's, damaged, of
    * another layout) is only unlinked: nobody we could wake follows it through this build. */
-  if (shmstate_segment_map(name, 1, &seg, NULL) == SHMSTATE_OK) {
+  if (may_retire(name) && shmstate_segment_map(name, NULL, 1, &seg, NULL) == SHMSTATE_OK &&
+      shmstate_segment_read_only(seg)) {
+    shmstate_segment_close(seg); /* mapped read-only: this process cannot write the flag */
+    seg = NULL;
+  }
+  if (seg != NULL) {
     /* Under the writer lock, so that no commit straddles the flag. A lock that cannot be
      * had within RETIRE_LOCK_TIMEOUT_MS (a stalled writer, or a huge commit) does not keep
      * the name from going, nor the caller waiting the full lock timeout. */

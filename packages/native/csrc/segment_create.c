@@ -101,7 +101,7 @@ static uint64_t new_store_id(void) {
 /* Fills a freshly mapped, zeroed segment and publishes it: the magic goes last. */
 static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_geometry* g,
                       const void* initial, size_t initial_len, uint64_t initial_version,
-                      uint64_t flags, shmstate_error* err) {
+                      uint64_t flags, const char* leader, shmstate_error* err) {
   shmstate_header* hdr = seg->hdr;
   shmstate_header_fill(&hdr->fixed, capacity, g, new_store_id(), initial_version);
   int rc = shmstate_writer_lock_init(hdr, err);
@@ -130,6 +130,7 @@ static int initialise(shmstate_segment* seg, uint64_t capacity, const shmstate_g
   atomic_store_explicit(&hdr->stat_commits, 1, memory_order_relaxed);
   atomic_store_explicit(&hdr->stat_last_commit_ns, shmstate_realtime_ns(), memory_order_relaxed);
   atomic_store_explicit(&hdr->flags, flags, memory_order_relaxed);
+  if (flags & SHMSTATE_FLAG_MIRROR) shmstate_mirror_init(seg, leader);
   /* Pairs with the acquire load of the magic in open_mapped(): an opener that sees the
    * magic sees every field, the mutex, slot 1 and the ring header written above. */
   atomic_store_explicit(&hdr->fixed.magic, SHMSTATE_MAGIC, memory_order_release);
@@ -165,10 +166,16 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   }
   int rc = shmstate_name_check(name, err);
   if (rc != SHMSTATE_OK) return rc;
+  if (options->has_group > 1) {
+    return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "has_group is %u; it must be 0 or 1",
+                         options->has_group);
+  }
   if (options->self_cleaning > 1) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "self_cleaning is %u; it must be 0 or 1",
                          options->self_cleaning);
   }
+  rc = shmstate_mirror_check_options(options, err);
+  if (rc != SHMSTATE_OK) return rc;
   uint32_t mode = options->mode != 0 ? options->mode : SHMSTATE_DEFAULT_MODE;
   rc = check_create_args(capacity, mode, initial, initial_len, err);
   if (rc != SHMSTATE_OK) return rc;
@@ -186,8 +193,14 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
   shmstate_segment* seg = NULL;
   void* map = MAP_FAILED;
   struct stat st;
-  /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
-  if (fchmod(fd, (mode_t)mode) != 0) {
+  /* The group first, then the mode: fchown may clear mode bits. */
+  if (options->has_group && fchown(fd, (uid_t)-1, (gid_t)options->group) != 0) {
+    rc = shmstate_fail_errno(err, errno,
+                             "cannot give segment \"%s\" the group %u (the creator must be a "
+                             "member of it)",
+                             name, options->group);
+  } else if (fchmod(fd, (mode_t)mode) != 0) {
+    /* fchmod, not the shm_open mode: umask must not change the segment's mode. */
     rc = shmstate_fail_errno(err, errno, "cannot set mode 0%o on segment \"%s\"", mode, name);
   } else if (ftruncate(fd, (off_t)g.segment_size) != 0) {
     rc = shmstate_fail_errno(err, errno, "cannot size segment \"%s\" to %" PRIu64 " bytes", name,
@@ -209,8 +222,10 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
     seg->base = map;
     seg->size = g.segment_size;
     seg->hdr = map;
-    uint64_t flags = options->self_cleaning ? SHMSTATE_FLAG_SELF_CLEANING : 0;
-    rc = initialise(seg, capacity, &g, initial, initial_len, initial_version, flags, err);
+    uint64_t flags = (options->self_cleaning ? SHMSTATE_FLAG_SELF_CLEANING : 0) |
+                     (options->mirror ? SHMSTATE_FLAG_MIRROR : 0);
+    rc = initialise(seg, capacity, &g, initial, initial_len, initial_version, flags,
+                    options->leader, err);
   }
   close(fd);
   if (rc != SHMSTATE_OK) {

@@ -49,6 +49,7 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
           ? atomic_load_explicit(&shmstate_ring(seg)->patch_bytes, memory_order_relaxed)
           : 0;
   out->last_commit_ns = atomic_load_explicit(&hdr->stat_last_commit_ns, memory_order_relaxed);
+  shmstate_mirror_leader(seg, out->leader);
   return shmstate_ok(err);
 }
 

@@ -38,6 +38,12 @@ static void drain(int fd) {
 
 int shmstate_segment_open_wait(const char* name, uint64_t timeout_ns, shmstate_segment** out,
                                shmstate_error* err) {
+  return shmstate_segment_open_wait_with(name, NULL, timeout_ns, out, err);
+}
+
+int shmstate_segment_open_wait_with(const char* name, const shmstate_open_options* options,
+                                    uint64_t timeout_ns, shmstate_segment** out,
+                                    shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
   int rc = shmstate_name_check(name, err);
@@ -49,7 +55,7 @@ int shmstate_segment_open_wait(const char* name, uint64_t timeout_ns, shmstate_s
     fd = -1;
   }
   for (;;) {
-    rc = shmstate_segment_open(name, out, err);
+    rc = shmstate_segment_open_with(name, options, out, err);
     if (rc != SHMSTATE_E_NOENT) break;
     uint64_t waited = monotonic_ns() - start;
     if (waited >= timeout_ns) {

@@ -121,7 +121,7 @@ void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t nex
 }
 
 int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint64_t* current,
-                          shmstate_error* err) {
+                          shmstate_commit_kind kind, shmstate_error* err) {
   /* A name removed behind our back retires the store here, before the lock: a writer must
    * not keep writing into a file nobody can open (retire.c). */
   int rc = shmstate_segment_check_soon(seg, err);
@@ -129,6 +129,11 @@ int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint
   rc = shmstate_writer_lock(seg, err);
   if (rc != SHMSTATE_OK) return rc;
   SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_LOCK);
+  rc = shmstate_mirror_check(seg, kind, err);
+  if (rc != SHMSTATE_OK) {
+    shmstate_writer_unlock(seg);
+    return rc;
+  }
   shmstate_header* hdr = seg->hdr;
   /* Again under the lock, which shmstate_segment_unlink holds while it sets the flag: no
    * commit lands after the retirement woke everyone. */
@@ -164,8 +169,9 @@ void shmstate_commit_end(shmstate_segment* seg) {
   shmstate_writer_unlock(seg);
 }
 
-static int commit(shmstate_segment* seg, const void* data, size_t len, uint64_t expected_version,
-                  uint64_t version, uint64_t* out_version, shmstate_error* err) {
+int shmstate_commit_state(shmstate_segment* seg, const void* data, size_t len,
+                          uint64_t expected_version, uint64_t version, shmstate_commit_kind kind,
+                          uint64_t* out_version, shmstate_error* err) {
   if (data == NULL && len > 0) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "state is NULL but %zu bytes long", len);
   }
@@ -174,7 +180,7 @@ static int commit(shmstate_segment* seg, const void* data, size_t len, uint64_t 
                          len, seg->capacity);
   }
   uint64_t current;
-  int rc = shmstate_commit_begin(seg, expected_version, &current, err);
+  int rc = shmstate_commit_begin(seg, expected_version, &current, kind, err);
   if (rc != SHMSTATE_OK) return rc;
   uint64_t next = version;
   if (version == 0 && current == UINT64_MAX) {
@@ -203,7 +209,8 @@ static int commit(shmstate_segment* seg, const void* data, size_t len, uint64_t 
 
 int shmstate_segment_commit(shmstate_segment* seg, const void* data, size_t len,
                             uint64_t expected_version, uint64_t* out_version, shmstate_error* err) {
-  return commit(seg, data, len, expected_version, 0, out_version, err);
+  return shmstate_commit_state(seg, data, len, expected_version, 0, SHMSTATE_COMMIT_ORDINARY,
+                               out_version, err);
 }
 
 int shmstate_segment_commit_at(shmstate_segment* seg, const void* data, size_t len,
@@ -213,7 +220,8 @@ int shmstate_segment_commit_at(shmstate_segment* seg, const void* data, size_t l
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0,
                          "version is 0; a commit at a given version names one of 1 or more");
   }
-  return commit(seg, data, len, expected_version, version, out_version, err);
+  return shmstate_commit_state(seg, data, len, expected_version, version, SHMSTATE_COMMIT_ORDINARY,
+                               out_version, err);
 }
 
 /* Copies `len` bytes (already clamped) out of a record with relaxed word loads; the last

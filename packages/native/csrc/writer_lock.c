@@ -69,6 +69,9 @@ static void recover(shmstate_segment* seg) {
 }
 
 int shmstate_writer_lock(shmstate_segment* seg, shmstate_error* err) {
+  /* Every write to the segment (commits, patch plans, recovery) starts here: a read-only
+   * mapping would fault on the mutex itself. */
+  if (seg->read_only) return shmstate_fail_read_only(seg, "take the writer lock to write", err);
   pthread_mutex_t* mutex = &seg->hdr->writer_lock.mutex;
   uint32_t timeout_ms = atomic_load_explicit(&seg->lock_timeout_ms, memory_order_relaxed);
   /* pthread_mutex_timedlock takes a CLOCK_REALTIME deadline. */

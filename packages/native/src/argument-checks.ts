@@ -160,6 +160,8 @@ export interface CreateNumbers {
   ringPatchMax: number | undefined;
   /** A self-cleaning store (header flag SELF_CLEANING); default false. */
   selfCleaning: boolean;
+  /** The group the segment gets, a name or a decimal gid; undefined: the creator's. */
+  group: string | undefined;
 }
 
 /**
@@ -202,5 +204,16 @@ export function checkCreateNumbers(options: Record<string, unknown>): CreateNumb
   if (typeof selfCleaning !== 'boolean') {
     throw wrongKind(option('selfCleaning'), 'a boolean', selfCleaning);
   }
-  return { capacity, mode, version, ringEntries, ringPatchMax, selfCleaning };
+  const group = checkGroup(options['group']);
+  return { capacity, mode, version, ringEntries, ringPatchMax, selfCleaning, group };
+}
+
+/** A group name or gid, as the core's shmstate_group_parse takes it (text). */
+function checkGroup(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0xffffffff) {
+    return String(value);
+  }
+  throw wrongKind(option('group'), 'a group name or a gid (an integer in [0, 4294967294])', value);
 }

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'E_SYSTEM',
   'E_PATCH',
   'E_RETIRED',
+  'E_MIRROR',
 ] as const;
 
 /** One of the stable shmstate error codes, e.g. `'E_CONFLICT'`. */

@@ -3,6 +3,7 @@
  * one versioned payload, committed by any process and read whole by every other.
  */
 export { Segment } from './segment';
+export type { SegmentOpenOptions, TrustOption } from './open-options';
 export type { Attachment, AttachmentLanguage, AttachmentRole } from './attachment';
 export type {
   CommitOptions,

@@ -20,7 +20,7 @@ export interface NativeStats {
   doorbellReclaims: number;
   /** The store id drawn at creation, as 16 lowercase hex digits (see `Segment#storeId`). */
   storeId: string;
-  /** The header's flags word (bit 0: a process attached without an attach-table entry). */
+  /** The header's flags word (bit 0 untracked, bit 1 self-cleaning, bit 3 mirror). */
   flags: number;
   /**
    * The version of the full state the segment holds: the last checkpoint on a segment with
@@ -35,6 +35,13 @@ export interface NativeStats {
   ringPatchBytes: number;
   /** When the last commit happened, in ns since the epoch (0: not recorded by its maker). */
   lastCommitNs: number;
+  /**
+   * A mirror store (flags bit 3): the bridge keeps it on a leader's versions, and local
+   * writes fail with `E_MIRROR` (docs/bridge.md).
+   */
+  mirror: boolean;
+  /** A mirror's leader as the bridge described it; null for a store that is not a mirror. */
+  leader: string | null;
 }
 
 /** What `NativeSegment#ringInfo()` returns: the ring's geometry, all 0 without a ring. */
@@ -53,6 +60,8 @@ export interface NativeRingInfo {
 export interface NativeSegment {
   name(): string;
   capacity(): number;
+  /** Whether the handle is read-only (asked for, or the file was not writable). */
+  readOnly(): boolean;
   /** The store id, 64 random bits drawn at creation, as 16 lowercase hex digits. */
   storeId(): string;
   version(): number;
@@ -130,10 +139,17 @@ export interface NativeAddon {
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
       selfCleaning: boolean,
+      group: string | undefined,
     ): NativeSegment;
-    open(name: string): NativeSegment;
+    /** `trust` in the core's grammar (undefined: SHMSTATE_TRUST's). */
+    open(name: string, trust: string | undefined, readOnly: boolean): NativeSegment;
     /** open(), waiting up to `timeoutMs` (Infinity: no limit) on a worker thread. */
-    openWait(name: string, timeoutMs: number): Promise<NativeSegment>;
+    openWait(
+      name: string,
+      timeoutMs: number,
+      trust: string | undefined,
+      readOnly: boolean,
+    ): Promise<NativeSegment>;
     /** `version` as for create, used only when this call creates the segment. */
     openOrCreate(
       name: string,
@@ -144,6 +160,7 @@ export interface NativeAddon {
       ringEntries: number | undefined,
       ringPatchMax: number | undefined,
       selfCleaning: boolean,
+      group: string | undefined,
     ): { segment: NativeSegment; created: boolean };
     unlink(name: string): void;
   };

@@ -23,6 +23,7 @@ import {
   toAttachment,
 } from './attachment';
 import { ChangeNotifier, type WatchHandle, type WatchListener } from './change-notifier';
+import { checkOpenOptions, type SegmentOpenOptions } from './open-options';
 import { loadAddon } from './load-addon';
 import type { NativeRingInfo, NativeSegment, NativeStats } from './native-addon';
 import { ShmStateError } from './shm-state-error';
@@ -61,6 +62,13 @@ export interface SegmentCreateOptions {
    * multiple of 64 bytes). Default: 1984, or the capacity when smaller.
    */
   ringPatchMax?: number;
+  /**
+   * The group of the new segment: a group name or a gid (default: the creator's group).
+   * The creator must belong to it (else `E_PERM`); an unknown name is `E_INVALID`. With a
+   * mode such as 0o660 (members read and write) or 0o640 (members read only), members of
+   * the group who trust it open the store (`trust: 'group'`).
+   */
+  group?: string | number;
   /**
    * A store that removes itself (default false): when the last attached process closes
    * it, or, when every attached process died, at the next `open` of its name (which then
@@ -206,10 +214,15 @@ export class Segment {
     return new Segment(loadAddon().NativeSegment.create(...createArguments(name, options)));
   }
 
-  /** Opens an existing segment (`E_NOENT` if absent) after the core has checked it. */
-  static open(name: string): Segment {
+  /**
+   * Opens an existing segment (`E_NOENT` if absent) after the core has checked it. A
+   * segment owned by another uid is `E_PERM` unless `options.trust` (or the environment
+   * variable `SHMSTATE_TRUST`) trusts its owner or its group.
+   */
+  static open(name: string, options?: SegmentOpenOptions): Segment {
     checkString(argument('name'), name);
-    return new Segment(loadAddon().NativeSegment.open(name));
+    const { trust, readOnly } = checkOpenOptions(options);
+    return new Segment(loadAddon().NativeSegment.open(name, trust, readOnly));
   }
 
   /**
@@ -236,10 +249,14 @@ export class Segment {
    * const segment = await Segment.openWait('robot', { timeout: 5000 });
    * ```
    */
-  static async openWait(name: string, options?: SegmentOpenWaitOptions): Promise<Segment> {
+  static async openWait(
+    name: string,
+    options?: SegmentOpenWaitOptions & SegmentOpenOptions,
+  ): Promise<Segment> {
     checkString(argument('name'), name);
     const timeout = checkOpenWaitOptions(options);
-    return new Segment(await loadAddon().NativeSegment.openWait(name, timeout));
+    const { trust, readOnly } = checkOpenOptions(options);
+    return new Segment(await loadAddon().NativeSegment.openWait(name, timeout, trust, readOnly));
   }
 
   /**
@@ -254,6 +271,14 @@ export class Segment {
 
   get closed(): boolean {
     return this.#native === null;
+  }
+
+  /**
+   * Whether this handle is read-only: opened with `readOnly`, or on a segment this user may
+   * read but not write. Its commits are `E_PERM`; it reads and watches as usual.
+   */
+  get readOnly(): boolean {
+    return this.#open().readOnly();
   }
 
   /** The published version: a single atomic load, no copy. */
@@ -438,11 +463,21 @@ export class Segment {
 function createArguments(
   name: string,
   options: SegmentCreateOptions,
-): [string, number, number, Uint8Array, number, number | undefined, number | undefined, boolean] {
+): [
+  string,
+  number,
+  number,
+  Uint8Array,
+  number,
+  number | undefined,
+  number | undefined,
+  boolean,
+  string | undefined,
+] {
   checkString(argument('name'), name);
-  const { capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning } =
+  const { capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning, group } =
     checkCreateOptions(options);
-  return [name, capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning];
+  return [name, capacity, mode, initial, version, ringEntries, ringPatchMax, selfCleaning, group];
 }
 
 function checkCreateOptions(

@@ -141,7 +141,7 @@ def test_stats_report_layout_2_and_the_flags_word(store):
 def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
     # Node: version, capacity, commits, conflicts, lockRecoveries, waiters, layoutVersion,
     # doorbells, doorbellReclaims, storeId, flags, checkpointVersion, ringEntries,
-    # ringPatchMax, ringPatchBytes, lastCommitNs.
+    # ringPatchMax, ringPatchBytes, lastCommitNs, mirror, leader.
     assert set(store.stats()) == {
         "version",
         "capacity",
@@ -159,6 +159,8 @@ def test_stats_have_the_fields_of_nodes_stats_in_snake_case(store):
         "ring_patch_max",
         "ring_patch_bytes",
         "last_commit_ns",
+        "mirror",
+        "leader",
     }
     assert store.stats()["doorbells"] == 0
     assert store.stats()["doorbell_reclaims"] == 0

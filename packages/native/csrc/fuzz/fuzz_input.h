@@ -184,4 +184,12 @@ static inline int retired_flag(const unsigned char* bytes) {
   return (flags & SHMSTATE_FLAG_RETIRED) != 0;
 }
 
+/* Whether the scribbled flags word marks the store a mirror, whose ordinary commits are
+ * refused with E_MIRROR (protocol.md, "Mirror stores"). */
+static inline int mirror_flag(const unsigned char* bytes) {
+  uint64_t flags;
+  memcpy(&flags, bytes + offsetof(shmstate_header, flags), sizeof flags);
+  return (flags & SHMSTATE_FLAG_MIRROR) != 0;
+}
+
 #endif /* SHMSTATE_FUZZ_INPUT_H */

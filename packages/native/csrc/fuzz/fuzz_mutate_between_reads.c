@@ -38,10 +38,11 @@
  * succeeds and repairs what it writes (a scribbled or lagging slot index included): a read
  * right after it returns exactly the committed bytes under the new version (unless the
  * published version is 2^64-1, when a commit is refused with E_LIMIT and a commit at a
- * version with E_CONFLICT: versions never wrap nor go backwards); a patch commit is read
- * back exactly, as the one patch after the version before it or, if it was a checkpoint
- * without an entry, as the state of a fresh read; reopening gives OK, E_CORRUPT or
- * E_VERSION.
+ * version with E_CONFLICT: versions never wrap nor go backwards; or when a scribble set the
+ * mirror flag, when every commit is refused with E_MIRROR and changes nothing); a patch
+ * commit is read back exactly, as the one patch after the version before it or, if it was
+ * a checkpoint without an entry, as the state of a fresh read; reopening gives OK,
+ * E_CORRUPT or E_VERSION.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,6 +88,8 @@ static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* rea
   shmstate_error err;
   uint64_t version = 0, current = shmstate_segment_version(writer);
   int rc;
+  /* A scribble that set the mirror flag: every ordinary commit is refused, nothing written. */
+  int mirror = mirror_flag((const unsigned char*)writer->base);
   if (jump == 0) {
     rc = shmstate_segment_commit(writer, payload, len, 0, &version, &err);
     if (rc == SHMSTATE_E_LIMIT && current == UINT64_MAX) return;
@@ -96,6 +99,7 @@ static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* rea
     if (rc == SHMSTATE_E_CONFLICT && current == UINT64_MAX) return;
     if (rc == SHMSTATE_OK && version != target) abort();
   }
+  if (mirror && rc == SHMSTATE_E_MIRROR && shmstate_segment_version(writer) == current) return;
   /* Retired: the flag scribbled on, or the name gone (a reopen removed the store), which
    * the commit's check turned into the flag. Refused, as documented. */
   if (rc == SHMSTATE_E_RETIRED && shmstate_segment_retired(writer)) return;
@@ -141,6 +145,11 @@ static void patch_and_read_back(shmstate_segment* writer, shmstate_segment* read
   }
   shmstate_ring_info info;
   shmstate_segment_ring_info(writer, &info);
+  if (rc == SHMSTATE_E_MIRROR && mirror_flag((const unsigned char*)writer->base) &&
+      shmstate_segment_version(writer) == current) {
+    free(state); /* a scribbled mirror flag: the patch is refused, nothing written */
+    return;
+  }
   /* Refused: without a ring; after version 2^64-1; on a version poked to 0, which no patch
    * can name as the one it applies to. */
   if (info.entries == 0 || current == 0 || current == UINT64_MAX) {

@@ -36,6 +36,7 @@ typedef enum shmstate_code {
 #define SHMSTATE_DEFAULT_MODE 0600u
 #define SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS 5000u
 #define SHMSTATE_ERROR_MESSAGE_MAX 256
+#define SHMSTATE_LEADER_MAX 256              /* bytes of a mirror's leader description */
 #define SHMSTATE_RING_ENTRIES_MIN 2u         /* patches a ring holds, at least */
 #define SHMSTATE_RING_ENTRIES_MAX 65536u     /* and at most */
 #define SHMSTATE_RING_BYTES_MAX (1ull << 30) /* a ring region's bytes, its header included */
@@ -87,6 +88,10 @@ typedef struct shmstate_stats {
    * nanoseconds since the epoch; 0 when the segment was made by a build that did not record
    * it. */
   uint64_t last_commit_ns;
+  /* A mirror's leader description (SHMSTATE_FLAG_MIRROR in flags), NUL-terminated; empty for
+   * a store that is not a mirror. Read from the header bounded to SHMSTATE_LEADER_MAX bytes,
+   * bytes outside printable ASCII shown as '?'. */
+  char leader[SHMSTATE_LEADER_MAX + 1];
 } shmstate_stats;
 
 /* Checks a name against [A-Za-z0-9_][A-Za-z0-9._-]* and SHMSTATE_NAME_MAX. */
@@ -123,6 +128,13 @@ typedef struct shmstate_create_options {
                              * so that an entry (64-byte header + patch) is a multiple of 64 */
   uint32_t self_cleaning;   /* 1: set SHMSTATE_FLAG_SELF_CLEANING; 0: a store that stays until
                              * unlinked (the default) */
+  uint32_t has_group;       /* 1: give the segment the group `group` (fchown) before its mode */
+  uint32_t group;           /* a gid the creator belongs to (else E_PERM); see
+                             * shmstate_group_parse for names */
+  uint32_t mirror;          /* 1: set SHMSTATE_FLAG_MIRROR: only shmstate_segment_mirror_commit
+                             * and _mirror_patch write it; 0: an ordinary store */
+  const char* leader;       /* with mirror: who the store mirrors, for people and error
+                             * messages (printable text, 1..SHMSTATE_LEADER_MAX bytes) */
 } shmstate_create_options;
 
 /*
@@ -144,8 +156,73 @@ int shmstate_segment_create_with(const char* name, const shmstate_create_options
 
 /* Opens an existing segment after checking its type, owner, mode, size and header. A
  * segment of another layout, or one that uses an incompatible feature this build does not
- * know, is E_VERSION with a message saying what to do. */
+ * know, is E_VERSION with a message saying what to do. The same as
+ * shmstate_segment_open_with(name, NULL, ...): trust from SHMSTATE_TRUST, read-write when
+ * the file allows it. */
 int shmstate_segment_open(const char* name, shmstate_segment** out, shmstate_error* err);
+
+/*
+ * Trust: which segments owned by *another* uid an opener accepts. By default none: a segment
+ * must be owned by the opener's effective uid. The opener may trust more, in this grammar
+ * (the environment variable SHMSTATE_TRUST and the bindings' `trust` option use it):
+ *
+ *   trust = "" | item *( "," item )
+ *   item  = "group"            a segment whose group is one of this process's groups
+ *                              (its effective gid or a supplementary group)
+ *         | "uid:" 1*DIGIT     a segment owned by that uid (decimal, below 2^32-1)
+ *
+ * Whatever is trusted, a segment that is not a regular file, a symlink under the name or a
+ * world-writable segment stays E_PERM. Trusting an owner trusts whoever its mode lets write
+ * (the group of a 0660 segment): docs/reliability.md, "Other users".
+ */
+#define SHMSTATE_TRUST_ENV "SHMSTATE_TRUST"
+#define SHMSTATE_TRUST_UIDS_MAX 16
+typedef struct shmstate_trust {
+  uint32_t group; /* 1: "group" was given */
+  uint32_t uid_count;
+  uint32_t uids[SHMSTATE_TRUST_UIDS_MAX];
+} shmstate_trust;
+
+/* Parses `text` (the grammar above; NULL is E_INVALID) into *out. A malformed value is
+ * E_INVALID with a message that quotes it; more than SHMSTATE_TRUST_UIDS_MAX uids is
+ * E_INVALID too. */
+int shmstate_trust_parse(const char* text, shmstate_trust* out, shmstate_error* err);
+
+/* A group given by name or by decimal gid, for shmstate_create_options.group: E_INVALID for
+ * an unknown name. */
+int shmstate_group_parse(const char* text, uint32_t* gid, shmstate_error* err);
+
+/* Open options for shmstate_segment_open_with. Zero-initialised: trust from the environment,
+ * read-write when the file allows it. */
+typedef struct shmstate_open_options {
+  /* The trust grammar above. NULL: the value of SHMSTATE_TRUST, if set (a malformed one is
+   * E_INVALID at every open); unset: no other uid. An explicit value, "" included, ignores
+   * the environment. */
+  const char* trust;
+  /* 1: open read-only even when the file is writable. 0: read-write, or read-only when the
+   * opener may read the file but not write it (O_RDWR refused with EACCES). */
+  uint32_t read_only;
+} shmstate_open_options;
+
+/*
+ * Opens as shmstate_segment_open does, with options (NULL: all defaults). A read-only
+ * handle maps the segment PROT_READ and writes nothing to it, ever: reads and waits work
+ * (a wait sleeps on the futex word without counting itself a waiter, so it re-checks every
+ * SHMSTATE_READ_ONLY_WAIT_SLICE_MS at most); commits and patch plans are E_PERM,
+ * shmstate_doorbell_open is E_PERM, shmstate_segment_attach attaches untracked without
+ * an entry and without touching the header, and the open does not clean a self-cleaning
+ * store.
+ */
+int shmstate_segment_open_with(const char* name, const shmstate_open_options* options,
+                               shmstate_segment** out, shmstate_error* err);
+
+/* 1 when the handle is read-only (asked for, or the file was not writable at open). */
+int shmstate_segment_read_only(const shmstate_segment* seg);
+
+/* The longest a read-only handle's wait sleeps before it checks the version again: writers
+ * wake the futex only when the waiter count says someone sleeps, and a read-only waiter
+ * cannot add itself to that count. */
+#define SHMSTATE_READ_ONLY_WAIT_SLICE_MS 10
 
 /* Opens the segment, or creates it as shmstate_segment_create would. `*created` is set
  * to 1 when this call created it. Safe against concurrent callers. */
@@ -178,6 +255,10 @@ int shmstate_segment_open_or_create_with(const char* name, const shmstate_create
 #define SHMSTATE_WAIT_FOREVER UINT64_MAX
 int shmstate_segment_open_wait(const char* name, uint64_t timeout_ns, shmstate_segment** out,
                                shmstate_error* err);
+/* shmstate_segment_open_wait with the options of shmstate_segment_open_with (NULL: none). */
+int shmstate_segment_open_wait_with(const char* name, const shmstate_open_options* options,
+                                    uint64_t timeout_ns, shmstate_segment** out,
+                                    shmstate_error* err);
 
 /* Detaches (shmstate_segment_detach), unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
@@ -338,6 +419,21 @@ int shmstate_segment_commit_patch(shmstate_segment* seg, const void* patch, size
                                   uint64_t* out_version, shmstate_error* err);
 
 /*
+ * Mirror writes: how the bridge publishes a leader's versions into a mirror store (one
+ * created with shmstate_create_options.mirror). Ordinary commits and patches on a mirror are
+ * E_MIRROR, whose message names the leader; these two are E_INVALID on a store that is not a
+ * mirror. mirror_commit publishes a whole state as exactly `version`, which must be above the
+ * published version (E_CONFLICT otherwise): a mirror may jump versions, never go back.
+ * mirror_patch is shmstate_segment_commit_patch for a mirror: the leader's patch from
+ * expected_version to the next version.
+ */
+int shmstate_segment_mirror_commit(shmstate_segment* seg, const void* data, size_t len,
+                                   uint64_t version, uint64_t* out_version, shmstate_error* err);
+int shmstate_segment_mirror_patch(shmstate_segment* seg, const void* patch, size_t patch_len,
+                                  const void* state, size_t state_len, uint64_t expected_version,
+                                  uint64_t* out_version, shmstate_error* err);
+
+/*
  * A fresh read: the full state at a checkpoint and the patches after it, up to the published
  * version, without taking any lock. `buf` gets the checkpoint's state (*out_len bytes, at
  * version *out_checkpoint_version; `buf_cap` >= capacity), `patches` the patches
@@ -416,6 +512,11 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
  * (shmstate_segment_check). Set once, never cleared. Waits end with E_RETIRED, commits are
  * refused with E_RETIRED, an open of a retired store is E_NOENT; reads still work. */
 #define SHMSTATE_FLAG_RETIRED (1ull << 2)
+/* MIRROR: set at creation (shmstate_create_options.mirror),
+ * never changed. The store follows a leader elsewhere (shmstate_stats.leader names it):
+ * ordinary commits and patches are refused with E_MIRROR; shmstate_segment_mirror_commit and
+ * shmstate_segment_mirror_patch publish the leader's versions. */
+#define SHMSTATE_FLAG_MIRROR (1ull << 3)
 
 typedef enum shmstate_role {
   SHMSTATE_ROLE_WRITER = 1,

@@ -98,7 +98,8 @@ typedef struct {
   const char* name;
   const char* initial;
   Py_ssize_t initial_len;
-  shmstate_create_options options; /* capacity, mode, version and the ring */
+  shmstate_create_options options; /* capacity, mode, version, the ring and the group */
+  shmstate_open_options open;      /* open(): trust and read_only */
 } create_args;
 
 static int do_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
@@ -110,7 +111,8 @@ static int do_create(void* p, shmstate_segment** out, int* created, shmstate_err
 
 static int do_open(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   *created = 0;
-  return shmstate_segment_open(((create_args*)p)->name, out, err);
+  create_args* a = p;
+  return shmstate_segment_open_with(a->name, &a->open, out, err);
 }
 
 static int do_open_or_create(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
@@ -139,9 +141,9 @@ static int parse_ring_option(module_state* st, PyObject* obj, const char* what, 
  * without a ring). Every range is the core's to check. */
 static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, PyObject** name,
                         create_args* a) {
-  static char* keywords[] = {"name",           "capacity",      "mode",
-                             "initial",        "version",       "ring_entries",
-                             "ring_patch_max", "self_cleaning", NULL};
+  static char* keywords[] = {
+      "name",           "capacity",      "mode",   "initial", "version", "ring_entries",
+      "ring_patch_max", "self_cleaning", "leader", "group",   NULL};
   module_state* st = (module_state*)PyType_GetModuleState(type);
   PyObject* capacity;
   PyObject* mode;
@@ -149,11 +151,25 @@ static int parse_create(PyTypeObject* type, PyObject* args, PyObject* kwargs, Py
   PyObject* ring_entries = NULL;
   PyObject* ring_patch_max = NULL;
   int self_cleaning = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOp", keywords, name, &capacity, &mode,
+  const char* group = NULL;
+  const char* leader = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOOy#|OOOpzz", keywords, name, &capacity, &mode,
                                    &a->initial, &a->initial_len, &version, &ring_entries,
-                                   &ring_patch_max, &self_cleaning))
+                                   &ring_patch_max, &self_cleaning, &leader, &group))
     return -1;
+  if (group != NULL) {
+    /* A name or a decimal gid; the core resolves it (E_INVALID for an unknown name). */
+    shmstate_error err = {0};
+    if (shmstate_group_parse(group, &a->options.group, &err) != SHMSTATE_OK) {
+      native_raise_core((module_state*)PyType_GetModuleState(type), &err);
+      return -1;
+    }
+    a->options.has_group = 1;
+  }
   a->options.self_cleaning = self_cleaning ? 1 : 0;
+  /* A leader makes a mirror (the core checks the text); it lives as long as `kwargs`. */
+  a->options.mirror = leader != NULL ? 1 : 0;
+  a->options.leader = leader;
   if ((a->name = native_arg_name(st, *name)) == NULL) return -1;
   shmstate_create_options* o = &a->options;
   if (native_arg_u64(st, capacity, "capacity", &o->capacity) < 0) return -1;
@@ -205,8 +221,17 @@ static PyObject* segment_open_or_create(PyObject* cls, PyObject* args, PyObject*
   return Py_BuildValue("(NO)", seg, created ? Py_True : Py_False);
 }
 
-static PyObject* segment_open(PyObject* cls, PyObject* name) {
+/* open(name, trust=None, read_only=False): trust a str in the core's grammar or None (the
+ * environment's SHMSTATE_TRUST). */
+static PyObject* segment_open(PyObject* cls, PyObject* args, PyObject* kwargs) {
+  static char* keywords[] = {"name", "trust", "read_only", NULL};
+  PyObject* name;
   create_args a = {0};
+  int read_only = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|zp:open", keywords, &name, &a.open.trust,
+                                   &read_only))
+    return NULL;
+  a.open.read_only = read_only ? 1 : 0;
   int created;
   if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
     return NULL;
@@ -216,21 +241,28 @@ static PyObject* segment_open(PyObject* cls, PyObject* name) {
 typedef struct {
   const char* name;
   uint64_t timeout_ns;
+  shmstate_open_options open;
 } open_wait_args;
 
 static int do_open_wait(void* p, shmstate_segment** out, int* created, shmstate_error* err) {
   open_wait_args* a = p;
   *created = 0;
-  return shmstate_segment_open_wait(a->name, a->timeout_ns, out, err);
+  return shmstate_segment_open_wait_with(a->name, &a->open, a->timeout_ns, out, err);
 }
 
-/* open_wait(name, seconds): seconds a float >= 0 or None (no limit), checked by the caller
- * (shmstate.opening), which also goes on after E_INTERRUPTED once handlers have run. */
-static PyObject* segment_open_wait(PyObject* cls, PyObject* args) {
+/* open_wait(name, seconds, trust=None, read_only=False): seconds a float >= 0 or None (no
+ * limit), checked by the caller (shmstate.opening), which also goes on after E_INTERRUPTED
+ * once handlers have run; trust and read_only as for open(). */
+static PyObject* segment_open_wait(PyObject* cls, PyObject* args, PyObject* kwargs) {
+  static char* keywords[] = {"name", "seconds", "trust", "read_only", NULL};
   PyObject* name;
   PyObject* seconds;
-  if (!PyArg_ParseTuple(args, "OO:open_wait", &name, &seconds)) return NULL;
-  open_wait_args a = {NULL, SHMSTATE_WAIT_FOREVER};
+  open_wait_args a = {NULL, SHMSTATE_WAIT_FOREVER, {0}};
+  int read_only = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|zp:open_wait", keywords, &name, &seconds,
+                                   &a.open.trust, &read_only))
+    return NULL;
+  a.open.read_only = read_only ? 1 : 0;
   if ((a.name = native_arg_name(PyType_GetModuleState((PyTypeObject*)cls), name)) == NULL)
     return NULL;
   if (seconds != Py_None) {
@@ -293,17 +325,18 @@ static PyObject* segment_stats(SegmentObject* self, PyObject* unused) {
   if (rc != SHMSTATE_OK) return native_raise_core(segment_module_state(self), &err);
   /* The fields of Node's stats(), in snake_case (the store id as an int here). */
   return Py_BuildValue(
-      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsK}", "version", (unsigned long long)s.version, "capacity",
-      (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits, "conflicts",
-      (unsigned long long)s.conflicts, "lock_recoveries", (unsigned long long)s.lock_recoveries,
-      "waiters", (unsigned int)s.waiters, "layout_version", (unsigned int)s.layout_version,
-      "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
+      "{sKsKsKsKsKsIsIsIsKsKsKsKsIsKsKsKsOss}", "version", (unsigned long long)s.version,
+      "capacity", (unsigned long long)s.capacity, "commits", (unsigned long long)s.commits,
+      "conflicts", (unsigned long long)s.conflicts, "lock_recoveries",
+      (unsigned long long)s.lock_recoveries, "waiters", (unsigned int)s.waiters, "layout_version",
+      (unsigned int)s.layout_version, "doorbells", (unsigned int)s.doorbells, "doorbell_reclaims",
       (unsigned long long)s.doorbell_reclaims, "store_id", (unsigned long long)s.store_id, "flags",
       (unsigned long long)s.flags, "checkpoint_version", (unsigned long long)s.checkpoint_version,
       "ring_entries", (unsigned int)s.ring_entries, "ring_patch_max",
       (unsigned long long)s.ring_patch_max, "ring_patch_bytes",
       (unsigned long long)s.ring_patch_bytes, "last_commit_ns",
-      (unsigned long long)s.last_commit_ns);
+      (unsigned long long)s.last_commit_ns, "mirror",
+      (s.flags & SHMSTATE_FLAG_MIRROR) ? Py_True : Py_False, "leader", s.leader);
 }
 
 static PyObject* segment_get_version(SegmentObject* self, void* unused) {
@@ -320,6 +353,14 @@ static PyObject* segment_get_capacity(SegmentObject* self, void* unused) {
   uint64_t capacity = shmstate_segment_capacity(self->seg);
   segment_leave(self);
   return PyLong_FromUnsignedLongLong(capacity);
+}
+
+static PyObject* segment_get_read_only(SegmentObject* self, void* unused) {
+  (void)unused;
+  if (segment_enter(self) < 0) return NULL;
+  int read_only = shmstate_segment_read_only(self->seg);
+  segment_leave(self);
+  return PyBool_FromLong(read_only);
 }
 
 static PyObject* segment_get_store_id(SegmentObject* self, void* unused) {
@@ -367,10 +408,12 @@ static PyMethodDef segment_methods[] = {
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "create(name, capacity, mode, initial, version=1, ring_entries=-1, ring_patch_max=-1) "
      "-> Segment; ring_entries -1 is the default ring, 0 none"},
-    {"open", (PyCFunction)segment_open, METH_O | METH_CLASS,
-     "open(name) -> Segment, attached as a reader"},
-    {"open_wait", (PyCFunction)segment_open_wait, METH_VARARGS | METH_CLASS,
-     "open_wait(name, seconds) -> Segment, once the name exists (None: no time limit)"},
+    {"open", (PyCFunction)(void (*)(void))segment_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "open(name, trust=None, read_only=False) -> Segment, attached as a reader"},
+    {"open_wait", (PyCFunction)(void (*)(void))segment_open_wait,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS,
+     "open_wait(name, seconds, trust=None, read_only=False) -> Segment, once the name exists "
+     "(None: no time limit)"},
     {"inspect", (PyCFunction)segment_inspect, METH_O | METH_CLASS,
      "inspect(name) -> Segment, opened without attaching (not counted as a user)"},
     {"open_or_create", (PyCFunction)(void (*)(void))segment_open_or_create,
@@ -412,6 +455,8 @@ static PyGetSetDef segment_getset[] = {
     {"version", (getter)segment_get_version, NULL, "the published version", NULL},
     {"capacity", (getter)segment_get_capacity, NULL, "largest payload in bytes", NULL},
     {"store_id", (getter)segment_get_store_id, NULL, "64 random bits drawn at creation", NULL},
+    {"read_only", (getter)segment_get_read_only, NULL,
+     "whether the handle is read-only (asked for, or not writable by this user)", NULL},
     {"name", (getter)segment_get_name, NULL, "the segment name", NULL},
     {"closed", (getter)segment_get_closed, NULL, "whether close() was called", NULL},
     {"wake_epoch", (getter)segment_get_wake_epoch, NULL, "wake() calls on this handle", NULL},

@@ -58,23 +58,26 @@ PyObject* segment_read(SegmentObject* self, PyObject* unused) {
 }
 
 /* The optional arguments of commit(), by position after `data` and by keyword. */
-static const char* const commit_keywords[] = {"expected_version", "version"};
-#define COMMIT_OPTIONS 2
+static const char* const commit_keywords[] = {"expected_version", "version", "mirror"};
+#define COMMIT_OPTIONS 3
 
 /*
- * commit(data, /, expected_version=0, version=0) -> version: the hot path of every set().
- * A version above 0 is published as exactly that version (shmstate_segment_commit_at: the
- * mirror path, E_CONFLICT unless it is above the current version); 0 commits the next one.
+ * commit(data, /, expected_version=0, version=0, mirror=False) -> version: the hot path of
+ * every set(). A version above 0 is published as exactly that version
+ * (shmstate_segment_commit_at, E_CONFLICT unless it is above the current version); 0 commits
+ * the next one. mirror=True is the bridge's write into a mirror store
+ * (shmstate_segment_mirror_commit: version required, expected_version ignored).
  */
 PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) {
   module_state* st = segment_module_state(self);
   if (nargs < 1 || nargs > 1 + COMMIT_OPTIONS) {
     PyErr_SetString(PyExc_TypeError,
-                    "commit(data, expected_version=0, version=0) takes 1 to 3 arguments");
+                    "commit(data, expected_version=0, version=0, mirror=False) takes 1 to 4 "
+                    "arguments");
     return NULL;
   }
-  PyObject* options[COMMIT_OPTIONS] = {NULL, NULL};
+  PyObject* options[COMMIT_OPTIONS] = {NULL, NULL, NULL};
   for (Py_ssize_t i = 1; i < nargs; i++) options[i - 1] = args[i];
   Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_Size(kwnames);
   for (Py_ssize_t k = 0; k < nkw; k++) {
@@ -103,6 +106,8 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
   if (options[0] != NULL && native_arg_u64(st, options[0], "expected_version", &expected) < 0)
     return NULL;
   if (options[1] != NULL && native_arg_u64(st, options[1], "version", &at) < 0) return NULL;
+  int mirror = options[2] != NULL ? PyObject_IsTrue(options[2]) : 0;
+  if (mirror < 0) return NULL;
   char* data;
   Py_ssize_t len;
   if (PyBytes_AsStringAndSize(args[0], &data, &len) < 0) return NULL;
@@ -112,9 +117,11 @@ PyObject* segment_commit(SegmentObject* self, PyObject* const* args, Py_ssize_t 
   shmstate_error err = {0};
   /* `data` stays valid without the GIL: args[0] is an immutable bytes we hold. */
   PyThreadState* ts = PyEval_SaveThread();
-  int rc = at == 0 ? shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err)
-                   : shmstate_segment_commit_at(self->seg, data, (size_t)len, expected, at,
-                                                &version, &err);
+  int rc =
+      mirror ? shmstate_segment_mirror_commit(self->seg, data, (size_t)len, at, &version, &err)
+      : at == 0
+          ? shmstate_segment_commit(self->seg, data, (size_t)len, expected, &version, &err)
+          : shmstate_segment_commit_at(self->seg, data, (size_t)len, expected, at, &version, &err);
   PyEval_RestoreThread(ts);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(st, &err);

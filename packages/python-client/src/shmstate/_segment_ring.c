@@ -130,14 +130,16 @@ PyObject* segment_patch_plan(SegmentObject* self, PyObject* args) {
   return PyBool_FromLong(due);
 }
 
-/* commit_patch(patch, state, state_len, expected_version) -> version. `state` is bytes (the
- * commit is a checkpoint too) or None. Both buffers are immutable bytes we hold, so they
- * stay valid without the GIL. */
+/* commit_patch(patch, state, state_len, expected_version, mirror=False) -> version. `state`
+ * is bytes (the commit is a checkpoint too) or None. Both buffers are immutable bytes we
+ * hold, so they stay valid without the GIL. mirror=True: the bridge's write into a mirror
+ * (shmstate_segment_mirror_patch). */
 PyObject* segment_commit_patch(SegmentObject* self, PyObject* args) {
   module_state* st = segment_module_state(self);
   PyObject *patch_obj, *state_obj, *state_len_obj, *expected_obj;
-  if (!PyArg_ParseTuple(args, "SOOO:commit_patch", &patch_obj, &state_obj, &state_len_obj,
-                        &expected_obj))
+  int mirror = 0;
+  if (!PyArg_ParseTuple(args, "SOOO|p:commit_patch", &patch_obj, &state_obj, &state_len_obj,
+                        &expected_obj, &mirror))
     return NULL;
   if (state_obj != Py_None && !PyBytes_Check(state_obj)) {
     PyErr_SetString(PyExc_TypeError, "state must be bytes or None");
@@ -157,8 +159,10 @@ PyObject* segment_commit_patch(SegmentObject* self, PyObject* args) {
   uint64_t version = 0;
   shmstate_error err = {0};
   PyThreadState* ts = PyEval_SaveThread();
-  int rc = shmstate_segment_commit_patch(self->seg, patch, patch_len, state, (size_t)state_len,
-                                         expected, &version, &err);
+  int rc = mirror ? shmstate_segment_mirror_patch(self->seg, patch, patch_len, state,
+                                                  (size_t)state_len, expected, &version, &err)
+                  : shmstate_segment_commit_patch(self->seg, patch, patch_len, state,
+                                                  (size_t)state_len, expected, &version, &err);
   PyEval_RestoreThread(ts);
   segment_leave(self);
   if (rc != SHMSTATE_OK) return native_raise_core(st, &err);

@@ -13,8 +13,9 @@ it waits:
 - **thread**: a relay thread blocked in the package's one wait loop
   (:mod:`shmstate.waitloop`) that rings the loop with ``call_soon_threadsafe``. It is used
   when no doorbell can be had (``E_LIMIT``: a segment has 64, for all processes; a
-  failure to make a socket), when the doorbell's entry is taken away (``E_CLOSED`` from
-  its arm: a writer in another network namespace could not reach it), in an event loop
+  failure to make a socket; ``E_PERM``: a read-only handle registers nothing), when the
+  doorbell's entry is taken away (``E_CLOSED`` from its arm: a writer in another network
+  namespace could not reach it), in an event loop
   without ``add_reader``, and when the environment variable ``SHMSTATE_NOTIFY`` is
   ``thread`` (as in Node).
 

@@ -112,6 +112,36 @@ def flag(value: object, argument: str) -> bool:
     return value
 
 
+def _trust_item(value: object) -> str:
+    if value == "group":
+        return "group"
+    if _is_int(value) and 0 <= value < _U32_MAX:  # type: ignore[operator]
+        return f"uid:{value}"
+    invalid(f'trust items must be "group" or a uid (an int in [0, {_U32_MAX - 1}]), got {value!r}')
+
+
+def trust(value: object) -> str | None:
+    """The ``trust`` option in the core's grammar (include/shmstate.h, SHMSTATE_TRUST): a
+    str as given (the core checks its syntax), ``"group"``, a uid, or a list of those; None
+    leaves the choice to the environment variable SHMSTATE_TRUST."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ",".join(_trust_item(item) for item in value)
+    return _trust_item(value)
+
+
+def group(value: object) -> str | None:
+    """A group name or gid for create: text for the core, which resolves names."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value != "":
+        return value
+    if _is_int(value) and 0 <= value < _U32_MAX:  # type: ignore[operator]
+        return str(value)
+    must_be("group", f"a group name or a gid (an int in [0, {_U32_MAX - 1}])", value)
+
+
 def version(value: object) -> int:
     """A version to compare with (wait_for): any int."""
     if not _is_int(value):

@@ -110,6 +110,12 @@ class ShmStateRetiredError(ShmStateError):
     code = "E_RETIRED"
 
 
+class ShmStateMirrorError(ShmStateError):
+    """A local write to a mirror store: the message names the leader to write to."""
+
+    code = "E_MIRROR"
+
+
 # The names of earlier releases: the same classes.
 ShmStateCorrupt = ShmStateCorruptError
 ShmStateConflict = ShmStateConflictError
@@ -149,6 +155,7 @@ CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
         ShmStateSystemError,
         ShmStatePatchError,
         ShmStateRetiredError,
+        ShmStateMirrorError,
     )
 }
 

@@ -30,18 +30,23 @@ def _left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
-def open_segment(name: str, wait: object) -> _native.Segment:
+def open_segment(
+    name: str, wait: object, trust: str | None = None, read_only: bool = False
+) -> _native.Segment:
     """The segment ``name`` once it exists, waiting up to ``wait`` seconds (None or
-    infinity: no limit). E_TIMEOUT when it did not appear in time."""
+    infinity: no limit). E_TIMEOUT when it did not appear in time. ``trust`` (the core's
+    grammar) and ``read_only`` as for ``Store.open``."""
     deadline = _deadline(name, wait)
     while True:
         try:
-            return _native.Segment.open_wait(name, _left(deadline))
+            return _native.Segment.open_wait(name, _left(deadline), trust, read_only)
         except ShmStateInterruptedError:
             continue  # the handler ran on the way out of the call; it did not raise
 
 
-async def aopen_segment(name: str, wait: object) -> _native.Segment:
+async def aopen_segment(
+    name: str, wait: object, trust: str | None = None, read_only: bool = False
+) -> _native.Segment:
     """open_segment() without blocking the event loop."""
     deadline = _deadline(name, wait)
     seconds = arguments.timeout(wait, "wait")
@@ -49,7 +54,7 @@ async def aopen_segment(name: str, wait: object) -> _native.Segment:
         left = _left(deadline)
         step = ASYNC_STEP if left is None else min(left, ASYNC_STEP)
         try:
-            return await asyncio.to_thread(_native.Segment.open_wait, name, step)
+            return await asyncio.to_thread(_native.Segment.open_wait, name, step, trust, read_only)
         except ShmStateInterruptedError:
             continue
         except ShmStateTimeoutError:

@@ -28,7 +28,7 @@ from . import _native, arguments, opening
 from .aio import Changes, apatch, aset, aupdate
 from .attachment import Attachment, attachments
 from .cache import Cursor, StateCache, Step
-from .codec import encode
+from .codec import decode, encode
 from .errors import (
     ShmStateBusyError,
     ShmStateConflictError,
@@ -40,7 +40,7 @@ from .frozen import thaw
 from .subscription import Subscription
 from .values import Change, Snapshot, StoreStats
 from .waitloop import Waiter, follow
-from .writes import Prepared, commit, prepare_patch, prepare_state
+from .writes import Prepared, commit, prepare_mirror_patch, prepare_patch, prepare_state
 
 T = TypeVar("T")
 
@@ -81,6 +81,8 @@ class Store(Generic[T]):
         #: Seconds a retired store waits for its replacement; None: it does not follow.
         self._reopen = reopen
         self._replacing = threading.Lock()
+        #: How open() opened the segment (trust, read_only): a replacement opens the same way.
+        self._open_args: tuple[str | None, bool] = (None, False)
         self._subscriptions: list[Subscription[T]] = []
         self._changes: weakref.WeakSet[Changes[T]] = weakref.WeakSet()
         #: True if this handle created the segment (always for create(), maybe for
@@ -101,6 +103,8 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -115,6 +119,8 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def create(
@@ -128,6 +134,8 @@ class Store(Generic[T]):
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
+        group: str | int | None = None,
+        mirror_of: str | None = None,
     ) -> Store[Any]:
         """Creates the segment (E_EXISTS if the name is taken) holding ``initial`` (an
         empty dict by default) as ``version`` (1 by default; a mirror of another store
@@ -143,11 +151,29 @@ class Store(Generic[T]):
         ``self_cleaning=True`` makes a store that removes itself: when the last attached
         process closes it, and, when every attached process died (SIGKILL included), at
         the next open of its name in any language (which then finds no store;
-        open_or_create makes a fresh one), ``shmstate ls`` or ``shmstate doctor``."""
+        open_or_create makes a fresh one), ``shmstate ls`` or ``shmstate doctor``.
+
+        ``group`` (a group name or a gid; the creator must belong to it, else E_PERM) gives
+        the segment that group: with ``mode=0o660`` its members read and write, with
+        ``0o640`` they only read. They open it with ``Store.open(name, trust="group")``.
+
+        ``mirror_of`` (printable text, at most 256 bytes) makes a mirror store: one that
+        follows a leader elsewhere (the bridge, docs/bridge.md), described by that text.
+        Its ordinary writes (set, update, patch) fail with ShmStateMirrorError (E_MIRROR)
+        naming the leader; only mirror_set and mirror_patch write it."""
         args = _create_args(
-            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+            name,
+            initial,
+            capacity,
+            mode,
+            version,
+            ring_entries,
+            ring_patch_max,
+            self_cleaning,
+            mirror_of,
         )
-        return cls(_native.Segment.create(*args), True)
+        checked_group = arguments.group(group)
+        return cls(_native.Segment.create(*args, group=checked_group), True)
 
     @classmethod
     def open(
@@ -155,6 +181,8 @@ class Store(Generic[T]):
         name: str,
         wait: float | None = None,
         *,
+        trust: str | int | Sequence[str | int] | None = None,
+        read_only: bool = False,
         reopen: bool = False,
         reopen_timeout: float = DEFAULT_REOPEN_TIMEOUT,
     ) -> Store[Any]:
@@ -166,22 +194,46 @@ class Store(Generic[T]):
         none appeared in time. The wait sleeps between creations (inotify), with the GIL
         released; Ctrl-C ends it.
 
+        A store another user created opens only if ``trust`` trusts its owner or its
+        group: ``"group"`` (a store whose group is one of this process's groups), a uid, a
+        list of those, or the grammar as text (``"group,uid:1001"``; ``""`` trusts no other
+        uid). None: the environment variable SHMSTATE_TRUST, if set. ``read_only=True``
+        opens without write access; a store this user may read but not write opens
+        read-only anyway (``store.read_only``): it reads and subscribes, and its writes are
+        E_PERM.
+
         With ``reopen``, the store follows a replacement: when the name is unlinked (the
         store is retired) and created again, watch() and subscribe() wait up to
-        ``reopen_timeout`` seconds for the new store and go on with it (the next change has
-        ``replaced`` True); without it they raise ShmStateRetiredError."""
+        ``reopen_timeout`` seconds for the new store (opened with the same ``trust`` and
+        ``read_only``) and go on with it (the next change has ``replaced`` True); without
+        it they raise ShmStateRetiredError."""
+        checked_trust = arguments.trust(trust)
+        checked_read_only = arguments.flag(read_only, "read_only")
         following = _reopen_seconds(reopen, reopen_timeout)
         if wait is None:
-            return cls(_native.Segment.open(arguments.name(name)), reopen=following)
-        return cls(opening.open_segment(name, wait), reopen=following)
+            segment = _native.Segment.open(arguments.name(name), checked_trust, checked_read_only)
+        else:
+            segment = opening.open_segment(name, wait, checked_trust, checked_read_only)
+        store = cls(segment, reopen=following)
+        store._open_args = (checked_trust, checked_read_only)
+        return store
 
     @classmethod
-    async def aopen(cls, name: str, wait: float | None = None) -> Store[Any]:
+    async def aopen(
+        cls,
+        name: str,
+        wait: float | None = None,
+        *,
+        trust: str | int | Sequence[str | int] | None = None,
+        read_only: bool = False,
+    ) -> Store[Any]:
         """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
         the store is awaited (``wait=None``: open at once, as ``open``)."""
         if wait is None:
-            return cls.open(name)
-        return cls(await opening.aopen_segment(name, wait))
+            return cls.open(name, trust=trust, read_only=read_only)
+        checked_trust = arguments.trust(trust)
+        checked_read_only = arguments.flag(read_only, "read_only")
+        return cls(await opening.aopen_segment(name, wait, checked_trust, checked_read_only))
 
     @overload
     @classmethod
@@ -195,6 +247,8 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[dict[str, Any]]: ...
     @overload
     @classmethod
@@ -209,6 +263,8 @@ class Store(Generic[T]):
         ring_entries: int | None = ...,
         ring_patch_max: int | None = ...,
         self_cleaning: bool = ...,
+        group: str | int | None = ...,
+        mirror_of: str | None = ...,
     ) -> Store[T]: ...
     @classmethod
     def open_or_create(
@@ -222,15 +278,26 @@ class Store(Generic[T]):
         ring_entries: int | None = None,
         ring_patch_max: int | None = None,
         self_cleaning: bool = False,
+        group: str | int | None = None,
+        mirror_of: str | None = None,
     ) -> Store[Any]:
         """Opens the segment, or creates it as create() would; ``store.created`` tells
         which (``initial``, ``version`` and the ring options only matter if it creates: an
         opened store keeps its own ring, or none). Safe when several processes race to
         create the same name."""
         args = _create_args(
-            name, initial, capacity, mode, version, ring_entries, ring_patch_max, self_cleaning
+            name,
+            initial,
+            capacity,
+            mode,
+            version,
+            ring_entries,
+            ring_patch_max,
+            self_cleaning,
+            mirror_of,
         )
-        segment, created = _native.Segment.open_or_create(*args)
+        checked_group = arguments.group(group)
+        segment, created = _native.Segment.open_or_create(*args, group=checked_group)
         return cls(segment, created)
 
     @staticmethod
@@ -293,6 +360,13 @@ class Store(Generic[T]):
         return self._seg.capacity
 
     @property
+    def read_only(self) -> bool:
+        """Whether this handle is read-only (``read_only=True``, or the store is not
+        writable by this user): set, update and patch raise E_PERM; reads and
+        subscriptions work."""
+        return self._seg.read_only
+
+    @property
     def version(self) -> int:
         """The published version: one atomic load, no copy."""
         return self._seg.version
@@ -318,6 +392,8 @@ class Store(Generic[T]):
             ring_patch_max=raw["ring_patch_max"],
             ring_patch_bytes=raw["ring_patch_bytes"],
             last_commit_ns=raw["last_commit_ns"],
+            mirror=raw["mirror"],
+            leader=raw["leader"] if raw["mirror"] else None,
         )
 
     def attached(self) -> list[Attachment]:
@@ -479,6 +555,34 @@ class Store(Generic[T]):
             f"each time (last attempt on version {version})",
         )
 
+    # ---- mirror writes (the bridge) ---------------------------------------------------
+
+    def mirror_set(self, data: bytes, version: int) -> int:
+        """Publishes ``data`` (the leader's state, as JSON text in the shmstate dialect) as
+        exactly ``version`` on a mirror store: versions may jump, never go back
+        (ShmStateConflictError unless ``version`` is above the published one). The text is
+        decoded first, so text that is not JSON is refused (E_CORRUPT) and commits
+        nothing. E_INVALID on a store that is not a mirror."""
+        arguments.start_version(version)
+        decode(data)
+        return self._seg.commit(data, 0, version, True)
+
+    def mirror_patch(self, patch: bytes, version: int) -> int:
+        """Applies the leader's patch ``patch`` (RFC 6902 text, in the dialect), the one
+        that leads from ``version - 1`` to ``version``, to a mirror store at ``version - 1``
+        and publishes ``version``. ShmStateConflictError if the store is not at
+        ``version - 1``; a patch that does not apply (E_PATCH) or is not valid text
+        commits nothing."""
+        arguments.start_version(version)
+        base = self._cache.current()
+        if base.version != version - 1:
+            raise error_for(
+                "E_CONFLICT",
+                f"mirror patch to version {version} needs version {version - 1}; "
+                f"the store is at {base.version}",
+            )
+        return commit(self._seg, self._cache, prepare_mirror_patch(self._cache, base, patch), True)
+
     async def aset(self, state: T) -> int:
         """``set()`` for asyncio: the commit (which may wait for the writer lock) runs off
         the event loop, in its default executor."""
@@ -533,7 +637,7 @@ class Store(Generic[T]):
         with self._replacing:
             if self._seg is not retired:
                 return True  # another watcher swapped it already
-            segment = opening.open_segment(self._seg.name, self._reopen)
+            segment = opening.open_segment(self._seg.name, self._reopen, *self._open_args)
             self._seg, self._cache = segment, StateCache(segment)
             self._store_id = _hex_id(segment.store_id)
         retired.close()
@@ -615,7 +719,8 @@ def _create_args(
     ring_entries: object,
     ring_patch_max: object,
     self_cleaning: object,
-) -> tuple[str, int, int, bytes, int, int, int, bool]:
+    mirror_of: object,
+) -> tuple[str, int, int, bytes, int, int, int, bool, str | None]:
     """The checked arguments of Segment.create/open_or_create: types here, ranges in the
     core (shmstate.arguments). A ring option of None is -1 for the binding: the default."""
     checked_name = arguments.name(name)
@@ -625,6 +730,8 @@ def _create_args(
     entries = arguments.ring_option(ring_entries, "ring_entries")
     patch_max = arguments.ring_option(ring_patch_max, "ring_patch_max")
     cleaning = arguments.flag(self_cleaning, "self_cleaning")
+    if mirror_of is not None and not isinstance(mirror_of, str):
+        raise error_for("E_INVALID", f"mirror_of must be a str or None, got {mirror_of!r}")
     data = encode({} if initial is _UNSET else initial)
     return (
         checked_name,
@@ -635,4 +742,5 @@ def _create_args(
         entries,
         patch_max,
         cleaning,
+        mirror_of,
     )

@@ -147,7 +147,7 @@ class StoreStats(TypedDict):
     doorbell_reclaims: int
     #: The store id, 16 lowercase hex digits (as ``Store.store_id``).
     store_id: str
-    #: The header's flags word (no flag is assigned yet).
+    #: The header's flags word: bit 0 untracked, bit 1 self-cleaning, bit 3 mirror.
     flags: int
     #: The version of the full state in the segment: the last checkpoint with a patch
     #: ring, the published version (or one below it mid-commit) without.
@@ -161,3 +161,9 @@ class StoreStats(TypedDict):
     #: When the last commit happened, in nanoseconds since the epoch (0: the store was
     #: made by a version that did not record it).
     last_commit_ns: int
+    #: True for a mirror store (header flag bit 3): the bridge keeps it on the leader's
+    #: versions and local writes are refused with E_MIRROR.
+    mirror: bool
+    #: A mirror's leader, as the bridge described it (where, which bucket and key, which
+    #: leader store id); None for a store that is not a mirror.
+    leader: str | None

@@ -32,7 +32,7 @@ from typing import Any
 
 from . import _native
 from .cache import StateCache, Step
-from .codec import encode
+from .codec import decode, encode
 from .errors import ShmStateEncodeError, error_for
 from .frozen import FrozenDict, FrozenList, freeze
 from .json_diff import diff
@@ -133,20 +133,40 @@ def prepare_state(cache: StateCache, base: Step, new: Any, *, update: bool) -> P
     return Prepared(base, state, len(data), ops_frozen, replace_root, data)
 
 
-def commit(seg: _native.Segment, cache: StateCache, prepared: Prepared) -> int:
+def prepare_mirror_patch(cache: StateCache, base: Step, patch: bytes) -> Prepared:
+    """The leader's patch text applied to ``base`` for a mirror commit: the same text goes
+    into the ring (so the mirror's watchers see the leader's patch), even when it changes
+    nothing (the leader published a version for it all the same). Raises E_PATCH for ops
+    that do not apply, E_CORRUPT for text that is not JSON."""
+    ops = decode(patch)
+    if not isinstance(ops, (list, tuple)):
+        raise error_for("E_PATCH", f"a patch is a list of ops, not {type(ops).__name__}")
+    state, delta = apply_patch_with_size(base.state, ops)
+    if not cache.ring or len(patch) > cache.patch_max:
+        return _whole(base, state, encode(state))
+    return Prepared(base, state, base.length + delta, freeze(ops), patch, None)
+
+
+def commit(
+    seg: _native.Segment, cache: StateCache, prepared: Prepared, mirror: bool = False
+) -> int:
     """Commits ``prepared`` on its base version and returns the new version (E_CONFLICT if
-    the published version is not the base's any more). Blocks for the writer lock."""
+    the published version is not the base's any more). Blocks for the writer lock.
+    ``mirror``: the bridge's write into a mirror store, at the base version + 1."""
     base = prepared.base
     length = prepared.length
     if prepared.patch is None:
         assert prepared.data is not None
-        version = seg.commit(prepared.data, base.version)
+        if mirror:
+            version = seg.commit(prepared.data, 0, base.version + 1, True)
+        else:
+            version = seg.commit(prepared.data, base.version)
     else:
         data = prepared.data
         if data is None and seg.patch_plan(base.version, len(prepared.patch), length):
             data = encode(prepared.state)  # a checkpoint is due: the full state goes too
             length = len(data)
-        version = seg.commit_patch(prepared.patch, data, length, base.version)
+        version = seg.commit_patch(prepared.patch, data, length, base.version, mirror)
     if prepared.state is not None:
         cache.committed(base, Step(version, prepared.state, length, prepared.ops))
     return version

@@ -8,6 +8,7 @@ code (exits.py), never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
 
 from ..errors import ShmStateError
@@ -32,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
+        p.add_argument(
+            "--trust",
+            metavar="WHOM",
+            help='stores of other users to open: "group", "uid:N", comma-separated '
+            "(sets SHMSTATE_TRUST for this command; default: that variable, else none)",
+        )
         p.set_defaults(run=run)
         return p
 
@@ -90,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--clean", action="store_true", help="remove the orphans you own")
     idle(p)
+    p = sub.add_parser(
+        "mirror",
+        help="bridge stores between hosts through NATS JetStream KV (shmstate-bridge)",
+        description="publish|follow STORE... through NATS JetStream KV: the shmstate-bridge "
+        "package's command (docs/bridge.md); `shmstate mirror publish --help` lists its options",
+        add_help=False,
+    )
+    p.add_argument("bridge_args", nargs=argparse.REMAINDER)
+    p.set_defaults(run=cmd_mirror)
     p = command("top", cmd_top, "a live table of the host's stores")
     p.add_argument("--iterations", type=int, metavar="N", help="redraw N times, then exit")
     p.add_argument(
@@ -98,8 +114,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cmd_mirror(args: argparse.Namespace) -> int:
+    """Hands the arguments to shmstate-bridge, imported only now: the CLI works without it."""
+    try:
+        from shmstate_bridge.cli import main as bridge_main
+    except ImportError:
+        raise exits.fail(
+            "E_INVALID",
+            "shmstate mirror needs the shmstate-bridge package (packages/bridge in the "
+            "repository, with nats-py): pip install it into this environment",
+        ) from None
+    status: int = bridge_main(args.bridge_args, prog="shmstate mirror")
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.trust is not None:
+        # The core reads the variable at every open (one grammar, checked there: a malformed
+        # value is E_INVALID, exit 4), so every command's opens honour it alike.
+        os.environ["SHMSTATE_TRUST"] = args.trust
     try:
         status: int = args.run(args)
         return status

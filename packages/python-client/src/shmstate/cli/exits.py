@@ -13,7 +13,7 @@ OK = 0
 FAILED = 1  # the system failed us: E_SYSTEM, E_NOMEM, E_NOSPC, E_LIMIT, anything unexpected
 USAGE = 2  # the command line itself (argparse's own status)
 NOT_FOUND = 3  # E_NOENT: no store of that name
-BAD_INPUT = 4  # E_INVALID, E_NAME, E_ENCODE, E_PATCH, E_CAPACITY: nothing was changed
+BAD_INPUT = 4  # E_INVALID, E_NAME, E_ENCODE, E_PATCH, E_CAPACITY, E_MIRROR: nothing changed
 PERMISSION = 5  # E_PERM: another user's store, or one that is not trusted
 DAMAGED = 6  # E_CORRUPT, E_VERSION: the segment fails validation
 CONTENDED = 7  # E_CONFLICT, E_BUSY, E_TIMEOUT, E_EXISTS: try again, or look
@@ -26,6 +26,7 @@ _FOR_CODE = {
     "E_NAME": BAD_INPUT,
     "E_ENCODE": BAD_INPUT,
     "E_PATCH": BAD_INPUT,
+    "E_MIRROR": BAD_INPUT,
     "E_CAPACITY": BAD_INPUT,
     "E_PERM": PERMISSION,
     "E_CORRUPT": DAMAGED,

@@ -122,6 +122,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"lock       {h['lock_state']}{owner}  waiters {s['waiters']}")
     print(f"doorbells  {h['doorbells_used']} used, {h['doorbells_dead']} dead")
     print(f"flags      {_flags(s['flags'])}")
+    if s["mirror"]:
+        print(f"mirror of  {s['leader']}  (local writes refused: E_MIRROR)")
     print(f"attached   {found.live} live, {found.dead} dead")
     rows = [
         [f"  {a.index}", a.role, a.language, str(a.pid), when(a.start_time), _state(a.alive)]
@@ -135,6 +137,19 @@ def cmd_info(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def _flags(flags: int) -> str:
+    names = [
+        name
+        for bit, name in (
+            (survey.UNTRACKED, "untracked users"),
+            (survey.SELF_CLEANING, "self-cleaning"),
+            (survey.MIRROR, "mirror"),
+        )
+        if flags & bit
+    ]
+    return ", ".join(names) or "none"
 
 
 def _state(alive: bool) -> str:

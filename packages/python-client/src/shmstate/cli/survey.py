@@ -23,6 +23,7 @@ PREFIX = "shmstate."
 UNTRACKED = 1  # the header's flags bit 0 (docs/protocol.md, "flags")
 SELF_CLEANING = 2  # bit 1: removed once no live process is attached
 RETIRED = 4  # bit 2: the name was unlinked; an open removes a retired store left behind
+MIRROR = 8  # bit 3: a mirror the bridge keeps on a leader's versions (docs/bridge.md)
 
 
 @dataclass
