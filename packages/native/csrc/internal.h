@@ -102,8 +102,8 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
 
 /* Opens and maps the segment as shmstate_segment_open does, without removing an orphaned
  * self-cleaning store; a retired one is E_NOENT unless `allow_retired`. */
-int shmstate_segment_map(const char* name, const shmstate_open_options* options,
-                         int allow_retired, shmstate_segment** out, shmstate_error* err);
+int shmstate_segment_map(const char* name, const shmstate_open_options* options, int allow_retired,
+                         shmstate_segment** out, shmstate_error* err);
 
 /* ---- retire.c ---- */
 

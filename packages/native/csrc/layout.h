@@ -84,7 +84,7 @@
  * elsewhere (the bridge, docs/bridge.md); ordinary commits are refused with E_MIRROR and the
  * leader's description is in the header at 840. Set at creation only, never changed. */
 #define SHMSTATE_FLAG_MIRROR_BIT (1ull << 3)
-#define SHMSTATE_FLAGS_KNOWN                                                            \
+#define SHMSTATE_FLAGS_KNOWN                                                                   \
   (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_RETIRED_BIT | \
    SHMSTATE_FLAG_MIRROR_BIT)
 

@@ -101,10 +101,10 @@ static int check(shmstate_segment* seg, int every_time, shmstate_error* err) {
     if (every_time || last == 0 || now - last >= SHMSTATE_NAME_CHECK_NS) {
       atomic_store_explicit(&seg->name_checked_ns, now, memory_order_relaxed);
       if (name_still_ours(seg) == 0) {
-      /* A read-only handle cannot write the flag: it learns it for itself only. */
-      if (shmstate_segment_read_only(seg)) return shmstate_fail_retired(seg, err);
-      shmstate_segment_mark_retired(seg);
-    }
+        /* A read-only handle cannot write the flag: it learns it for itself only. */
+        if (shmstate_segment_read_only(seg)) return shmstate_fail_retired(seg, err);
+        shmstate_segment_mark_retired(seg);
+      }
     }
   }
   if (shmstate_segment_retired(seg)) return shmstate_fail_retired(seg, err);

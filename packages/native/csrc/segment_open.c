@@ -116,8 +116,8 @@ static int open_file(const char* name, int read_only, int* fd_out, int* read_onl
   return SHMSTATE_OK;
 }
 
-int shmstate_segment_map(const char* name, const shmstate_open_options* options,
-                         int allow_retired, shmstate_segment** out, shmstate_error* err) {
+int shmstate_segment_map(const char* name, const shmstate_open_options* options, int allow_retired,
+                         shmstate_segment** out, shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
   shmstate_open_options defaults = {0};

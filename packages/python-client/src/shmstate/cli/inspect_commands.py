@@ -35,20 +35,6 @@ def _summary(found: survey.Look, idle: float) -> dict[str, Any]:
     }
 
 
-def _flags(flags: int) -> str:
-    """The header's flags in words (docs/protocol.md, "flags")."""
-    words = [
-        word
-        for bit, word in (
-            (survey.UNTRACKED, "untracked users"),
-            (survey.SELF_CLEANING, "self-cleaning"),
-            (survey.RETIRED, "retired"),
-        )
-        if flags & bit
-    ]
-    return ", ".join(words) or "none"
-
-
 def cmd_ls(args: argparse.Namespace) -> int:
     rows = []
     removed = []
@@ -145,6 +131,7 @@ def _flags(flags: int) -> str:
         for bit, name in (
             (survey.UNTRACKED, "untracked users"),
             (survey.SELF_CLEANING, "self-cleaning"),
+            (survey.RETIRED, "retired"),
             (survey.MIRROR, "mirror"),
         )
         if flags & bit
