@@ -193,3 +193,17 @@ def test_with_reopen_two_watchers_of_one_store_both_follow(name: str) -> None:
             assert [replaced for _, replaced in changes].count(True) == 1
     finally:
         follower.close()
+
+
+def test_aopen_with_reopen_follows_too(name: str) -> None:
+    first = Store.create(name, initial={"n": 0})
+    follower = asyncio.run(Store.aopen(name, wait=1, reopen=True, reopen_timeout=10))
+    try:
+        watched = follower.watch(timeout=10)
+        Store.unlink(name)
+        first.close()
+        with Store.create(name, initial={"n": 10}) as second:
+            change = next(watched)
+            assert change.replaced and change.store_id == second.store_id
+    finally:
+        follower.close()

@@ -255,6 +255,20 @@ def test_rm_force_retires_the_store_so_its_watchers_end(robot):
         assert store.get()["tick"] == 0  # the last state stays readable
 
 
+def test_watch_of_a_store_rm_removes_ends_with_e_retired_status_3(robot):
+    argv = [sys.executable, "-m", "shmstate", "watch", robot, "--timeout", "20"]
+    watcher = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        with Store.open(robot) as store:
+            while store.stats()["waiters"] == 0:  # the watch is blocked in its wait
+                time.sleep(0.01)
+        assert cli("rm", robot, "--force").returncode == 0
+        _, stderr = watcher.communicate(timeout=20)
+        assert watcher.returncode == 3 and "(E_RETIRED)" in stderr
+    finally:
+        stop([watcher])
+
+
 def test_ls_removes_a_retired_store_left_under_its_name(robot):
     poke(robot, 832, (4).to_bytes(8, "little"))  # flags bit 2: an unlinker died midway
     done = cli("ls")

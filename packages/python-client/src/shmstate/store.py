@@ -226,14 +226,27 @@ class Store(Generic[T]):
         *,
         trust: str | int | Sequence[str | int] | None = None,
         read_only: bool = False,
+        reopen: bool = False,
+        reopen_timeout: float = DEFAULT_REOPEN_TIMEOUT,
     ) -> Store[Any]:
         """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
-        the store is awaited (``wait=None``: open at once, as ``open``)."""
+        the store is awaited (``wait=None``: open at once, as ``open``). ``reopen`` is as in
+        open(): watch() and subscribe() of the store follow a replacement."""
         if wait is None:
-            return cls.open(name, trust=trust, read_only=read_only)
+            return cls.open(
+                name,
+                trust=trust,
+                read_only=read_only,
+                reopen=reopen,
+                reopen_timeout=reopen_timeout,
+            )
         checked_trust = arguments.trust(trust)
         checked_read_only = arguments.flag(read_only, "read_only")
-        return cls(await opening.aopen_segment(name, wait, checked_trust, checked_read_only))
+        following = _reopen_seconds(reopen, reopen_timeout)
+        segment = await opening.aopen_segment(name, wait, checked_trust, checked_read_only)
+        store = cls(segment, reopen=following)
+        store._open_args = (checked_trust, checked_read_only)
+        return store
 
     @overload
     @classmethod
