@@ -20,6 +20,7 @@
         "csrc/mirror.c",
         "csrc/name.c",
         "csrc/patch_ring.c",
+        "csrc/retire.c",
         "csrc/segment.c",
         "csrc/segment_create.c",
         "csrc/segment_info.c",

@@ -22,13 +22,18 @@
  * errors every subscriber, so nobody silently sees stale state. Subscribing to a closed
  * store errors with E_CLOSED; closing completes every stream.
  *
+ * A retired store (its name unlinked, E_RETIRED) errors every subscriber too, unless the
+ * store was opened with `reopen`: then `replace()` is asked for the store that took the
+ * name, the subscribers stay, and each next receives the new store's current state whole
+ * (`replaced` true, `missed` its versions before it); the invariant above holds per store.
+ *
  * @example
- * const source = new ChangeSource(segment, history, () => closed, closing$);
+ * const source = new ChangeSource({ segment, history }, () => closed, closing$, async () => false);
  * source.stream(false).subscribe(({ version, missed }) => missed > 0 && console.log(missed));
  */
 import type { Segment, WatchHandle } from '@shmstate/native';
 import { Observable, takeUntil, type Subscriber } from 'rxjs';
-import { shmStateError } from './errors';
+import { ShmStateError, shmStateError } from './errors';
 import type { StateHistory, Step } from './state-history';
 import type { Change, JsonPatchOperation } from './types';
 
@@ -37,18 +42,37 @@ interface Follower<T> {
   readonly every: boolean;
   /** The version this follower emitted last; 0 before its first emission. */
   last: number;
+  /** The next emission is the first from a replacement store. */
+  replaced: boolean;
 }
+
+/** The store's segment and history: one object the store swaps both in when it follows a
+ * replacement store, so the source always reads the current pair. */
+export interface StoreParts<T> {
+  segment: Segment;
+  history: StateHistory<T>;
+}
+
+/** Swaps in the store that took a retired store's name: resolves true once `parts` hold
+ * it, false when the store does not follow replacements (or was closed meanwhile); rejects
+ * with the failure of the re-open. */
+export type Replace = () => Promise<boolean>;
 
 export class ChangeSource<T> {
   private readonly followers = new Set<Follower<T>>();
   private watch: WatchHandle | undefined;
+  private replacing = false;
 
   constructor(
-    private readonly segment: Segment,
-    private readonly history: StateHistory<T>,
+    private readonly parts: StoreParts<T>,
     private readonly isClosed: () => boolean,
     private readonly closing$: Observable<unknown>,
+    private readonly replace: Replace,
   ) {}
+
+  private get history(): StateHistory<T> {
+    return this.parts.history;
+  }
 
   /** A stream of changes: every version (`every`) or the latest one. */
   stream(every: boolean): Observable<Change<T>> {
@@ -57,7 +81,7 @@ export class ChangeSource<T> {
         subscriber.error(shmStateError('E_CLOSED', 'the store is closed'));
         return undefined;
       }
-      const follower: Follower<T> = { subscriber, every, last: 0 };
+      const follower: Follower<T> = { subscriber, every, last: 0, replaced: false };
       // Watch first, then read the current state: a commit that lands between the two is
       // then either in the read or reported by the watcher, never lost.
       this.follow(follower);
@@ -76,8 +100,8 @@ export class ChangeSource<T> {
   private follow(follower: Follower<T>): void {
     this.followers.add(follower);
     if (follower.every) this.history.everyVersion = true;
-    if (this.watch === undefined) {
-      this.watch = this.segment.watch((failure?: Error) => this.deliver(failure));
+    if (this.watch === undefined && !this.replacing) {
+      this.watch = this.parts.segment.watch((failure?: Error) => this.deliver(failure));
     }
   }
 
@@ -99,6 +123,10 @@ export class ChangeSource<T> {
     let error: unknown = failure;
     // The native side stopped the watch: the next subscriber starts a new one.
     if (failure !== undefined) this.watch = undefined;
+    if (failure instanceof ShmStateError && failure.code === 'E_RETIRED') {
+      this.followReplacement(failure);
+      return;
+    }
     if (error === undefined) {
       try {
         latest = this.history.latest();
@@ -111,6 +139,38 @@ export class ChangeSource<T> {
       if (follower.subscriber.closed) continue;
       if (latest === undefined) follower.subscriber.error(error);
       else this.catchUp(follower, latest);
+    }
+  }
+
+  /** The store was retired: carry on with the store that takes its name, or end. */
+  private followReplacement(retired: ShmStateError): void {
+    this.replacing = true;
+    this.replace().then(
+      (swapped) => this.resume(swapped ? undefined : retired),
+      (failure: unknown) => this.resume(failure),
+    );
+  }
+
+  private resume(failure: unknown): void {
+    this.replacing = false;
+    const followers = [...this.followers].filter((follower) => !follower.subscriber.closed);
+    if (failure !== undefined || this.isClosed()) {
+      for (const follower of followers) follower.subscriber.error(failure);
+      return;
+    }
+    if (followers.length === 0) return;
+    for (const follower of followers) follower.replaced = true;
+    // Watch first, then read, as on subscribe: nothing committed in between is lost.
+    this.watch = this.parts.segment.watch((next?: Error) => this.deliver(next));
+    let latest: Step<T>;
+    try {
+      latest = this.history.latest();
+    } catch (err) {
+      for (const follower of followers) follower.subscriber.error(err);
+      return;
+    }
+    for (const follower of followers) {
+      if (!follower.subscriber.closed) this.emit(follower, latest, null, 0);
     }
   }
 
@@ -141,18 +201,22 @@ export class ChangeSource<T> {
     missed: number,
   ): void {
     const { version, state, storeId } = step.snapshot;
-    if (version <= follower.last) return;
+    const replaced = follower.replaced;
+    if (version <= follower.last && !replaced) return;
     // Update our cursor before we emit: the subscriber may commit, read or unsubscribe
     // re-entrantly, and must not see this version twice.
     const first = follower.last === 0;
     follower.last = version;
+    follower.replaced = false;
     follower.subscriber.next(
       Object.freeze({
         version,
         state,
         storeId,
-        missed: first ? 0 : missed,
-        patches: first ? null : patches,
+        // A replacement store's versions start again: those before this one were skipped.
+        missed: replaced ? version - 1 : first ? 0 : missed,
+        patches: first || replaced ? null : patches,
+        replaced,
       }),
     );
   }

@@ -16,6 +16,7 @@ export type {
   JsonState,
   JsonValue,
   PatchOptions,
+  ReopenOptions,
   SharedStoreCreateOptions,
   Snapshot,
   UpdateOptions,

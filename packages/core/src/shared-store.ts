@@ -51,7 +51,7 @@ import {
 import { enablePatches, Immer, type Draft, type Patch, type Producer } from 'immer';
 import { distinctUntilChanged, map, Subject, Subscription, type Observable } from 'rxjs';
 import { applyJsonPatch } from './apply-json-patch';
-import { ChangeSource } from './change-source';
+import { ChangeSource, type StoreParts } from './change-source';
 import { encodeState, encodeStateText, parseStateText } from './codec';
 import { ShmStateError, shmStateError } from './errors';
 import { freezeParsed } from './deep-freeze';
@@ -65,6 +65,7 @@ import type {
   JsonPatchOperation,
   JsonState,
   PatchOptions,
+  ReopenOptions,
   SharedStoreCreateOptions,
   Snapshot,
   UpdateOptions,
@@ -101,13 +102,24 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   readonly everyChange$: Observable<Change<T>>;
 
-  private readonly history: StateHistory<T>;
+  /** The segment and its history; swapped whole when `reopen` follows a replacement. */
+  private readonly parts: StoreParts<T>;
   private readonly closing = new Subject<void>();
   private isClosed = false;
 
-  private constructor(private readonly segment: Segment) {
-    this.history = new StateHistory<T>(segment);
-    const source = new ChangeSource<T>(segment, this.history, () => this.isClosed, this.closing);
+  private constructor(
+    segment: Segment,
+    private readonly reopenTimeout: number | null = null,
+    /** How the store was opened (trust, readOnly): a replacement is opened the same way. */
+    private readonly openOptions: SegmentOpenOptions = {},
+  ) {
+    this.parts = { segment, history: new StateHistory<T>(segment) };
+    const source = new ChangeSource<T>(
+      this.parts,
+      () => this.isClosed,
+      this.closing,
+      () => this.followReplacement(),
+    );
     this.changes$ = source.stream(false);
     this.everyChange$ = source.stream(true);
     this.state$ = this.changes$.pipe(map((change) => change.state));
@@ -129,7 +141,10 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    * Opens the existing segment `name` (E_NOENT if absent). A store another user created is
    * E_PERM unless `options.trust` (or the environment variable SHMSTATE_TRUST) trusts its
    * owner or its group; `options.readOnly` opens it without write access (docs/node.md,
-   * "Sharing between users").
+   * "Sharing between users"). With `options.reopen`, the store follows a replacement: when
+   * the name is unlinked (the segment is retired), its streams wait for the store created
+   * under the name (opened with the same options) and carry on with it (see
+   * `ReopenOptions`).
    *
    * @example
    * ```ts
@@ -138,10 +153,11 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   static open<T extends JsonState<T> = unknown>(
     name: string,
-    options?: SegmentOpenOptions,
+    options?: SegmentOpenOptions & ReopenOptions,
   ): SharedStore<T> {
     checkString(argument('name'), name);
-    return new SharedStore<T>(Segment.open(name, options));
+    const reopen = checkReopenOptions(options);
+    return new SharedStore<T>(Segment.open(name, options), reopen, openOptionsOf(options));
   }
 
   /**
@@ -158,9 +174,11 @@ export class SharedStore<T extends JsonState<T> = unknown> {
    */
   static async openWhenReady<T extends JsonState<T> = unknown>(
     name: string,
-    options?: SegmentOpenWaitOptions & SegmentOpenOptions,
+    options?: SegmentOpenWaitOptions & SegmentOpenOptions & ReopenOptions,
   ): Promise<SharedStore<T>> {
-    return new SharedStore<T>(await Segment.openWait(name, options));
+    const reopenTimeout = checkReopenOptions(options);
+    const segment = await Segment.openWait(name, options);
+    return new SharedStore<T>(segment, reopenTimeout, openOptionsOf(options));
   }
 
   /**
@@ -176,7 +194,12 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     );
   }
 
-  /** Removes the name (E_NOENT if absent); processes that have it open keep using it. */
+  /**
+   * Retires the store and removes its name (E_NOENT if absent). Every process's `state$`,
+   * `changes$`, `everyChange$`, selection and `waitFor` on it ends with E_RETIRED (or, in a
+   * store opened with `reopen`, moves on to the store next created under the name); commits
+   * to it are refused with E_RETIRED; `get()` keeps returning its last state.
+   */
   static unlink(name: string): void {
     checkString(argument('name'), name);
     Segment.unlink(name);
@@ -459,11 +482,77 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     this.segment.close();
   }
 
+  private get segment(): Segment {
+    return this.parts.segment;
+  }
+
+  private get history(): StateHistory<T> {
+    return this.parts.history;
+  }
+
   private live(): Segment {
     if (this.isClosed)
       throw shmStateError('E_CLOSED', `the store "${this.segment.name}" is closed`);
     return this.segment;
   }
+
+  /**
+   * The retired store's replacement: waits (up to the reopen timeout, on a worker thread)
+   * for a store under the same name, then swaps it in. False when this store does not
+   * follow replacements or was closed meanwhile; rejects with E_TIMEOUT naming the wait.
+   */
+  private async followReplacement(): Promise<boolean> {
+    if (this.reopenTimeout === null || this.isClosed) return false;
+    const next = await Segment.openWait(this.segment.name, {
+      ...this.openOptions,
+      timeout: this.reopenTimeout,
+    });
+    if (this.isClosed) {
+      next.close();
+      return false;
+    }
+    const everyVersion = this.history.everyVersion;
+    const retired = this.parts.segment;
+    this.parts.segment = next;
+    this.parts.history = new StateHistory<T>(next);
+    this.parts.history.everyVersion = everyVersion;
+    retired.close();
+    return true;
+  }
+}
+
+/** Default of `ReopenOptions.reopenTimeout`: how long a retired store waits for its
+ * replacement, in ms. */
+const DEFAULT_REOPEN_TIMEOUT_MS = 10_000;
+
+/** The trust and readOnly options of an open (already checked by the open itself). */
+function openOptionsOf(options: SegmentOpenOptions | undefined): SegmentOpenOptions {
+  if (options === undefined) return {};
+  const { trust, readOnly } = options;
+  return {
+    ...(trust === undefined ? {} : { trust }),
+    ...(readOnly === undefined ? {} : { readOnly }),
+  };
+}
+
+/** The reopen timeout in ms, or null when the store does not follow replacements. */
+function checkReopenOptions(options: ReopenOptions | undefined): number | null {
+  if (options === undefined) return null;
+  const fields = checkObject(argument('options'), options);
+  const reopen = fields['reopen'];
+  if (reopen !== undefined && typeof reopen !== 'boolean') {
+    throw invalidArgument(`options.reopen must be a boolean, got ${String(reopen)}`);
+  }
+  const timeout =
+    fields['reopenTimeout'] === undefined
+      ? DEFAULT_REOPEN_TIMEOUT_MS
+      : checkRange(
+          option('reopenTimeout'),
+          checkNumber(option('reopenTimeout'), fields['reopenTimeout']),
+          0,
+          MAX_TIMEOUT_MS,
+        );
+  return reopen === true ? timeout : null;
 }
 
 /**

@@ -85,7 +85,18 @@ export interface Snapshot<T> {
  * the first emission; a commit that jumped versions counts the versions jumped over), and
  * what changed. */
 export interface Change<T> extends Snapshot<T> {
+  /**
+   * Versions skipped since the previous emission to the same subscriber. On the first
+   * emission from a replacement store (`replaced`), whose versions start again, the versions
+   * of the new store before this one: `version - 1` for a store that started at 1.
+   */
   readonly missed: number;
+  /**
+   * `true` on the first emission after the store was replaced: its name was unlinked and
+   * created again, and a store opened with `reopen` followed it (`storeId` differs,
+   * `patches` is null, versions restart). `false` otherwise.
+   */
+  readonly replaced: boolean;
   /**
    * The RFC 6902 operations that take the state of the previous emission to the same
    * subscriber to this one (deep-frozen), or `null` when this state is a full replacement:
@@ -94,6 +105,23 @@ export interface Change<T> extends Snapshot<T> {
    * without a ring).
    */
   readonly patches: ReadonlyArray<JsonPatchOperation> | null;
+}
+
+/**
+ * Options of `SharedStore.open` and `SharedStore.openWhenReady`: following a replacement.
+ * A store is replaced when its name is unlinked (`SharedStore.unlink`, Python's
+ * `Store.unlink`, `shmstate rm`) and created again. Without `reopen` every stream of the old
+ * store ends with E_RETIRED. With it, the streams wait up to `reopenTimeout` for the new
+ * store (an E_TIMEOUT error if none appears), then go on from its current state: that
+ * emission has `replaced` true, `patches` null, a new `storeId`, and `missed` counting the
+ * new store's versions before it. `get()`, `set()` and the rest then use the new store
+ * too; until then `get()` returns the old store's last state and writes throw E_RETIRED.
+ */
+export interface ReopenOptions {
+  /** Follow the store that replaces this one. Default false. */
+  readonly reopen?: boolean;
+  /** The longest wait for the replacement, in ms (0 .. 2^31-1). Default 10000. */
+  readonly reopenTimeout?: number;
 }
 
 /** Options of `SharedStore.create` and `SharedStore.openOrCreate`. */

@@ -88,7 +88,9 @@ void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
   } while (shmstate_doorbell_turn_again(run->bell));
   shmstate_error err{};
   if (shmstate_doorbell_turn_end(run->bell, nullptr, &err) != SHMSTATE_OK) {
-    // The entry was taken away: this doorbell will not ring again. Say so once.
+    // The entry was taken away (E_CLOSED), or the store was retired after this turn
+    // delivered its last version (E_RETIRED): this doorbell will not ring again. Say so
+    // once.
     uv_poll_stop(handle);
     Dispatch(run, {MakeShmStateError(Napi::Env(run->env), err).Value()});
   }

@@ -174,6 +174,17 @@ static int bind_socket(shmstate_doorbell* bell, shmstate_error* err) {
   return bind_abstract(bell, err);
 }
 
+/* Rings our own doorbell, disarming first like a writer would so the one-pending-byte rule
+ * holds; if the CAS fails a writer has rung already. */
+static void ring_self(shmstate_doorbell* bell) {
+  uint64_t expected = bell->identity | SHMSTATE_DOORBELL_ARMED;
+  if (atomic_compare_exchange_strong_explicit(&bell->entry->control, &expected,
+                                              bell->identity | SHMSTATE_DOORBELL_DISARMED,
+                                              memory_order_seq_cst, memory_order_seq_cst)) {
+    shmstate_doorbell_send(bell->fd, &bell->own);
+  }
+}
+
 int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmstate_error* err) {
   if (seg == NULL || out == NULL) {
     return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment or doorbell output is NULL");
@@ -215,6 +226,10 @@ int shmstate_doorbell_open(shmstate_segment* seg, shmstate_doorbell** out, shmst
     shmstate_doorbell_close(bell);
     return rc;
   }
+  /* Retired before the baseline (its bump is in seen_word, so nobody rings us for it):
+   * ring ourselves, so that the first turn ends with E_RETIRED. A retirement after the
+   * baseline rings the armed doorbell. */
+  if (shmstate_segment_retired(seg)) ring_self(bell);
   *out = bell;
   return shmstate_ok(err);
 }
@@ -268,7 +283,18 @@ int shmstate_doorbell_turn_again(shmstate_doorbell* bell) {
 
 int shmstate_doorbell_turn_end(shmstate_doorbell* bell, int* rang, shmstate_error* err) {
   shmstate_doorbell_discard(bell);
-  return shmstate_doorbell_arm(bell, rang, err);
+  int rc = shmstate_doorbell_arm(bell, rang, err);
+  if (rc != SHMSTATE_OK) return rc;
+  /* After the re-arm and its re-check of the futex word: a retirement rang us, or bumped
+   * the word before our re-check (and so set the flag before it), or comes later and rings
+   * the armed doorbell (retire.c). A version published after this turn began is delivered
+   * first: its commit (and the retirement) bumped the word after the turn's mark, so the
+   * re-arm rang us, and the next turn delivers it and ends here. */
+  if (shmstate_segment_retired(bell->seg) &&
+      shmstate_segment_version(bell->seg) == bell->turn_version) {
+    return shmstate_fail_retired(bell->seg, err);
+  }
+  return SHMSTATE_OK;
 }
 
 void shmstate_doorbell_drain(shmstate_doorbell* bell) {
@@ -295,15 +321,9 @@ int shmstate_doorbell_arm(shmstate_doorbell* bell, int* rang, shmstate_error* er
   }
   uint32_t word = atomic_load_explicit(&bell->seg->hdr->futex_word, memory_order_seq_cst);
   if (word == bell->seen_word) return shmstate_ok(err);
-  /* A commit slipped in between the mark (or drain) and the arm. Ring ourselves,
-   * disarming first like a writer would so the one-pending-byte rule holds; if the CAS
-   * fails a writer has rung already. The caller's poll sees the byte on its next turn: a
-   * flood of commits cannot keep the caller in a loop. */
-  uint64_t expected = armed;
-  if (atomic_compare_exchange_strong_explicit(&entry->control, &expected, disarmed,
-                                              memory_order_seq_cst, memory_order_seq_cst)) {
-    shmstate_doorbell_send(bell->fd, &bell->own);
-  }
+  /* A commit slipped in between the mark (or drain) and the arm. The caller's poll sees
+   * the byte on its next turn: a flood of commits cannot keep the caller in a loop. */
+  ring_self(bell);
   if (rang != NULL) *rang = 1;
   return shmstate_ok(err);
 }

@@ -65,14 +65,20 @@ static int ring_socket(shmstate_segment* seg) {
 }
 
 void shmstate_doorbell_ring_all(shmstate_segment* seg) {
-  shmstate_header* hdr = seg->hdr;
   /* seq_cst, after the seq_cst futex bump: pairs with a registrant's increment of the count
    * before it arms and re-checks the word. Zero means nobody to ring and no scan at all. */
-  if (atomic_load_explicit(&hdr->doorbell_count, memory_order_seq_cst) == 0) return;
+  if (atomic_load_explicit(&seg->hdr->doorbell_count, memory_order_seq_cst) == 0) return;
   int fd = ring_socket(seg);
   /* Without a socket (out of descriptors) nobody can be rung; subscribers catch up on the
    * next commit that can. The futex waiters were woken regardless. */
   if (fd < 0) return;
+  shmstate_doorbell_ring_all_from(seg, fd);
+}
+
+void shmstate_doorbell_ring_all_from(shmstate_segment* seg, int fd) {
+  shmstate_header* hdr = seg->hdr;
+  /* seq_cst: as in shmstate_doorbell_ring_all. */
+  if (atomic_load_explicit(&hdr->doorbell_count, memory_order_seq_cst) == 0) return;
   for (unsigned i = 0; i < SHMSTATE_DOORBELL_ENTRIES; i++) {
     shmstate_doorbell_entry* entry = &shmstate_doorbell_table(seg)[i];
     /* seq_cst load and exchange: the writer's half of the Dekker pairing with the

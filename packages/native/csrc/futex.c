@@ -69,6 +69,7 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
                           const volatile int* stop, uint64_t* out_version, shmstate_error* err) {
   shmstate_header* hdr = seg->hdr;
   int64_t deadline = timeout_ns >= 0 ? now_ns() + timeout_ns : 0;
+  int woke = 0;
   for (;;) {
     uint32_t w = atomic_load_explicit(&hdr->futex_word, memory_order_seq_cst);
     /* Acquire: pairs with the writer's release store of the version (the caller reads the
@@ -76,6 +77,14 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
     uint64_t version = atomic_load_explicit(&hdr->version, memory_order_acquire);
     if (out_version != NULL) *out_version = version;
     if (version != seen_version) return shmstate_ok(err);
+    /* After the word load (seq_cst): a retirement whose bump this load missed is seen by the
+     * re-check before FUTEX_WAIT; one whose bump it saw set the flag before (retire.c).
+     * After the version check, so that the last versions before it are still delivered.
+     * A wake-up with no new version also checks the name (a file removed by hand). */
+    if (shmstate_segment_retired(seg) ||
+        (woke && shmstate_segment_check(seg, NULL) == SHMSTATE_E_RETIRED)) {
+      return shmstate_fail_retired(seg, err);
+    }
     if (stop_requested(stop)) {
       return shmstate_fail(err, SHMSTATE_E_CLOSED, 0, "wait on segment \"%s\" was stopped",
                            seg->name);
@@ -118,13 +127,14 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
     atomic_fetch_add_explicit(&hdr->waiters, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&hdr->futex_word, memory_order_seq_cst) != w ||
         atomic_load_explicit(&hdr->version, memory_order_acquire) != seen_version ||
-        stop_requested(stop)) {
+        stop_requested(stop) || shmstate_segment_retired(seg)) {
       atomic_fetch_sub_explicit(&hdr->waiters, 1, memory_order_seq_cst);
       continue;
     }
     long r = futex_wait(&hdr->futex_word, w, relp);
     int e = errno;
     atomic_fetch_sub_explicit(&hdr->waiters, 1, memory_order_seq_cst);
+    woke = 1;
     if (r == 0 || e == EAGAIN || e == ETIMEDOUT) continue; /* the loop top decides */
     if (e == EINTR) {
       /* A change that raced the signal still counts as a change. */

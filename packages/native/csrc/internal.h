@@ -52,6 +52,9 @@ struct shmstate_segment {
    * would be SIGSEGV). Every path that writes the segment checks it first. */
   int read_only;
   _Atomic uint32_t lock_timeout_ms; /* set from any thread */
+  /* CLOCK_MONOTONIC_COARSE of this handle's last check that its name still names its file
+   * (retire.c): commits and reads check at most once per SHMSTATE_NAME_CHECK_NS. */
+  _Atomic uint64_t name_checked_ns;
   int ring_fd; /* unbound datagram socket doorbells are rung from; -1 until first needed,
                 * then used only under the writer lock */
 #ifdef SHMSTATE_TEST_HOOKS
@@ -95,6 +98,31 @@ typedef char shmstate_path[sizeof SHMSTATE_SEGMENT_PREFIX + SHMSTATE_NAME_MAX];
 void shmstate_segment_path(const char* name, shmstate_path path);
 /* A zeroed handle carrying `name` and the default lock timeout; NULL (E_NOMEM) on failure. */
 shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err);
+
+/* ---- segment_open.c ---- */
+
+/* Opens and maps the segment as shmstate_segment_open does, without removing an orphaned
+ * self-cleaning store; a retired one is E_NOENT unless `allow_retired`. */
+int shmstate_segment_map(const char* name, const shmstate_open_options* options, int allow_retired,
+                         shmstate_segment** out, shmstate_error* err);
+
+/* ---- retire.c ---- */
+
+/* Sets SHMSTATE_FLAG_RETIRED; the call that sets it wakes every futex waiter and rings every
+ * doorbell (from a socket of its own: any thread may call it) and returns 1; 0 when it was
+ * set already. */
+int shmstate_segment_mark_retired(shmstate_segment* seg);
+/* How often, at most, a commit or a read checks that the handle's name still names its
+ * file: the check is a system call (an fstat, ~1 us in a VM), which a commit of a small state
+ * (~0.2 us) must not pay every time. */
+#define SHMSTATE_NAME_CHECK_NS 10000000ull /* 10 ms */
+/* shmstate_segment_check for the hot paths: E_RETIRED when the flag is set; the name is
+ * checked only if SHMSTATE_NAME_CHECK_NS passed since this handle last checked it. */
+int shmstate_segment_check_soon(shmstate_segment* seg, shmstate_error* err);
+/* Unlinks the segment's name if it still names this handle's file. */
+void shmstate_segment_remove_if_ours(const shmstate_segment* seg);
+/* Fills *err with the E_RETIRED failure for `seg` and returns E_RETIRED. */
+int shmstate_fail_retired(const shmstate_segment* seg, shmstate_error* err);
 
 /* ---- header.c ---- */
 
@@ -289,6 +317,7 @@ static inline uint64_t shmstate_realtime_ns(void) {
 _Static_assert(SHMSTATE_FLAG_UNTRACKED == SHMSTATE_FLAG_UNTRACKED_BIT, "one untracked bit");
 _Static_assert(SHMSTATE_FLAG_SELF_CLEANING == SHMSTATE_FLAG_SELF_CLEANING_BIT,
                "one self-cleaning bit");
+_Static_assert(SHMSTATE_FLAG_RETIRED == SHMSTATE_FLAG_RETIRED_BIT, "one retired bit");
 _Static_assert(SHMSTATE_FLAG_MIRROR == SHMSTATE_FLAG_MIRROR_BIT, "one mirror bit");
 _Static_assert(SHMSTATE_LEADER_MAX == SHMSTATE_LEADER_TEXT_SIZE, "one leader size");
 _Static_assert(SHMSTATE_ATTACH_TABLE_ENTRIES == SHMSTATE_ATTACH_ENTRIES, "one table size");
@@ -318,6 +347,8 @@ void shmstate_futex_notify(shmstate_segment* seg);
 
 /* After a publish and the futex bump (lock held): ring every armed doorbell once. */
 void shmstate_doorbell_ring_all(shmstate_segment* seg);
+/* The same, sending from `fd` (an unbound datagram socket) instead of the handle's. */
+void shmstate_doorbell_ring_all_from(shmstate_segment* seg, int fd);
 
 /* ---- crc32c.c (see crc32c.h) ---- */
 

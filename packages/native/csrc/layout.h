@@ -85,12 +85,17 @@
 /* Bit 1 is SHMSTATE_FLAG_SELF_CLEANING: the store is removed when its last attached process
  * detaches or dies (attach.c, "Self-cleaning"). Set at creation only, never changed. */
 #define SHMSTATE_FLAG_SELF_CLEANING_BIT (1ull << 1)
-/* Bit 2 is reserved for RETIRED. Bit 3 is SHMSTATE_FLAG_MIRROR: the store mirrors a leader
+/* Bit 2 is SHMSTATE_FLAG_RETIRED: the store was unlinked (shmstate_segment_unlink, or the
+ * file was found removed by hand); waits end with E_RETIRED, commits are refused, opens
+ * treat it as absent (retire.c). Set once, never cleared. */
+#define SHMSTATE_FLAG_RETIRED_BIT (1ull << 2)
+/* Bit 3 is SHMSTATE_FLAG_MIRROR: the store mirrors a leader
  * elsewhere (the bridge, docs/bridge.md); ordinary commits are refused with E_MIRROR and the
  * leader's description is in the header at 840. Set at creation only, never changed. */
 #define SHMSTATE_FLAG_MIRROR_BIT (1ull << 3)
-#define SHMSTATE_FLAGS_KNOWN \
-  (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_MIRROR_BIT)
+#define SHMSTATE_FLAGS_KNOWN                                                                   \
+  (SHMSTATE_FLAG_UNTRACKED_BIT | SHMSTATE_FLAG_SELF_CLEANING_BIT | SHMSTATE_FLAG_RETIRED_BIT | \
+   SHMSTATE_FLAG_MIRROR_BIT)
 
 /* One entry of the region table. */
 typedef struct shmstate_region {

@@ -348,6 +348,7 @@ int shmstate_segment_read_patches(shmstate_segment* seg, uint64_t from_version,
   patches->count = 0;
   patches->used = 0;
   *need_full = 0;
+  (void)shmstate_segment_check_soon(seg, NULL); /* as in shmstate_segment_read */
   if (shmstate_has_ring(seg)) {
     uint64_t patch_max = shmstate_ring_patch_max(seg);
     if (patches->bytes == NULL || patches->bytes_cap < patch_max || patches->entries == NULL ||

@@ -1,7 +1,7 @@
 /*
  * Segment names and handles: the shm path for a name, the handle allocation shared by
- * create and open, open-or-create, close and unlink. Creation is in segment_create.c,
- * opening in segment_open.c; docs/protocol.md describes each step.
+ * create and open, open-or-create and close. Creation is in segment_create.c, opening in
+ * segment_open.c, unlinking in retire.c; docs/protocol.md describes each step.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +27,7 @@ shmstate_segment* shmstate_segment_alloc(const char* name, shmstate_error* err) 
   }
   snprintf(seg->name, sizeof seg->name, "%s", name);
   atomic_init(&seg->lock_timeout_ms, SHMSTATE_DEFAULT_LOCK_TIMEOUT_MS);
+  atomic_init(&seg->name_checked_ns, 0);
   seg->ring_fd = -1;
   seg->attach_fd = -1;
   seg->attach_index = -1;
@@ -78,17 +79,4 @@ void shmstate_segment_close(shmstate_segment* seg) {
   if (seg->ring_fd >= 0) close(seg->ring_fd);
   munmap(seg->base, seg->size);
   free(seg);
-}
-
-int shmstate_segment_unlink(const char* name, shmstate_error* err) {
-  int rc = shmstate_name_check(name, err);
-  if (rc != SHMSTATE_OK) return rc;
-  shmstate_path path;
-  shmstate_segment_path(name, path);
-  if (shm_unlink(path) != 0) {
-    int e = errno;
-    if (e == ENOENT) return shmstate_fail(err, SHMSTATE_E_NOENT, e, "no segment \"%s\"", name);
-    return shmstate_fail_errno(err, e, "cannot unlink segment \"%s\"", name);
-  }
-  return shmstate_ok(err);
 }

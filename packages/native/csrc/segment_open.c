@@ -116,8 +116,8 @@ static int open_file(const char* name, int read_only, int* fd_out, int* read_onl
   return SHMSTATE_OK;
 }
 
-int shmstate_segment_open_with(const char* name, const shmstate_open_options* options,
-                               shmstate_segment** out, shmstate_error* err) {
+int shmstate_segment_map(const char* name, const shmstate_open_options* options, int allow_retired,
+                         shmstate_segment** out, shmstate_error* err) {
   if (out == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "out is NULL");
   *out = NULL;
   shmstate_open_options defaults = {0};
@@ -146,6 +146,25 @@ int shmstate_segment_open_with(const char* name, const shmstate_open_options* op
     free(seg);
     return rc;
   }
+  if (!allow_retired && shmstate_segment_retired(seg)) {
+    /* Retired: its unlinker sets the flag, then removes the name. As good as absent, so
+     * that a re-open waits for the store that replaces it; and removed here if it is still
+     * under the name (an unlinker that died between the two would otherwise leave the name
+     * unusable: open E_NOENT, create E_EXISTS). */
+    shmstate_segment_remove_if_ours(seg);
+    shmstate_segment_close(seg);
+    return shmstate_fail(err, SHMSTATE_E_NOENT, 0, "no segment \"%s\": it was retired (unlinked)",
+                         name);
+  }
+  *out = seg;
+  return shmstate_ok(err);
+}
+
+int shmstate_segment_open_with(const char* name, const shmstate_open_options* options,
+                               shmstate_segment** out, shmstate_error* err) {
+  shmstate_segment* seg = NULL;
+  int rc = shmstate_segment_map(name, options, 0, &seg, err);
+  if (rc != SHMSTATE_OK) return rc;
   /* A self-cleaning store left by processes that all died: remove it, and open nothing.
    * Not from a read-only handle: cleaning takes a write lock on the file. */
   int removed = 0;

@@ -122,7 +122,11 @@ void shmstate_commit_plain(shmstate_segment* seg, uint64_t current, uint64_t nex
 
 int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint64_t* current,
                           shmstate_commit_kind kind, shmstate_error* err) {
-  int rc = shmstate_writer_lock(seg, err);
+  /* A name removed behind our back retires the store here, before the lock: a writer must
+   * not keep writing into a file nobody can open (retire.c). */
+  int rc = shmstate_segment_check_soon(seg, err);
+  if (rc != SHMSTATE_OK) return rc;
+  rc = shmstate_writer_lock(seg, err);
   if (rc != SHMSTATE_OK) return rc;
   SHMSTATE_CRASH_POINT(seg, SHMSTATE_CRASH_AFTER_LOCK);
   rc = shmstate_mirror_check(seg, kind, err);
@@ -131,6 +135,12 @@ int shmstate_commit_begin(shmstate_segment* seg, uint64_t expected_version, uint
     return rc;
   }
   shmstate_header* hdr = seg->hdr;
+  /* Again under the lock, which shmstate_segment_unlink holds while it sets the flag: no
+   * commit lands after the retirement woke everyone. */
+  if (shmstate_segment_retired(seg)) {
+    shmstate_writer_unlock(seg);
+    return shmstate_fail_retired(seg, err);
+  }
   /* Relaxed: the version and the slot index only change under the lock we hold, and the
    * lock's acquire orders us after the previous holder's stores. */
   *current = atomic_load_explicit(&hdr->version, memory_order_relaxed);
@@ -427,6 +437,9 @@ int shmstate_segment_read(shmstate_segment* seg, void* buf, size_t buf_cap, size
                           uint64_t* out_version, shmstate_error* err) {
   int rc = check_read_buffer(seg, buf, buf_cap, err);
   if (rc != SHMSTATE_OK) return rc;
+  /* A read of a new version notices a name removed by hand (and retires the store, ending
+   * every wait on it); the read itself goes on: a retired store's state stays readable. */
+  (void)shmstate_segment_check_soon(seg, NULL);
   return read_loop(seg, buf, NULL, out_len, NULL, out_version, err);
 }
 
@@ -452,6 +465,7 @@ int shmstate_segment_read_delta(shmstate_segment* seg, void* buf, size_t buf_cap
                            seg->ring_entries);
     }
   }
+  (void)shmstate_segment_check_soon(seg, NULL); /* as in shmstate_segment_read */
   rc = read_loop(seg, buf, patches, out_len, out_checkpoint_version, out_version, err);
   if (rc != SHMSTATE_OK) clear_patches(patches); /* no partial delta on a failure */
   return rc;

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'E_LIMIT',
   'E_SYSTEM',
   'E_PATCH',
+  'E_RETIRED',
   'E_MIRROR',
 ] as const;
 

@@ -259,7 +259,11 @@ export class Segment {
     return new Segment(await loadAddon().NativeSegment.openWait(name, timeout, trust, readOnly));
   }
 
-  /** Removes the name (`E_NOENT` if absent); processes that have it open keep using it. */
+  /**
+   * Retires the segment and removes its name (`E_NOENT` if absent): every wait and watch on
+   * it, in every process, ends with `E_RETIRED`; commits to it through handles still open
+   * are refused with `E_RETIRED`; their reads keep returning its last state.
+   */
   static unlink(name: string): void {
     checkString(argument('name'), name);
     loadAddon().NativeSegment.unlink(name);

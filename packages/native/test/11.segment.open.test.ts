@@ -47,15 +47,19 @@ test('openOrCreate validates its options like create', (t) => {
   });
 });
 
-test('unlink removes the name; open handles keep working', (t) => {
+test('unlink removes the name; open handles keep reading, their commits are E_RETIRED', (t) => {
   const name = segmentFor(t, 'unlink');
   const segment = Segment.create(name, { capacity: 64, initial });
   t.teardown(() => segment.close());
+  const before = segment.read().bytes.toString();
   Segment.unlink(name);
   t.false(existsSync(segmentPath(name)));
   t.is(t.throws(() => Segment.open(name), { instanceOf: ShmStateError })?.code, 'E_NOENT');
-  t.is(segment.commit(Buffer.from('{"n":2}')), 2);
-  t.is(segment.read().bytes.toString(), '{"n":2}');
+  const refused = t.throws(() => segment.commit(Buffer.from('{"n":2}')), {
+    instanceOf: ShmStateError,
+  });
+  t.is(refused?.code, 'E_RETIRED');
+  t.is(segment.read().bytes.toString(), before);
 });
 
 test('unlink of an absent name throws E_NOENT', (t) => {

@@ -17,6 +17,7 @@ from shmstate import (
     ShmStateInvalid,
     ShmStateNameError,
     ShmStateNotFound,
+    ShmStateRetiredError,
     ShmStateVersionError,
     Store,
     _native,
@@ -64,14 +65,15 @@ def test_invalid_names_raise_name_error(bad):
     assert isinstance(caught.value, ValueError)
 
 
-def test_unlink_removes_the_name_but_open_handles_keep_working(name):
+def test_unlink_removes_the_name_open_handles_read_but_cannot_commit(name):
     with Store.create(name, initial=1) as store:
         Store.unlink(name)
         assert not shm_path(name).exists()
         with pytest.raises(ShmStateNotFound):
             Store.open(name)
-        assert store.set(2) == 2
-        assert store.get() == 2
+        with pytest.raises(ShmStateRetiredError):
+            store.set(2)
+        assert store.get() == 1
     with pytest.raises(ShmStateNotFound):
         Store.unlink(name)
 

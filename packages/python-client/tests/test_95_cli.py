@@ -7,6 +7,7 @@ namespace is alive and its store is never cleaned)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -18,9 +19,11 @@ from typing import Any
 import pytest
 
 from helpers import poke, shm_path
-from shmstate import Store
+from shmstate import ShmStateRetiredError, Store
 
 REPO = Path(__file__).resolve().parents[3]
+NOBODY = 65534  # the uid of "nobody": a second user for the ownership tests
+SETPRIV_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 CORE = REPO / "packages" / "core" / "dist" / "index.js"
 
 
@@ -216,6 +219,45 @@ def test_doctor_reports_a_killed_subscribers_socket_file_and_clean_removes_it(ro
     assert doorbell_files(store_id) == [] and shm_path(robot).exists()
 
 
+def as_user(uid: int, code: str) -> subprocess.Popen[str]:
+    """A Python process running ``code`` as ``uid`` (a real second user: setpriv), which
+    prints 'ready' and waits to be killed."""
+    argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable]
+    code = f"import time\nfrom shmstate import Store\n{code}\nprint('ready', flush=True)\n"
+    return held([*argv, "-c", code + "time.sleep(120)\n"])
+
+
+@pytest.mark.skipif(
+    shutil.which("setpriv") is None or os.geteuid() != 0, reason="needs setpriv and root"
+)
+def test_doctor_clean_never_removes_an_orphan_owned_by_another_user(name):
+    # Made by "nobody", attached to by its creator only, who is then killed: an orphan
+    # in every respect but its owner.
+    try:
+        creator = as_user(NOBODY, f"s = Store.create({name!r}, initial={{'by': 'nobody'}})")
+    except (AssertionError, OSError):
+        pytest.skip("cannot run a process as another user here")
+    stop([creator])
+    assert shm_path(name).stat().st_uid == NOBODY
+    # (Named: a doctor --clean over the whole host would judge other tests' stores too.)
+    report = cli_json("doctor", name, "--idle", "0", "--clean")
+    assert report["removed"] == [] and shm_path(name).exists()
+    (finding,) = report["findings"]
+    assert finding["orphaned"] is False  # another user's store is never judged an orphan
+    # The same store as its owner sees it is an orphan, and its owner's doctor removes it.
+    doctor = [sys.executable, "-m", "shmstate", "doctor", name, "--idle", "0", "--clean"]
+    owner = subprocess.run(
+        [*SETPRIV_NOBODY, *doctor, "--json"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert owner.returncode == 0, owner.stderr
+    assert json.loads(owner.stdout)["removed"] == [name]
+    assert not shm_path(name).exists()
+
+
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
 def test_a_subscriber_in_its_own_pid_namespace_is_alive_and_its_store_stays(robot):
     try:
@@ -233,6 +275,38 @@ def test_a_subscriber_in_its_own_pid_namespace_is_alive_and_its_store_stays(robo
 
 def test_rm_removes_a_store_nobody_uses(robot):
     assert cli_json("rm", robot) == {"removed": robot, "live": 0}
+    assert not shm_path(robot).exists()
+
+
+def test_rm_force_retires_the_store_so_its_watchers_end(robot):
+    with Store.open(robot) as store:
+        watched = store.watch(timeout=10)
+        done = cli("rm", robot, "--force")
+        assert done.returncode == 0, done.stderr
+        with pytest.raises(ShmStateRetiredError):
+            next(watched)
+        assert store.get()["tick"] == 0  # the last state stays readable
+
+
+def test_watch_of_a_store_rm_removes_ends_with_e_retired_status_3(robot):
+    argv = [sys.executable, "-m", "shmstate", "watch", robot, "--timeout", "20"]
+    watcher = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        with Store.open(robot) as store:
+            while store.stats()["waiters"] == 0:  # the watch is blocked in its wait
+                time.sleep(0.01)
+        assert cli("rm", robot, "--force").returncode == 0
+        _, stderr = watcher.communicate(timeout=20)
+        assert watcher.returncode == 3 and "(E_RETIRED)" in stderr
+    finally:
+        stop([watcher])
+
+
+def test_ls_removes_a_retired_store_left_under_its_name(robot):
+    poke(robot, 832, (4).to_bytes(8, "little"))  # flags bit 2: an unlinker died midway
+    done = cli("ls")
+    assert done.returncode == 0, done.stderr
+    assert f"removed {robot}: retired" in done.stderr
     assert not shm_path(robot).exists()
 
 

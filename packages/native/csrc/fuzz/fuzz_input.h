@@ -176,6 +176,14 @@ static inline int self_cleaning_flag(const unsigned char* bytes) {
   return (flags & SHMSTATE_FLAG_SELF_CLEANING) != 0;
 }
 
+/* The retired flag (bit 2) in the header's flags word: an open treats such a store as
+ * absent and removes it (protocol.md, "Retirement"). */
+static inline int retired_flag(const unsigned char* bytes) {
+  uint64_t flags;
+  memcpy(&flags, bytes + offsetof(shmstate_header, flags), sizeof flags);
+  return (flags & SHMSTATE_FLAG_RETIRED) != 0;
+}
+
 /* Whether the scribbled flags word marks the store a mirror, whose ordinary commits are
  * refused with E_MIRROR (protocol.md, "Mirror stores"). */
 static inline int mirror_flag(const unsigned char* bytes) {

@@ -100,6 +100,9 @@ static void commit_and_read_back(shmstate_segment* writer, shmstate_segment* rea
     if (rc == SHMSTATE_OK && version != target) abort();
   }
   if (mirror && rc == SHMSTATE_E_MIRROR && shmstate_segment_version(writer) == current) return;
+  /* Retired: the flag scribbled on, or the name gone (a reopen removed the store), which
+   * the commit's check turned into the flag. Refused, as documented. */
+  if (rc == SHMSTATE_E_RETIRED && shmstate_segment_retired(writer)) return;
   if (rc != SHMSTATE_OK) {
     fprintf(stderr, "commit gave %s: %s\n", shmstate_code_name(rc), err.message);
     abort();
@@ -155,6 +158,10 @@ static void patch_and_read_back(shmstate_segment* writer, shmstate_segment* read
               shmstate_code_name(rc), err.message);
       abort();
     }
+    free(state);
+    return;
+  }
+  if (rc == SHMSTATE_E_RETIRED && shmstate_segment_retired(writer)) { /* as for a commit */
     free(state);
     return;
   }
@@ -214,10 +221,12 @@ static void reopen_and_read(const char* name, size_t seg_size, const unsigned ch
     if (buf != NULL) fuzz_check_read(third, buf, cap);
     free(buf);
     shmstate_segment_close(third);
-  } else if (rc == SHMSTATE_E_NOENT && (*removed || self_cleaning_flag(bytes))) {
-    /* Scribbles set the self-cleaning flag and left no live entry: the opener removed the
-     * store, as documented (protocol.md, "Self-cleaning"). The name stays gone for the rest
-     * of the input, whatever later scribbles do to the flag in the still-mapped bytes. */
+  } else if (rc == SHMSTATE_E_NOENT &&
+             (*removed || self_cleaning_flag(bytes) || retired_flag(bytes))) {
+    /* Scribbles set the self-cleaning flag and left no live entry, or set the retired flag:
+     * the opener removed the store, as documented (protocol.md, "Self-cleaning",
+     * "Retirement"). The name stays gone for the rest of the input, whatever later
+     * scribbles do to the flags in the still-mapped bytes. */
     *removed = 1;
   } else if (rc != SHMSTATE_E_CORRUPT && rc != SHMSTATE_E_VERSION) {
     fprintf(stderr, "reopen gave %s: %s\n", shmstate_code_name(rc), err.message);
@@ -289,7 +298,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 5: {
         uint64_t seen = shmstate_segment_version(reader), now = 0;
         int rc = shmstate_segment_wait(reader, seen, 0, NULL, &now, &err);
-        if (rc != SHMSTATE_OK && rc != SHMSTATE_E_TIMEOUT) abort();
+        int retired = rc == SHMSTATE_E_RETIRED && shmstate_segment_retired(reader);
+        if (rc != SHMSTATE_OK && rc != SHMSTATE_E_TIMEOUT && !retired) abort();
         break;
       }
       case 6: {

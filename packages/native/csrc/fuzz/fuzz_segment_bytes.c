@@ -356,9 +356,10 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     read_opened(seg);
     shmstate_segment_close(seg);
   } else if (rc == SHMSTATE_E_NOENT && len >= sizeof(shmstate_header) &&
-             self_cleaning_flag(bytes)) {
-    /* The bytes mark a self-cleaning store and list no live attached process: the opener
-     * removed it, as documented (protocol.md, "Self-cleaning"). */
+             (self_cleaning_flag(bytes) || retired_flag(bytes))) {
+    /* The bytes mark a self-cleaning store and list no live attached process, or a retired
+     * store: the opener removed it, as documented (protocol.md, "Self-cleaning",
+     * "Retirement"). */
   } else if (rc != SHMSTATE_E_CORRUPT && rc != SHMSTATE_E_VERSION) {
     fprintf(stderr, "open gave %s: %s\n", shmstate_code_name(rc), err.message);
     abort();

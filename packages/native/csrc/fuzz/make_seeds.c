@@ -597,6 +597,22 @@ static void mutate_seeds(const char* dir) {
   read_step(&p);
   save(dir, "poke_self_cleaning_then_clear", &p);
 
+  /* The retired flag poked on (a stray store, or an unlinker's step 3 without its unlink):
+   * commits are refused with E_RETIRED, waits end with it, reads go on, and a reopen
+   * removes the store (E_NOENT). The flag poked off again, the name stays gone. */
+  start(&p, 1);
+  commit_step(&p, 1);
+  poke64(&p, FLAGS_AT, SHMSTATE_FLAG_RETIRED);
+  commit_step(&p, 2);
+  wait_step(&p);
+  read_step(&p);
+  reopen_step(&p);
+  poke64(&p, FLAGS_AT, 0);
+  reopen_step(&p);
+  commit_step(&p, 2);
+  read_step(&p);
+  save(dir, "poke_retired_then_clear", &p);
+
   /* Ring programs: an odd capacity byte gives the segment a 3-entry ring. */
   start(&p, 1);
   for (int i = 0; i < 5; i++) patch_step(&p, (unsigned char)(1 + i), 0);

@@ -263,8 +263,31 @@ int shmstate_segment_open_wait_with(const char* name, const shmstate_open_option
 /* Detaches (shmstate_segment_detach), unmaps and closes. NULL is fine. Does not unlink. */
 void shmstate_segment_close(shmstate_segment* seg);
 
-/* Removes the name; processes that have it open keep using it. E_NOENT if absent. */
+/*
+ * Retires the store and removes its name (docs/protocol.md, "Retirement"): under the writer
+ * lock (waited for up to 100 ms; a stalled writer does not keep the name from going)
+ * sets SHMSTATE_FLAG_RETIRED, wakes every futex waiter and rings every doorbell, then
+ * unlinks the name. Every wait on the old store then ends with E_RETIRED and every commit to
+ * it is refused with E_RETIRED; its last state stays readable through handles already open.
+ * A store this process cannot map (another user's, damaged, of another layout) is only
+ * unlinked. E_NOENT if absent, or if another process removed it meanwhile.
+ */
 int shmstate_segment_unlink(const char* name, shmstate_error* err);
+
+/* 1 when the store is retired (SHMSTATE_FLAG_RETIRED set): one atomic load, no system call. */
+int shmstate_segment_retired(const shmstate_segment* seg);
+
+/*
+ * E_RETIRED when the store is retired, or when this handle's name no longer names the file
+ * it mapped (removed by hand, or removed and created again): the handle then retires the
+ * store itself (sets the flag, wakes, rings) so that every process following it learns it.
+ * One fstat (one shm_open more for a handle that is not attached). Waits that wake without
+ * a new version run this check; commits and full or catch-up reads run it too, but at most
+ * once per 10 ms per handle (a system call per commit would cost more than the commit), so
+ * commits made within 10 ms of a handle's last check may still land in a removed file; the
+ * first one after that is E_RETIRED. Cached reads (the bindings' get()) never check.
+ */
+int shmstate_segment_check(shmstate_segment* seg, shmstate_error* err);
 
 /* Largest payload in bytes. */
 uint64_t shmstate_segment_capacity(const shmstate_segment* seg);
@@ -448,6 +471,8 @@ int shmstate_segment_read_patches(shmstate_segment* seg, uint64_t from_version,
  * to retry), or *stop becomes non-zero (E_CLOSED; pair with shmstate_segment_wake).
  * `timeout_ns` < 0 waits without a time limit. `stop` may be NULL.
  * *out_version (may be NULL) receives the version seen on return.
+ * E_RETIRED once the store is retired and no version after `seen_version` is left to
+ * report; a wake-up with no new version also checks the name (shmstate_segment_check).
  */
 int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t timeout_ns,
                           const volatile int* stop, uint64_t* out_version, shmstate_error* err);
@@ -483,7 +508,11 @@ int shmstate_segment_stats(shmstate_segment* seg, shmstate_stats* out, shmstate_
  * a fresh one). Never while a process is attached alive, nor with UNTRACKED set, nor before
  * anyone attached. */
 #define SHMSTATE_FLAG_SELF_CLEANING (1ull << 1)
-/* Bit 2 is reserved (RETIRED). MIRROR: set at creation (shmstate_create_options.mirror),
+/* RETIRED: the store was unlinked (shmstate_segment_unlink) or found removed
+ * (shmstate_segment_check). Set once, never cleared. Waits end with E_RETIRED, commits are
+ * refused with E_RETIRED, an open of a retired store is E_NOENT; reads still work. */
+#define SHMSTATE_FLAG_RETIRED (1ull << 2)
+/* MIRROR: set at creation (shmstate_create_options.mirror),
  * never changed. The store follows a leader elsewhere (shmstate_stats.leader names it):
  * ordinary commits and patches are refused with E_MIRROR; shmstate_segment_mirror_commit and
  * shmstate_segment_mirror_patch publish the leader's versions. */
@@ -674,7 +703,9 @@ void shmstate_doorbell_discard(shmstate_doorbell* bell);
  *
  * turn_again returns 1 while the published version moved during the last delivery, at
  * most SHMSTATE_DOORBELL_DELIVERIES_PER_TURN deliveries per turn, so a flood of commits
- * never keeps the caller from its loop. turn_end returns what shmstate_doorbell_arm does.
+ * never keeps the caller from its loop. turn_end returns what shmstate_doorbell_arm does,
+ * or E_RETIRED once the store is retired and the turn delivered its last version: the
+ * doorbell will not ring again (stop following; see shmstate_segment_unlink).
  */
 #define SHMSTATE_DOORBELL_DELIVERIES_PER_TURN 16
 void shmstate_doorbell_turn_begin(shmstate_doorbell* bell);

@@ -50,7 +50,13 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from . import _native
 from .codec import encode
-from .errors import ShmStateClosedError, ShmStateConflictError, ShmStateError, error_for
+from .errors import (
+    ShmStateClosedError,
+    ShmStateConflictError,
+    ShmStateError,
+    ShmStateRetiredError,
+    error_for,
+)
 from .threads import WaitingThread
 from .values import Change, Snapshot
 
@@ -86,13 +92,21 @@ class _Mailbox(Generic[T]):
     consumer awaits while it waits. A ring while nobody waits is dropped: the consumer
     looks at the version before it waits again."""
 
-    __slots__ = ("waiting",)
+    __slots__ = ("failed", "waiting")
 
     def __init__(self) -> None:
         self.waiting: asyncio.Future[Snapshot[T] | None] | None = None
+        #: An error that ends the stream for good (E_RETIRED), kept for a consumer that
+        #: was busy when it came.
+        self.failed: BaseException | None = None
 
     def is_waiting(self) -> bool:
         return self.waiting is not None and not self.waiting.done()
+
+    def end(self, error: BaseException) -> None:
+        """The stream ends with ``error``: now if the consumer waits, else when it next does."""
+        self.failed = error
+        self.ring(None, error)
 
     def ring(self, snapshot: Snapshot[T] | None = None, error: BaseException | None = None) -> None:
         future = self.waiting
@@ -128,6 +142,9 @@ class _ThreadSource(WaitingThread, Generic[T]):
                 self._post(None)
         except ShmStateClosedError:
             self._post(None)  # the consumer finds the store closed
+        except ShmStateRetiredError as error:  # for good, even if the consumer is busy
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._mailbox.end, error)
         except ShmStateError as error:  # a core failure: let the consumer see it
             self._post(error)
 
@@ -178,6 +195,11 @@ class _DoorbellSource(Generic[T]):
             while bell.turn_again():
                 self._deliver()
             bell.turn_end()
+        except ShmStateRetiredError as error:
+            # The store was retired and the turn delivered its last version: the doorbell
+            # will not ring again.
+            self._close()
+            self._mailbox.end(error)
         except ShmStateClosedError:
             # The entry was taken away (the arm said so): this doorbell will not ring again.
             self._close()
@@ -277,6 +299,8 @@ class Changes(Generic[T]):
                 change = store._next_change(cursor)
                 if change is not None:
                     return change
+                if mailbox.failed is not None:
+                    raise mailbox.failed
                 future: asyncio.Future[Snapshot[T] | None] = loop.create_future()
                 mailbox.waiting = future
                 try:

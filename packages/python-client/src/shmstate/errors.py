@@ -102,6 +102,14 @@ class ShmStatePatchError(ShmStateError, ValueError):
     code = "E_PATCH"
 
 
+class ShmStateRetiredError(ShmStateError):
+    """The store was unlinked (or its file removed): waits on it end, commits are refused;
+    its last state stays readable. Open the name again to follow its replacement, or open
+    with ``reopen=True``."""
+
+    code = "E_RETIRED"
+
+
 class ShmStateMirrorError(ShmStateError):
     """A local write to a mirror store: the message names the leader to write to."""
 
@@ -146,6 +154,7 @@ CLASS_FOR_CODE: dict[str, type[ShmStateError]] = {
         ShmStateLimitError,
         ShmStateSystemError,
         ShmStatePatchError,
+        ShmStateRetiredError,
         ShmStateMirrorError,
     )
 }

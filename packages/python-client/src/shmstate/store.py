@@ -16,7 +16,9 @@ from ``initial`` or from the annotation of what it is assigned to; ``open()`` re
 
 from __future__ import annotations
 
+import math
 import random
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +49,8 @@ T = TypeVar("T")
 DEFAULT_CAPACITY = 1 << 20
 #: How many times update() re-runs its function after losing a compare-and-set.
 DEFAULT_MAX_RETRIES = 100
+#: Seconds a store opened with ``reopen=True`` waits for the store that replaces it.
+DEFAULT_REOPEN_TIMEOUT = 10.0
 # Back-off after the n-th lost compare-and-set in a row: a random pause of up to
 # min(2^n * _BACKOFF_BASE_S, _BACKOFF_CAP_S). Without it, writers whose read-to-commit
 # window is longer than the gap between rivals' commits can lose every time.
@@ -68,10 +72,17 @@ class Store(Generic[T]):
     context manager or call :meth:`close`. One Store may be used from many threads.
     """
 
-    def __init__(self, segment: _native.Segment, created: bool = False) -> None:
+    def __init__(
+        self, segment: _native.Segment, created: bool = False, reopen: float | None = None
+    ) -> None:
         self._seg = segment
         self._store_id = _hex_id(segment.store_id)  # fixed at creation: read once
         self._cache = StateCache(segment)
+        #: Seconds a retired store waits for its replacement; None: it does not follow.
+        self._reopen = reopen
+        self._replacing = threading.Lock()
+        #: How open() opened the segment (trust, read_only): a replacement opens the same way.
+        self._open_args: tuple[str | None, bool] = (None, False)
         self._subscriptions: list[Subscription[T]] = []
         self._changes: weakref.WeakSet[Changes[T]] = weakref.WeakSet()
         #: True if this handle created the segment (always for create(), maybe for
@@ -172,6 +183,8 @@ class Store(Generic[T]):
         *,
         trust: str | int | Sequence[str | int] | None = None,
         read_only: bool = False,
+        reopen: bool = False,
+        reopen_timeout: float = DEFAULT_REOPEN_TIMEOUT,
     ) -> Store[Any]:
         """Opens an existing segment (E_NOENT if absent, E_PERM if not trusted). The state
         type is unknown: annotate the variable (``robot: Store[Robot] = Store.open(...)``).
@@ -187,13 +200,23 @@ class Store(Generic[T]):
         uid). None: the environment variable SHMSTATE_TRUST, if set. ``read_only=True``
         opens without write access; a store this user may read but not write opens
         read-only anyway (``store.read_only``): it reads and subscribes, and its writes are
-        E_PERM."""
+        E_PERM.
+
+        With ``reopen``, the store follows a replacement: when the name is unlinked (the
+        store is retired) and created again, watch() and subscribe() wait up to
+        ``reopen_timeout`` seconds for the new store (opened with the same ``trust`` and
+        ``read_only``) and go on with it (the next change has ``replaced`` True); without
+        it they raise ShmStateRetiredError."""
         checked_trust = arguments.trust(trust)
         checked_read_only = arguments.flag(read_only, "read_only")
+        following = _reopen_seconds(reopen, reopen_timeout)
         if wait is None:
             segment = _native.Segment.open(arguments.name(name), checked_trust, checked_read_only)
-            return cls(segment)
-        return cls(opening.open_segment(name, wait, checked_trust, checked_read_only))
+        else:
+            segment = opening.open_segment(name, wait, checked_trust, checked_read_only)
+        store = cls(segment, reopen=following)
+        store._open_args = (checked_trust, checked_read_only)
+        return store
 
     @classmethod
     async def aopen(
@@ -203,14 +226,27 @@ class Store(Generic[T]):
         *,
         trust: str | int | Sequence[str | int] | None = None,
         read_only: bool = False,
+        reopen: bool = False,
+        reopen_timeout: float = DEFAULT_REOPEN_TIMEOUT,
     ) -> Store[Any]:
         """``Store.open(name, wait=...)`` for asyncio: the event loop keeps running while
-        the store is awaited (``wait=None``: open at once, as ``open``)."""
+        the store is awaited (``wait=None``: open at once, as ``open``). ``reopen`` is as in
+        open(): watch() and subscribe() of the store follow a replacement."""
         if wait is None:
-            return cls.open(name, trust=trust, read_only=read_only)
+            return cls.open(
+                name,
+                trust=trust,
+                read_only=read_only,
+                reopen=reopen,
+                reopen_timeout=reopen_timeout,
+            )
         checked_trust = arguments.trust(trust)
         checked_read_only = arguments.flag(read_only, "read_only")
-        return cls(await opening.aopen_segment(name, wait, checked_trust, checked_read_only))
+        following = _reopen_seconds(reopen, reopen_timeout)
+        segment = await opening.aopen_segment(name, wait, checked_trust, checked_read_only)
+        store = cls(segment, reopen=following)
+        store._open_args = (checked_trust, checked_read_only)
+        return store
 
     @overload
     @classmethod
@@ -279,7 +315,11 @@ class Store(Generic[T]):
 
     @staticmethod
     def unlink(name: str) -> None:
-        """Removes the name (E_NOENT if absent); open handles keep working."""
+        """Retires the store and removes its name (E_NOENT if absent): every watch(),
+        subscribe(), changes() and wait_for() on it, in every process, ends with
+        ShmStateRetiredError (E_RETIRED), or moves on to the store next created under the
+        name in a store opened with ``reopen=True``; commits to it are refused with
+        E_RETIRED; get() through open handles keeps returning its last state."""
         _native.Segment.unlink(arguments.name(name))
 
     def close(self) -> None:
@@ -600,6 +640,22 @@ class Store(Generic[T]):
         cursor = self._cursor(None if replay else waiter.seen, every)
         return follow(self, waiter, cursor, timeout=limit)
 
+    def _follow_replacement(self, retired: _native.Segment) -> bool:
+        """After ``retired`` (this store's segment when the watcher started) was retired:
+        True once this store holds the store that took its name (waiting up to the reopen
+        timeout; E_TIMEOUT if none appeared), False when it does not follow replacements.
+        Several watchers of one store swap it once."""
+        if self._reopen is None:
+            return False
+        with self._replacing:
+            if self._seg is not retired:
+                return True  # another watcher swapped it already
+            segment = opening.open_segment(self._seg.name, self._reopen, *self._open_args)
+            self._seg, self._cache = segment, StateCache(segment)
+            self._store_id = _hex_id(segment.store_id)
+        retired.close()
+        return True
+
     def _cursor(self, last: int | None, every: bool) -> Cursor:
         return self._cache.cursor(last, every)
 
@@ -656,6 +712,15 @@ class Store(Generic[T]):
     def _track(self, changes: Changes[T]) -> None:
         """Remembers an asyncio iterator, weakly, so close() can end it."""
         self._changes.add(changes)
+
+
+def _reopen_seconds(reopen: object, reopen_timeout: object) -> float | None:
+    """The reopen timeout in seconds, or None when the store does not follow replacements."""
+    following = arguments.flag(reopen, "reopen")
+    seconds = arguments.timeout(reopen_timeout, "reopen_timeout")
+    if not following:
+        return None
+    return math.inf if seconds is None else seconds
 
 
 def _create_args(

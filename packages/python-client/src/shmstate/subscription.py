@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from .errors import ShmStateRetiredError
 from .threads import WaitingThread
 from .values import Change
 from .waitloop import follow
@@ -58,11 +59,14 @@ class Subscription(WaitingThread, Generic[T]):
     def run(self) -> None:
         on_error = self._on_error
         changes = follow(self._store, self.waiter, self._cursor, on_read_error=on_error)
-        for change in changes:
-            try:
-                self._callback(change)
-            except Exception as error:
-                on_error(error)
+        try:
+            for change in changes:
+                try:
+                    self._callback(change)
+                except Exception as error:
+                    on_error(error)
+        except ShmStateRetiredError as error:
+            on_error(error)  # the store was unlinked (and not followed): the thread ends
 
     def stop(self) -> None:
         """Stops the thread and waits for it (unless called from the callback itself:

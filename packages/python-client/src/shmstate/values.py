@@ -88,6 +88,11 @@ class Change(_ChangeFields[T]):
     #: Read from the instance; these class defaults serve copies made by ``_make``.
     store_id: str = ""
     patches: list[dict[str, Any]] | None = None
+    #: True on the first change after the store was replaced (its name unlinked and
+    #: created again) and a store opened with ``reopen=True`` followed it: versions start
+    #: again, ``missed`` counts the new store's versions before this one, ``patches`` is
+    #: None and ``store_id`` is the new store's.
+    replaced: bool = False
 
     def __new__(
         cls,
@@ -96,22 +101,26 @@ class Change(_ChangeFields[T]):
         missed: int,
         store_id: str = "",
         patches: list[dict[str, Any]] | None = None,
+        replaced: bool = False,
     ) -> Change[T]:
         self = _tuple_new(cls, (version, state, missed))
         self.store_id = store_id
         self.patches = patches
+        self.replaced = replaced
         return self
 
     def _replace(self, **changes: Any) -> Change[T]:
         store_id = changes.pop("store_id", self.store_id)
         patches = changes.pop("patches", self.patches)
+        replaced = changes.pop("replaced", self.replaced)
         version, state, missed = super()._replace(**changes)
-        return type(self)(version, state, missed, store_id, patches)
+        return type(self)(version, state, missed, store_id, patches, replaced)
 
     def __repr__(self) -> str:
         return (
             f"Change(version={self.version!r}, state={self.state!r}, "
-            f"missed={self.missed!r}, store_id={self.store_id!r}, patches={self.patches!r})"
+            f"missed={self.missed!r}, store_id={self.store_id!r}, patches={self.patches!r}, "
+            f"replaced={self.replaced!r})"
         )
 
 

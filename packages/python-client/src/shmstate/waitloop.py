@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
 from . import _native
-from .errors import ShmStateClosedError, ShmStateError, ShmStateTimeoutError
+from .errors import (
+    ShmStateClosedError,
+    ShmStateError,
+    ShmStateRetiredError,
+    ShmStateTimeoutError,
+)
 from .values import Change
 
 if TYPE_CHECKING:
@@ -45,6 +50,17 @@ class Waiter:
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    @property
+    def segment(self) -> _native.Segment:
+        return self._seg
+
+    def retarget(self, segment: _native.Segment, seen: int) -> None:
+        """Waits on ``segment`` from now on (the store that replaced a retired one)."""
+        self._seg = segment
+        self.seen = seen
+        if self._stopping:  # stop() woke the old segment: make sure the new wait ends
+            self.stop()
 
     def stop(self) -> None:
         """Ends the wait in progress and every later one; safe from any thread."""
@@ -97,12 +113,21 @@ def follow(
     Ends when ``timeout`` seconds pass without a new version, when the waiter is stopped,
     or when the store is closed. A failed read (a corrupt state) goes to ``on_read_error``
     and the watch goes on from the version then current (the next change counts the
-    versions that failed in ``missed``); without it the error is raised."""
+    versions that failed in ``missed``); without it the error is raised.
+
+    A retired store (E_RETIRED: its name was unlinked) raises ShmStateRetiredError after
+    its last change, unless the store follows replacements (``reopen``): then the changes
+    go on from the current state of the store that took the name, the first one marked
+    ``replaced`` with ``missed`` counting that store's versions before it."""
+    replaced = False
     try:
         while True:
             try:
                 while (change := store._next_change(cursor)) is not None:
                     waiter.seen = change.version
+                    if replaced:
+                        replaced = False
+                        change = change._replace(missed=change.version - 1, replaced=True)
                     yield change
             except ShmStateClosedError:
                 raise
@@ -112,8 +137,22 @@ def follow(
                 on_read_error(error)
                 waiter.seen = store.version
             deadline = None if timeout is None else time.monotonic() + timeout
-            if waiter.next_version(deadline) is None:
-                return
+            try:
+                if waiter.next_version(deadline) is None:
+                    return
+            except (ShmStateRetiredError, ShmStateClosedError) as error:
+                # Another watcher of this store may have swapped in the replacement and
+                # closed the retired segment under this one's wait: follow it too.
+                swapped = not store.closed and waiter.segment is not store._seg
+                if not swapped and (
+                    isinstance(error, ShmStateClosedError)
+                    or not store._follow_replacement(waiter.segment)
+                ):
+                    raise
+                # Versions start again: the new store's current state comes next, whole.
+                cursor = store._cursor(None, cursor.every)
+                waiter.retarget(store._seg, 0)
+                replaced = True
     except ShmStateClosedError:
         if not store.closed:
             raise

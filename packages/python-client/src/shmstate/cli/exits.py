@@ -12,7 +12,7 @@ from ..errors import ShmStateError, error_for
 OK = 0
 FAILED = 1  # the system failed us: E_SYSTEM, E_NOMEM, E_NOSPC, E_LIMIT, anything unexpected
 USAGE = 2  # the command line itself (argparse's own status)
-NOT_FOUND = 3  # E_NOENT: no store of that name
+NOT_FOUND = 3  # E_NOENT: no store of that name; E_RETIRED: it was unlinked under a watch
 BAD_INPUT = 4  # E_INVALID, E_NAME, E_ENCODE, E_PATCH, E_CAPACITY, E_MIRROR: nothing changed
 PERMISSION = 5  # E_PERM: another user's store, or one that is not trusted
 DAMAGED = 6  # E_CORRUPT, E_VERSION: the segment fails validation
@@ -22,6 +22,7 @@ INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 _FOR_CODE = {
     "E_NOENT": NOT_FOUND,
+    "E_RETIRED": NOT_FOUND,
     "E_INVALID": BAD_INPUT,
     "E_NAME": BAD_INPUT,
     "E_ENCODE": BAD_INPUT,

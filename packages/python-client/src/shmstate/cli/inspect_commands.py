@@ -29,6 +29,7 @@ def _summary(found: survey.Look, idle: float) -> dict[str, Any]:
         "live": found.live,
         "dead": found.dead,
         "untracked": bool(stats.get("flags", 0) & survey.UNTRACKED),
+        "retired": bool(stats.get("flags", 0) & survey.RETIRED),
         "orphaned": found.orphaned(idle),
         "error": found.error.code if found.error else None,
     }
@@ -43,11 +44,11 @@ def cmd_ls(args: argparse.Namespace) -> int:
         except ShmStateNotFoundError:
             continue  # removed between the listing and the look
         if found.removed:
-            removed.append(name)
+            removed.append(found)
         else:
             rows.append(_summary(found, args.idle))
-    for name in removed:  # on stderr: the table (or the JSON) lists the stores that exist
-        print(f"removed {name}: self-cleaning, no live attached process", file=sys.stderr)
+    for gone in removed:  # on stderr: the table (or the JSON) lists the stores that exist
+        print(f"removed {gone.name}: {gone.removed_why}", file=sys.stderr)
     if args.json:
         emit_json(rows)
         return 0
@@ -139,6 +140,7 @@ def _flags(flags: int) -> str:
         for bit, name in (
             (survey.UNTRACKED, "untracked users"),
             (survey.SELF_CLEANING, "self-cleaning"),
+            (survey.RETIRED, "retired"),
             (survey.MIRROR, "mirror"),
         )
         if flags & bit

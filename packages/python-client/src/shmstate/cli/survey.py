@@ -22,6 +22,7 @@ SHM_DIR = "/dev/shm"
 PREFIX = "shmstate."
 UNTRACKED = 1  # the header's flags bit 0 (docs/protocol.md, "flags")
 SELF_CLEANING = 2  # bit 1: removed once no live process is attached
+RETIRED = 4  # bit 2: the name was unlinked; an open removes a retired store left behind
 MIRROR = 8  # bit 3: a mirror the bridge keeps on a leader's versions (docs/bridge.md)
 
 
@@ -42,6 +43,9 @@ class Look:
     doorbells: list[dict[str, Any]] = field(default_factory=list)
     error: ShmStateError | None = None
     removed: bool = False  # a self-cleaning store nobody alive was attached to: now gone
+    #: Why the look removed it: "self-cleaning, no live attached process", or "retired"
+    #: (its unlinker set the flag and did not remove the name).
+    removed_why: str = ""
 
     @property
     def live(self) -> int:
@@ -98,9 +102,15 @@ def look(name: str, removed_ok: bool = False) -> Look:
     try:
         seg = _native.Segment.inspect(name)
     except ShmStateNotFoundError as error:
-        if not removed_ok or "self-cleaning" not in str(error):
+        message = str(error)
+        if not removed_ok or ("self-cleaning" not in message and "retired" not in message):
             raise  # removed between the stat and the open, or the caller wants the error
         found.removed = True
+        found.removed_why = (
+            "self-cleaning, no live attached process"
+            if "self-cleaning" in message
+            else "retired (unlinked), left under its name"
+        )
         return found
     except ShmStateError as error:
         found.error = error
