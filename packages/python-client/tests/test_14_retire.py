@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from helpers import shm_path
-from shmstate import ShmStateError, ShmStateRetiredError, Store
+from shmstate import ShmStateError, ShmStateRetiredError, ShmStateTimeoutError, Store
 from shmstate.errors import CLASS_FOR_CODE
 
 RETIRED_FLAG = 4  # the header's flags bit 2
@@ -158,6 +158,54 @@ def test_a_subscription_hands_e_retired_to_on_error_and_ends(name: str) -> None:
         subscription.join(10)
         assert not subscription.active
         assert [type(error) for error in errors] == [ShmStateRetiredError]
+
+
+def test_with_reopen_a_subscription_hands_e_timeout_to_on_error_and_ends(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    escaped: list[BaseException | None] = []  # what reached the thread's default handler
+    monkeypatch.setattr(threading, "excepthook", lambda hook: escaped.append(hook.exc_value))
+    with Store.create(name, initial={"n": 0}):
+        follower = Store.open(name, reopen=True, reopen_timeout=0.05)
+        try:
+            errors: list[BaseException] = []
+            done = threading.Event()
+
+            def on_error(error: BaseException) -> None:
+                errors.append(error)
+                done.set()
+
+            subscription = follower.subscribe(lambda change: None, on_error=on_error)
+            Store.unlink(name)
+            assert done.wait(10)
+            subscription.join(10)
+            assert not subscription.active
+            assert [type(error) for error in errors] == [ShmStateTimeoutError]
+            assert escaped == []
+        finally:
+            follower.close()
+
+
+def test_with_reopen_a_store_no_wait_follows_stays_on_the_retired_one(name: str) -> None:
+    first = Store.create(name, initial={"n": 0})
+    follower = Store.open(name, reopen=True, reopen_timeout=10)
+    try:
+        Store.unlink(name)
+        first.close()
+        with Store.create(name, initial={"n": 10}) as second:
+            # Nothing has followed the replacement yet: the store is still the retired one.
+            with pytest.raises(ShmStateRetiredError):
+                follower.set({"n": 1})
+            assert follower.get() == {"n": 0}
+            assert follower.store_id == first.store_id
+            # A watch's wait on it makes the swap; from then on every call uses the new one.
+            change = next(follower.watch(timeout=10))
+            assert change.replaced and change.store_id == second.store_id
+            assert follower.get() == {"n": 10}
+            follower.set({"n": 11})
+            assert second.get() == {"n": 11}
+    finally:
+        follower.close()
 
 
 def test_with_reopen_two_watchers_of_one_store_both_follow(name: str) -> None:

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from .errors import ShmStateRetiredError
+from .errors import ShmStateError
 from .threads import WaitingThread
 from .values import Change
 from .waitloop import follow
@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 
 def _print_error(error: BaseException) -> None:
-    print("shmstate: a subscription callback raised:", file=sys.stderr)
+    print("shmstate: a subscription raised:", file=sys.stderr)
     traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
 
 
@@ -65,8 +65,11 @@ class Subscription(WaitingThread, Generic[T]):
                     self._callback(change)
                 except Exception as error:
                     on_error(error)
-        except ShmStateRetiredError as error:
-            on_error(error)  # the store was unlinked (and not followed): the thread ends
+        except ShmStateError as error:
+            # The thread's last error: the store was unlinked and not followed (E_RETIRED),
+            # or no replacement came within the reopen timeout (E_TIMEOUT). on_error gets
+            # it, never the thread's default handler: the thread ends.
+            on_error(error)
 
     def stop(self) -> None:
         """Stops the thread and waits for it (unless called from the callback itself:
