@@ -85,6 +85,28 @@ def test_mirror_patch_applies_the_leaders_patch(name: str) -> None:
         assert (store.version, store.get()) == (8, {"a": 2})
 
 
+def test_mirror_writes_take_json_text_as_str_or_bytes(name: str) -> None:
+    with mirror(name) as store:
+        assert store.mirror_set('{"a":"é"}', 8) == 8
+        assert store.get() == {"a": "é"}
+        assert store.mirror_patch('[{"op":"replace","path":"/a","value":"ü"}]', 9) == 9
+        assert store.get() == {"a": "ü"}
+
+
+@pytest.mark.parametrize("data", [None, 5, {"a": 2}, [{"op": "add", "path": "/b", "value": 1}]])
+def test_mirror_writes_of_another_type_are_e_invalid_and_commit_nothing(
+    name: str, data: Any
+) -> None:
+    with mirror(name) as store:
+        with pytest.raises(ShmStateInvalidError, match="data must be JSON text") as raised:
+            store.mirror_set(data, 8)
+        assert raised.value.code == "E_INVALID"
+        with pytest.raises(ShmStateInvalidError, match="patch must be JSON text") as raised:
+            store.mirror_patch(data, 8)
+        assert raised.value.code == "E_INVALID"
+        assert (store.version, store.get(), store.stats()["commits"]) == (7, {"a": 1}, 1)
+
+
 def test_a_watcher_of_a_mirror_counts_jumps_as_missed(name: str) -> None:
     with mirror(name) as store:
         watch = store.watch(timeout=5, every=True)

@@ -91,6 +91,17 @@ def start_version(value: object) -> int:
     return checked
 
 
+def json_text(value: object, argument: str) -> bytes:
+    """JSON text handed over as it is (the bridge's mirror writes): a str, sent as UTF-8,
+    or bytes. Whether it is JSON is the decoder's to say (E_CORRUPT); a lone surrogate in
+    a str goes through as it is, so it is refused the same way."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if isinstance(value, bytes):
+        return value
+    must_be(argument, "JSON text (a str or bytes)", value)
+
+
 def ring_option(value: object, argument: str) -> int:
     """``ring_entries`` or ``ring_patch_max``: None (the default ring, -1 for the binding)
     or an int >= 0 for the core to check."""

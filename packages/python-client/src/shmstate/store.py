@@ -570,22 +570,25 @@ class Store(Generic[T]):
 
     # ---- mirror writes (the bridge) ---------------------------------------------------
 
-    def mirror_set(self, data: bytes, version: int) -> int:
-        """Publishes ``data`` (the leader's state, as JSON text in the shmstate dialect) as
-        exactly ``version`` on a mirror store: versions may jump, never go back
-        (ShmStateConflictError unless ``version`` is above the published one). The text is
-        decoded first, so text that is not JSON is refused (E_CORRUPT) and commits
-        nothing. E_INVALID on a store that is not a mirror."""
+    def mirror_set(self, data: str | bytes, version: int) -> int:
+        """Publishes ``data`` (the leader's state, as JSON text in the shmstate dialect: a
+        str or UTF-8 bytes) as exactly ``version`` on a mirror store: versions may jump,
+        never go back (ShmStateConflictError unless ``version`` is above the published
+        one). The text is decoded first, so text that is not JSON is refused (E_CORRUPT)
+        and commits nothing. E_INVALID for data of another type, and on a store that is
+        not a mirror."""
+        text = arguments.json_text(data, "data")
         arguments.start_version(version)
-        decode(data)
-        return self._seg.commit(data, 0, version, True)
+        decode(text)
+        return self._seg.commit(text, 0, version, True)
 
-    def mirror_patch(self, patch: bytes, version: int) -> int:
-        """Applies the leader's patch ``patch`` (RFC 6902 text, in the dialect), the one
-        that leads from ``version - 1`` to ``version``, to a mirror store at ``version - 1``
-        and publishes ``version``. ShmStateConflictError if the store is not at
-        ``version - 1``; a patch that does not apply (E_PATCH) or is not valid text
-        commits nothing."""
+    def mirror_patch(self, patch: str | bytes, version: int) -> int:
+        """Applies the leader's patch ``patch`` (RFC 6902 text, in the dialect: a str or
+        UTF-8 bytes), the one that leads from ``version - 1`` to ``version``, to a mirror
+        store at ``version - 1`` and publishes ``version``. ShmStateConflictError if the
+        store is not at ``version - 1``; a patch that does not apply (E_PATCH) or is not
+        valid text commits nothing; E_INVALID for a patch of another type."""
+        text = arguments.json_text(patch, "patch")
         arguments.start_version(version)
         base = self._cache.current()
         if base.version != version - 1:
@@ -594,7 +597,7 @@ class Store(Generic[T]):
                 f"mirror patch to version {version} needs version {version - 1}; "
                 f"the store is at {base.version}",
             )
-        return commit(self._seg, self._cache, prepare_mirror_patch(self._cache, base, patch), True)
+        return commit(self._seg, self._cache, prepare_mirror_patch(self._cache, base, text), True)
 
     async def aset(self, state: T) -> int:
         """``set()`` for asyncio: the commit (which may wait for the writer lock) runs off
