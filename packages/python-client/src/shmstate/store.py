@@ -206,7 +206,8 @@ class Store(Generic[T]):
         store is retired) and created again, watch() and subscribe() wait up to
         ``reopen_timeout`` seconds for the new store (opened with the same ``trust`` and
         ``read_only``) and go on with it (the next change has ``replaced`` True); without
-        it they raise ShmStateRetiredError."""
+        it they raise ShmStateRetiredError. That wait makes the swap: until one has, the
+        store's writes raise ShmStateRetiredError and get() returns the old state."""
         checked_trust = arguments.trust(trust)
         checked_read_only = arguments.flag(read_only, "read_only")
         following = _reopen_seconds(reopen, reopen_timeout)
