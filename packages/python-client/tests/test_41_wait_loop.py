@@ -80,3 +80,13 @@ def test_watch_raises_a_corrupt_state(store):
     store._seg.commit(b'{"half": ')
     with pytest.raises(ShmStateCorruptError):
         next(changes)
+
+
+@pytest.mark.parametrize("timeout", [2e9, 1e300])
+def test_a_timeout_of_any_length_waits_for_the_next_version(store, timeout):
+    # One wait of the extension is shorter than 1e9 s; the loop waits again until the deadline.
+    waiter = Waiter(store._seg, store.version)
+    committer = threading.Timer(0.05, store.set, args=({"n": 1},))
+    committer.start()
+    assert waiter.next_version(time.monotonic() + timeout) == 2
+    committer.join()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .store import Store
 
 T = TypeVar("T")
+#: The longest single wait handed to the extension (it takes less than 1e9 s).
+_WAIT_MAX_S = 1e6
 
 
 class Waiter:
@@ -80,9 +82,13 @@ class Waiter:
                 break
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
-                version = seg.wait(self.seen, left, epoch)
+                # One wait of the extension is shorter than 1e9 s; a longer timeout (any
+                # number of seconds is one) waits again until its deadline.
+                version = seg.wait(self.seen, None if left is None else min(left, _WAIT_MAX_S), epoch)
             except ShmStateTimeoutError:
-                return None
+                if deadline is None or time.monotonic() >= deadline:
+                    return None
+                continue
             if self._stopping:
                 break
             if version != self.seen:
