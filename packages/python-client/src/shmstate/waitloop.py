@@ -84,7 +84,9 @@ class Waiter:
             try:
                 # One wait of the extension is shorter than 1e9 s; a longer timeout (any
                 # number of seconds is one) waits again until its deadline.
-                version = seg.wait(self.seen, None if left is None else min(left, _WAIT_MAX_S), epoch)
+                version = seg.wait(
+                    self.seen, None if left is None else min(left, _WAIT_MAX_S), epoch
+                )
             except ShmStateTimeoutError:
                 if deadline is None or time.monotonic() >= deadline:
                     return None
