@@ -27,13 +27,16 @@ SETPRIV_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-
 CORE = REPO / "packages" / "core" / "dist" / "index.js"
 
 
-def cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, timeout: float = 30, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "shmstate", *args],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -329,6 +332,35 @@ def test_ls_removes_a_retired_store_left_under_its_name(robot):
         (["patch", "{name}", '{"op": "add"}'], 4, "E_PATCH"),
         (["patch", "{name}", '[{"op": "remove", "path": "/zz"}]'], 4, "E_PATCH"),
         (["get", "{name}", "/pose/z"], 4, "E_PATCH"),
+        (["set", "{name}", "[" * 10000 + "]" * 10000], 4, "E_ENCODE"),
+        (["update", "{name}", "/tick", "[" * 10000 + "]" * 10000], 4, "E_ENCODE"),
+        (
+            [
+                "patch",
+                "{name}",
+                '[{"op": "add", "path": "/a", "value": ' + "[" * 9999 + "]" * 9999 + "}]",
+            ],
+            4,
+            "E_ENCODE",
+        ),
+        (["set", "{name}", "1" * 5000], 4, "E_ENCODE"),
+        (["set", "{name}", '{"a": -' + "9" * 5000 + "}"], 4, "E_ENCODE"),
+        (["ls", "--trust", "bogus"], 4, "E_INVALID"),
+        (["doctor", "--trust", "uid:abc"], 4, "E_INVALID"),
+        (["get", "{name}", "--trust", "group, uid:1"], 4, "E_INVALID"),
+        (["ls", "--idle", "-5"], 4, "E_INVALID"),
+        (["ls", "--idle", "nan"], 4, "E_INVALID"),
+        (["info", "{name}", "--idle", "-1"], 4, "E_INVALID"),
+        (["doctor", "--clean", "--idle", "-100"], 4, "E_INVALID"),
+        (["doctor", "{name}", "--clean", "--idle", "nan"], 4, "E_INVALID"),
+        (["watch", "{name}", "--count", "-1", "--timeout", "0.3"], 4, "E_INVALID"),
+        (["watch", "{name}", "--timeout", "nan"], 4, "E_INVALID"),
+        (["watch", "{name}", "--timeout", "-1"], 4, "E_INVALID"),
+        (["top", "--iterations", "-1"], 4, "E_INVALID"),
+        (["top", "--interval", "-1", "--iterations", "2"], 4, "E_INVALID"),
+        (["top", "--interval", "nan", "--iterations", "2"], 4, "E_INVALID"),
+        (["top", "--interval", "inf", "--iterations", "2"], 4, "E_INVALID"),
+        (["top", "--interval", "1e300", "--iterations", "2"], 4, "E_INVALID"),
     ],
 )
 def test_bad_input_is_one_line_with_the_code_and_changes_nothing(robot, args, status, code):
@@ -339,6 +371,31 @@ def test_bad_input_is_one_line_with_the_code_and_changes_nothing(robot, args, st
     assert len(lines) == 1 and lines[0].startswith("shmstate: ") and lines[0].endswith(f"({code})")
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert content(robot) == before
+
+
+def test_a_malformed_trust_is_refused_once_naming_where_it_came_from(robot):
+    given = cli("get", robot, "--trust", "uid:abc")
+    assert given.returncode == 4
+    assert given.stderr.startswith('shmstate: --trust "uid:abc": ')
+    assert "environment" not in given.stderr and given.stderr.count("\n") == 1
+    from_env = cli("ls", env={"SHMSTATE_TRUST": "everyone"})
+    assert from_env.returncode == 4 and from_env.stdout == ""
+    assert from_env.stderr.startswith(
+        'shmstate: the environment variable SHMSTATE_TRUST "everyone": '
+    )
+    assert from_env.stderr.rstrip().endswith("(E_INVALID)")
+    # --trust overrides the variable, as it does for the library's opens.
+    assert cli("get", robot, "--trust", "", env={"SHMSTATE_TRUST": "everyone"}).returncode == 0
+
+
+def test_numeric_options_take_their_limits(robot):
+    assert cli("watch", robot, "--count", "0").returncode == 0
+    assert cli("top", "--iterations", "0").returncode == 0
+    assert cli("top", "--iterations", "2", "--interval", "0").returncode == 0
+    (row,) = [r for r in cli_json("ls", "--idle", "inf") if r["name"] == robot]
+    assert row["orphaned"] is False
+    (row,) = [r for r in cli_json("ls", "--idle", "0") if r["name"] == robot]
+    assert row["orphaned"] is True
 
 
 def test_a_corrupt_segment_is_e_corrupt_for_every_reading_command(robot):

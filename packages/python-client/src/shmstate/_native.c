@@ -146,6 +146,23 @@ static PyObject* module_doorbell_sockets(PyObject* module, PyObject* remove) {
                        sweep.dead_foreign, "removed", sweep.removed);
 }
 
+/* check_trust(text): None if `text` is a trust value in the core's grammar (what
+ * SHMSTATE_TRUST and the trust option take), else the core's E_INVALID. The CLI checks
+ * its --trust (or the variable) once with it, before any command runs. */
+static PyObject* module_check_trust(PyObject* module, PyObject* text) {
+  module_state* st = PyModule_GetState(module);
+  if (!PyUnicode_Check(text)) return native_raise_invalid(st, "trust must be a str");
+  Py_ssize_t len = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(text, &len);
+  if (utf8 == NULL) return NULL;
+  if ((size_t)len != strlen(utf8))
+    return native_raise_invalid(st, "trust contains a NUL character");
+  shmstate_trust trust;
+  shmstate_error err = {0};
+  if (shmstate_trust_parse(utf8, &trust, &err) != SHMSTATE_OK) return native_raise_core(st, &err);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"codes", module_codes, METH_NOARGS, "codes() -> list of the error code names"},
     {"code_meaning", module_code_meaning, METH_O, "code_meaning(name) -> str"},
@@ -159,6 +176,9 @@ static PyMethodDef module_methods[] = {
     {"doorbell_sockets", module_doorbell_sockets, METH_O,
      "doorbell_sockets(remove) -> {sockets, dead, dead_foreign, removed}: doorbell socket "
      "files in /dev/shm; remove=True removes the dead ones this uid owns"},
+    {"check_trust", module_check_trust, METH_O,
+     "check_trust(text) -> None: E_INVALID unless text is a trust value in the core's "
+     "grammar (\"group\", \"uid:N\", comma-separated; \"\": none)"},
     {"_set_error_factory", module_set_error_factory, METH_O,
      "_set_error_factory(fn): fn(code, message, sys_errno) returns the exception to raise"},
     {NULL, NULL, 0, NULL},

@@ -8,11 +8,10 @@ code (exits.py), never a traceback."""
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Sequence
 
 from ..errors import ShmStateError
-from . import exits
+from . import exits, options
 from .inspect_commands import cmd_doctor, cmd_info, cmd_ls, cmd_top
 from .store_commands import cmd_get, cmd_patch, cmd_rm, cmd_set, cmd_update, cmd_watch
 
@@ -130,12 +129,9 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    trust = getattr(args, "trust", None)  # `mirror` hands its arguments on untouched
-    if trust is not None:
-        # The core reads the variable at every open (one grammar, checked there: a malformed
-        # value is E_INVALID, exit 4), so every command's opens honour it alike.
-        os.environ["SHMSTATE_TRUST"] = trust
     try:
+        if args.run is not cmd_mirror:  # `mirror` hands its arguments on untouched
+            options.check(args)
         status: int = args.run(args)
         return status
     except exits.CommandError as failure:

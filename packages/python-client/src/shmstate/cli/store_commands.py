@@ -11,19 +11,43 @@ import time
 from typing import Any
 
 from .. import _native
+from ..codec import MAX_DEPTH
 from ..json_pointer import array_index, parse_pointer, pointer_error
 from ..store import Store
 from . import exits, survey
 from .output import emit_json, emit_pretty, iso
 
+#: Digits past which an integer literal is refused before Python converts it (past
+#: sys.get_int_max_str_digits() it would raise ValueError): far beyond the dialect's
+#: +-(2^53-1), which has 16 digits.
+_INT_DIGITS_MAX = 100
+
 
 def parse_json(text: str, what: str) -> Any:
     """JSON text from the command line; E_INVALID naming where it fails. NaN and Infinity,
-    which json accepts, are left for the dialect check (E_ENCODE) like any other value."""
+    which json accepts, are left for the dialect check (E_ENCODE) like any other value;
+    so are nesting and integers too large for Python's parser, refused here with the
+    E_ENCODE the library gives any value outside the dialect."""
+
+    def parse_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > _INT_DIGITS_MAX:
+            raise exits.fail(
+                "E_ENCODE",
+                f"{what} holds an integer of {len(digits.lstrip('-'))} digits: "
+                f"beyond +-(2^53-1), outside the shmstate JSON dialect",
+            )
+        return int(digits)
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as error:
         raise exits.fail("E_INVALID", f"{what} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise exits.fail(
+            "E_ENCODE",
+            f"{what} nests arrays and objects deeper than the shmstate JSON dialect's "
+            f"{MAX_DEPTH} levels",
+        ) from None
 
 
 def resolve(state: Any, pointer: str) -> Any:
