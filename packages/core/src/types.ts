@@ -120,7 +120,8 @@ export interface Change<T> extends Snapshot<T> {
 export interface ReopenOptions {
   /** Follow the store that replaces this one. Default false. */
   readonly reopen?: boolean;
-  /** The longest wait for the replacement, in ms (0 .. 2^31-1). Default 10000. */
+  /** The longest wait for the replacement, in ms (0 .. 2^31-1), or Infinity (no limit, as
+   * Python's `reopen_timeout=math.inf`). Default 10000. */
   readonly reopenTimeout?: number;
 }
 
