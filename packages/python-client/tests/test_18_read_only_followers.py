@@ -48,8 +48,10 @@ def test_attached_lists_a_trusted_store_this_user_may_only_read(name):
         "        [a.role, a.alive, a.self] for a in s.attached()]}))\n"
     )
     ran = subprocess.run(
-        ["setpriv", f"--reuid={READER_UID}", f"--regid={READER_UID}", f"--groups={OTHER_UID}"]
-        + [sys.executable, "-c", child, name],
+        [
+            *("setpriv", f"--reuid={READER_UID}", f"--regid={READER_UID}"),
+            *(f"--groups={OTHER_UID}", sys.executable, "-c", child, name),
+        ],
         capture_output=True,
         text=True,
         timeout=30,
