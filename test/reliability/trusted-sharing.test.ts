@@ -37,6 +37,8 @@ interface Event {
   state?: Record<string, unknown>;
   version?: number;
   doorbells?: number;
+  /** touch: how many entries attached() listed, or the code it failed with. */
+  attached?: number | string;
 }
 
 function canSwitchUsers(t: ExecutionContext): boolean {
@@ -221,6 +223,7 @@ test('a 0640 store is read-only for group member B: reads and subscribes, writes
   t.is(opened?.code, 'ok', opened?.message);
   t.is(opened?.readOnly, true);
   t.deepEqual(opened?.state, { n: 1 });
+  t.is(opened?.attached, 0, 'attached() lists the table of a store B may only read');
   t.is(set?.code, 'E_PERM');
   t.regex(set?.message ?? '', /read-only/);
   const [openedPy, setPy] = py(B, name, 'touch', { trust: 'group', state: { n: 2 } });

@@ -39,6 +39,7 @@ import {
   checkCreateNumbers,
   checkFunction,
   checkIntegerIn,
+  checkKnownOptions,
   checkNumber,
   checkObject,
   checkRange,
@@ -134,7 +135,7 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     name: string,
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
-    return new SharedStore<T>(Segment.create(name, checkCreateArguments(name, options)));
+    return new SharedStore<T>(Segment.create(name, checkCreateArguments(name, options, 'create')));
   }
 
   /**
@@ -190,7 +191,7 @@ export class SharedStore<T extends JsonState<T> = unknown> {
     options: SharedStoreCreateOptions<NoInfer<T>>,
   ): SharedStore<T> {
     return new SharedStore<T>(
-      Segment.openOrCreate(name, checkCreateArguments(name, options)).segment,
+      Segment.openOrCreate(name, checkCreateArguments(name, options, 'openOrCreate')).segment,
     );
   }
 
@@ -530,7 +531,7 @@ function openOptionsOf(options: SegmentOpenOptions | undefined): SegmentOpenOpti
   if (options === undefined) return {};
   const { trust, readOnly } = options;
   return {
-    ...(trust === undefined ? {} : { trust }),
+    ...(trust === undefined || trust === null ? {} : { trust }),
     ...(readOnly === undefined ? {} : { readOnly }),
   };
 }
@@ -543,17 +544,34 @@ function checkReopenOptions(options: ReopenOptions | undefined): number | null {
   if (reopen !== undefined && typeof reopen !== 'boolean') {
     throw invalidArgument(`options.reopen must be a boolean, got ${String(reopen)}`);
   }
+  const given = fields['reopenTimeout'];
+  // Infinity: no limit, as Python's reopen_timeout=math.inf.
   const timeout =
-    fields['reopenTimeout'] === undefined
+    given === undefined
       ? DEFAULT_REOPEN_TIMEOUT_MS
-      : checkRange(
-          option('reopenTimeout'),
-          checkNumber(option('reopenTimeout'), fields['reopenTimeout']),
-          0,
-          MAX_TIMEOUT_MS,
-        );
+      : given === Infinity
+        ? Infinity
+        : checkRange(
+            option('reopenTimeout'),
+            checkNumber(option('reopenTimeout'), given),
+            0,
+            MAX_TIMEOUT_MS,
+          );
   return reopen === true ? timeout : null;
 }
+
+/** Every option create() and openOrCreate() take (SharedStoreCreateOptions): opening
+ * options (trust, readOnly, reopen) are refused, as Python's open_or_create refuses them. */
+const CREATE_OPTIONS = [
+  'initial',
+  'capacity',
+  'mode',
+  'group',
+  'version',
+  'ringEntries',
+  'ringPatchMax',
+  'selfCleaning',
+] as const;
 
 /**
  * The arguments of create() and openOrCreate(): all checked (E_INVALID) before `initial`
@@ -564,9 +582,11 @@ function checkReopenOptions(options: ReopenOptions | undefined): number | null {
 function checkCreateArguments(
   name: unknown,
   options: unknown,
+  call: 'create' | 'openOrCreate',
 ): CreateNumbers & { initial: Buffer } {
   checkString(argument('name'), name);
   const fields = checkObject(argument('options'), options);
+  checkKnownOptions(fields, CREATE_OPTIONS, call);
   if (fields['initial'] === undefined) {
     throw invalidArgument('Option "initial" must be a JSON value, got undefined');
   }

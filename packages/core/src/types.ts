@@ -116,11 +116,14 @@ export interface Change<T> extends Snapshot<T> {
  * emission has `replaced` true, `patches` null, a new `storeId`, and `missed` counting the
  * new store's versions before it. `get()`, `set()` and the rest then use the new store
  * too; until then `get()` returns the old store's last state and writes throw E_RETIRED.
+ * The swap is made by a stream that meets E_RETIRED: a store no stream follows keeps the
+ * retired one until one of its streams is subscribed to.
  */
 export interface ReopenOptions {
   /** Follow the store that replaces this one. Default false. */
   readonly reopen?: boolean;
-  /** The longest wait for the replacement, in ms (0 .. 2^31-1). Default 10000. */
+  /** The longest wait for the replacement, in ms (0 .. 2^31-1), or Infinity (no limit, as
+   * Python's `reopen_timeout=math.inf`). Default 10000. */
   readonly reopenTimeout?: number;
 }
 

@@ -155,3 +155,75 @@ test('reopen options are checked', (t) => {
     t.is(err?.code, 'E_INVALID');
   }
 });
+
+for (const readOnly of [false, true]) {
+  test.serial(
+    `a file removed by hand ends a thread watcher's streams with nobody committing (${readOnly ? 'read-only' : 'read-write'})`,
+    async (t) => {
+      const previous = process.env['SHMSTATE_NOTIFY'];
+      process.env['SHMSTATE_NOTIFY'] = 'thread';
+      t.teardown(() => {
+        if (previous === undefined) delete process.env['SHMSTATE_NOTIFY'];
+        else process.env['SHMSTATE_NOTIFY'] = previous;
+      });
+      const name = segmentFor(t, `retire-hand-thread-${readOnly ? 'ro' : 'rw'}`);
+      const writer = SharedStore.create(name, { initial: { n: 0 }, capacity: 256 });
+      const reader = SharedStore.open(name, { readOnly });
+      t.teardown(() => {
+        writer.close();
+        reader.close();
+      });
+      const ended = untilError(reader.state$);
+      unlinkSync(segmentPath(name));
+      // No commit follows: the watcher's own wait slices find the name gone.
+      const { values, error } = await ended;
+      isRetired(t, error);
+      t.deepEqual(values, [{ n: 0 }]);
+    },
+  );
+}
+
+test('with reopen, a store that no stream follows swaps only when a stream subscribes', async (t) => {
+  const name = segmentFor(t, 'retire-reopen-idle');
+  const first = SharedStore.create(name, { initial: { n: 0 }, capacity: 256 });
+  const follower = SharedStore.open<{ n: number }>(name, { reopen: true });
+  t.teardown(() => follower.close());
+  SharedStore.unlink(name);
+  first.close();
+  const second = SharedStore.create(name, { initial: { n: 10 }, capacity: 256 });
+  t.teardown(() => second.close());
+  // Nobody follows the store: it keeps the retired one.
+  t.is(t.throws(() => follower.set({ n: 1 }), { instanceOf: ShmStateError })?.code, 'E_RETIRED');
+  t.deepEqual(follower.get(), { n: 0 });
+  t.not(follower.storeId, second.storeId);
+  // A stream's first wake-up meets E_RETIRED and makes the swap.
+  const changes = await firstValueFrom(follower.changes$.pipe(take(2), toArray()));
+  t.deepEqual(
+    changes.map((change) => [change.state.n, change.replaced]),
+    [
+      [0, false],
+      [10, true],
+    ],
+  );
+  t.is(follower.storeId, second.storeId);
+  follower.set({ n: 11 });
+  t.deepEqual(second.get(), { n: 11 });
+});
+
+test('reopenTimeout Infinity waits without a limit', async (t) => {
+  const name = segmentFor(t, 'retire-reopen-infinity');
+  const first = SharedStore.create(name, { initial: { n: 0 }, capacity: 256 });
+  const follower = SharedStore.open<{ n: number }>(name, {
+    reopen: true,
+    reopenTimeout: Infinity,
+  });
+  t.teardown(() => follower.close());
+  const changes = firstValueFrom(follower.changes$.pipe(take(2), toArray()));
+  SharedStore.unlink(name);
+  first.close();
+  const second = SharedStore.create(name, { initial: { n: 10 }, capacity: 256 });
+  t.teardown(() => second.close());
+  const [, replaced] = await changes;
+  t.true(replaced!.replaced);
+  t.deepEqual(replaced!.state, { n: 10 });
+});

@@ -75,13 +75,19 @@ void BlockAsyncSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+// How long one wait lasts at most. A wait that ends with nothing new checks that the
+// segment's name still names its file (shmstate_segment_wait), so a file removed by hand
+// ends the watch within about this long even if nobody commits: one futex wait and one
+// fstat per slice, ten times a second, for an idle watcher.
+constexpr int64_t kWaitSliceNs = 100 * 1000 * 1000;
+
 void WatchLoop(WatchRun* run) {
   BlockAsyncSignals();
   uint64_t seen = run->seen_version;
   for (;;) {
     shmstate_error err{};
     uint64_t now = seen;
-    int rc = shmstate_segment_wait(run->segment, seen, -1, &run->stop_flag, &now, &err);
+    int rc = shmstate_segment_wait(run->segment, seen, kWaitSliceNs, &run->stop_flag, &now, &err);
     if (rc == SHMSTATE_OK) {
       seen = now;
       if (!run->pending.exchange(true, std::memory_order_acq_rel)) {
@@ -89,7 +95,7 @@ void WatchLoop(WatchRun* run) {
       }
       continue;
     }
-    // A signal (or a timeout, which an unlimited wait should not give): wait again.
+    // A signal, or a slice that ended with nothing new: wait again.
     if (rc == SHMSTATE_E_INTERRUPTED || rc == SHMSTATE_E_TIMEOUT) continue;
     // E_CLOSED with the flag set is Stop asking; anything else is a failure to report,
     // after which the thread ends and JS is expected to call Stop.

@@ -110,12 +110,15 @@ static int is_locked(const shmstate_segment* seg, int fd, unsigned index) {
 }
 
 /* Opens the segment's name again and checks that it is still the object this handle
- * mapped: a lock on another file would say nothing about this one. */
-static int reopen(const shmstate_segment* seg, int* out, shmstate_error* err) {
+ * mapped: a lock on another file would say nothing about this one. `mode`: O_RDWR to take
+ * locks (a write lock needs a descriptor open for writing), O_RDONLY to test them only
+ * (F_OFD_GETLK asks nothing of the descriptor's mode, so whoever may read the file may
+ * list the table). */
+static int reopen(const shmstate_segment* seg, int mode, int* out, shmstate_error* err) {
   *out = -1;
   shmstate_path path;
   shmstate_segment_path(seg->name, path);
-  int fd = shm_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+  int fd = shm_open(path, mode | O_NOFOLLOW | O_CLOEXEC, 0);
   if (fd < 0) {
     int e = errno;
     if (e == ENOENT) {
@@ -243,7 +246,7 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
   }
   int fd;
   shmstate_error reopened;
-  int rc = reopen(seg, &fd, &reopened);
+  int rc = reopen(seg, O_RDWR, &fd, &reopened);
   if (rc != SHMSTATE_OK) {
     /* No descriptor left for the entry's lock (each attached handle holds one): attached
      * all the same, untracked, as when the table is full. Opening a store never fails for
@@ -261,7 +264,7 @@ int shmstate_segment_attach(shmstate_segment* seg, shmstate_role role, shmstate_
      * before we got the lock made the check fail; one that comes later sees our claim. */
     int locked = lifecycle_lock(fd, F_RDLCK);
     int again = -1;
-    if (locked == 0) rc = reopen(seg, &again, err);
+    if (locked == 0) rc = reopen(seg, O_RDONLY, &again, err);
     if (again >= 0) close(again);
     if (locked != 0 || rc != SHMSTATE_OK) {
       close(fd);
@@ -371,7 +374,7 @@ int shmstate_segment_clean(shmstate_segment* seg, int* removed, shmstate_error* 
   if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
   if (!self_cleaning(seg) || seg->read_only) return shmstate_ok(err);
   int fd;
-  int rc = reopen(seg, &fd, err);
+  int rc = reopen(seg, O_RDWR, &fd, err);
   if (rc == SHMSTATE_E_NOENT) return shmstate_ok(err); /* removed already */
   if (rc != SHMSTATE_OK) return rc;
   int locked = lifecycle_lock(fd, F_WRLCK);
@@ -393,7 +396,7 @@ int shmstate_segment_clean(shmstate_segment* seg, int* removed, shmstate_error* 
   }
   if (orphaned && ever_attached) {
     int again = -1;
-    if (reopen(seg, &again, NULL) == SHMSTATE_OK) { /* still our segment under the name */
+    if (reopen(seg, O_RDONLY, &again, NULL) == SHMSTATE_OK) { /* still ours under the name */
       close(again);
       shmstate_path path;
       shmstate_segment_path(seg->name, path);
@@ -440,9 +443,10 @@ int shmstate_segment_attached(shmstate_segment* seg, shmstate_attachment* out, s
   *count = 0;
   if (seg->attach_entries == 0) return shmstate_ok(err);
   /* A description of our own: F_OFD_GETLK does not report the asker's own locks, and this
-   * handle's own entry must read as alive. */
+   * handle's own entry must read as alive. Read-only: a lister that may only read the
+   * segment (a member of the group of a 0640 store) lists it too. */
   int fd;
-  int rc = reopen(seg, &fd, err);
+  int rc = reopen(seg, O_RDONLY, &fd, err);
   if (rc != SHMSTATE_OK) return rc;
   size_t n = 0;
   for (unsigned i = 0; i < seg->attach_entries; i++) {

@@ -69,7 +69,12 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
                           const volatile int* stop, uint64_t* out_version, shmstate_error* err) {
   shmstate_header* hdr = seg->hdr;
   int64_t deadline = timeout_ns >= 0 ? now_ns() + timeout_ns : 0;
+  /* A FUTEX_WAIT of a read-write handle returned with no new version: check the name. */
   int woke = 0;
+  /* A slice of a read-only handle ended with no new version (it ends every
+   * SHMSTATE_READ_ONLY_WAIT_SLICE_MS whatever happens): check the name, but at most once
+   * per SHMSTATE_IDLE_NAME_CHECK_NS, so that a removal is found within about 100 ms. */
+  int sliced = 0;
   for (;;) {
     uint32_t w = atomic_load_explicit(&hdr->futex_word, memory_order_seq_cst);
     /* Acquire: pairs with the writer's release store of the version (the caller reads the
@@ -82,7 +87,8 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
      * After the version check, so that the last versions before it are still delivered.
      * A wake-up with no new version also checks the name (a file removed by hand). */
     if (shmstate_segment_retired(seg) ||
-        (woke && shmstate_segment_check(seg, NULL) == SHMSTATE_E_RETIRED)) {
+        (woke && shmstate_segment_check(seg, NULL) == SHMSTATE_E_RETIRED) ||
+        (sliced && shmstate_segment_check_idle(seg, NULL) == SHMSTATE_E_RETIRED)) {
       return shmstate_fail_retired(seg, err);
     }
     if (stop_requested(stop)) {
@@ -113,6 +119,7 @@ int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t 
     if (seg->read_only) {
       long r = futex_wait(&hdr->futex_word, w, relp);
       int e = errno;
+      sliced = 1;
       if (r == 0 || e == EAGAIN || e == ETIMEDOUT) continue;
       if (e == EINTR) {
         version = atomic_load_explicit(&hdr->version, memory_order_acquire);

@@ -119,6 +119,12 @@ int shmstate_segment_mark_retired(shmstate_segment* seg);
 /* shmstate_segment_check for the hot paths: E_RETIRED when the flag is set; the name is
  * checked only if SHMSTATE_NAME_CHECK_NS passed since this handle last checked it. */
 int shmstate_segment_check_soon(shmstate_segment* seg, shmstate_error* err);
+/* How often, at most, a read-only wait checks the name at the end of a slice with nothing
+ * new: such a waiter wakes every SHMSTATE_READ_ONLY_WAIT_SLICE_MS whether or not anything
+ * happened, and an idle follower should not pay a shm_open and an fstat each time. */
+#define SHMSTATE_IDLE_NAME_CHECK_NS 100000000ull /* 100 ms */
+/* shmstate_segment_check_soon with SHMSTATE_IDLE_NAME_CHECK_NS between two checks. */
+int shmstate_segment_check_idle(shmstate_segment* seg, shmstate_error* err);
 /* Unlinks the segment's name if it still names this handle's file. */
 void shmstate_segment_remove_if_ours(const shmstate_segment* seg);
 /* Fills *err with the E_RETIRED failure for `seg` and returns E_RETIRED. */

@@ -91,14 +91,13 @@ static uint64_t coarse_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* `every_time`: check the name now; otherwise only when the last check of this handle is
- * SHMSTATE_NAME_CHECK_NS old. Relaxed: the time only spaces the checks out, two threads
- * that both check do no harm. */
-static int check(shmstate_segment* seg, int every_time, shmstate_error* err) {
+/* Checks the name when this handle's last check is at least `spacing_ns` old (0: now).
+ * Relaxed: the time only spaces the checks out, two threads that both check do no harm. */
+static int check(shmstate_segment* seg, uint64_t spacing_ns, shmstate_error* err) {
   if (!shmstate_segment_retired(seg)) {
     uint64_t now = coarse_ns();
     uint64_t last = atomic_load_explicit(&seg->name_checked_ns, memory_order_relaxed);
-    if (every_time || last == 0 || now - last >= SHMSTATE_NAME_CHECK_NS) {
+    if (spacing_ns == 0 || last == 0 || now - last >= spacing_ns) {
       atomic_store_explicit(&seg->name_checked_ns, now, memory_order_relaxed);
       if (name_still_ours(seg) == 0) {
         /* A read-only handle cannot write the flag: it learns it for itself only. */
@@ -113,11 +112,15 @@ static int check(shmstate_segment* seg, int every_time, shmstate_error* err) {
 
 int shmstate_segment_check(shmstate_segment* seg, shmstate_error* err) {
   if (seg == NULL) return shmstate_fail(err, SHMSTATE_E_INVALID, 0, "segment is NULL");
-  return check(seg, 1, err);
+  return check(seg, 0, err);
 }
 
 int shmstate_segment_check_soon(shmstate_segment* seg, shmstate_error* err) {
-  return check(seg, 0, err);
+  return check(seg, SHMSTATE_NAME_CHECK_NS, err);
+}
+
+int shmstate_segment_check_idle(shmstate_segment* seg, shmstate_error* err) {
+  return check(seg, SHMSTATE_IDLE_NAME_CHECK_NS, err);
 }
 
 int shmstate_fail_retired(const shmstate_segment* seg, shmstate_error* err) {

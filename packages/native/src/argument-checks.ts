@@ -96,6 +96,25 @@ export function checkObject(what: ArgumentName, value: unknown): Record<string, 
   return value as Record<string, unknown>;
 }
 
+/**
+ * Refuses a property of an options object that `call` does not take, as Python refuses an
+ * unexpected keyword: an option meant for another call (`readOnly` given to
+ * `openOrCreate`) would otherwise be dropped without a word. Undefined values pass.
+ */
+export function checkKnownOptions(
+  fields: Record<string, unknown>,
+  known: readonly string[],
+  call: string,
+): void {
+  for (const key of Object.keys(fields)) {
+    if (fields[key] !== undefined && !known.includes(key)) {
+      throw invalidArgument(
+        `${option(key).label} is not an option of ${call}; it takes ${known.join(', ')}`,
+      );
+    }
+  }
+}
+
 export function checkFunction<F extends (...args: never[]) => unknown>(
   what: ArgumentName,
   value: unknown,

@@ -15,15 +15,15 @@ import { argument, checkObject, describeValue, invalidArgument, option } from '.
 /**
  * Whom an open trusts besides this process's own uid: `'group'` (a segment whose group is
  * one of this process's groups), a uid, a list of those, or the grammar as text
- * (`"group,uid:1001"`; `""` trusts no other uid). Absent: the environment variable
- * `SHMSTATE_TRUST`, if set.
+ * (`"group,uid:1001"`; `""` trusts no other uid). Absent, undefined or null: the
+ * environment variable `SHMSTATE_TRUST`, if set (as Python's `trust=None`).
  */
 export type TrustOption = string | 'group' | number | ReadonlyArray<'group' | number>;
 
 /** Options of `Segment.open` and `Segment.openWait` (and the store's open methods). */
 export interface SegmentOpenOptions {
   /** See `TrustOption`. A segment that is world-writable or a symlink is refused anyway. */
-  readonly trust?: TrustOption;
+  readonly trust?: TrustOption | null;
   /**
    * Open read-only even when the segment is writable (default false). A segment this user
    * may read but not write opens read-only anyway. A read-only handle reads and
@@ -51,7 +51,7 @@ function trustItem(value: unknown): string {
 
 /** The trust option in the core's grammar: the core checks a string's syntax (E_INVALID). */
 export function trustText(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map(trustItem).join(',');
   return trustItem(value);

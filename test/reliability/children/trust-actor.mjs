@@ -2,7 +2,8 @@
 // gid and supplementary groups. Usage: trust-actor.mjs <name> <action> [json options]; it
 // prints one JSON line per event: {event, uid, code, ...}, code "ok" or the error's code.
 //   create     SharedStore.create(name, {initial, capacity 1024, mode, group})
-//   touch      open(name, {trust, readOnly}), read, try set(state), report readOnly
+//   touch      open(name, {trust, readOnly}), read, list attached(), try set(state),
+//              report readOnly
 //   subscribe  open(name, {trust, readOnly}), subscribe; print every state with the number
 //              of doorbells registered, until a state has {last: true}; with `write`,
 //              set that state once subscribed (a write through the subscriber's handle)
@@ -34,7 +35,14 @@ if (action === 'create') {
     say({ event: 'open', ...failure(err) });
     process.exit(0);
   }
-  say({ event: 'open', code: 'ok', readOnly: store.readOnly, state: store.get() });
+  // The attach table's length, or the code of the failure to list it.
+  let attached;
+  try {
+    attached = store.attached().length;
+  } catch (err) {
+    attached = err.code ?? 'thrown';
+  }
+  say({ event: 'open', code: 'ok', readOnly: store.readOnly, state: store.get(), attached });
   try {
     const version = store.set(options.state);
     say({ event: 'set', code: 'ok', version });

@@ -472,7 +472,10 @@ int shmstate_segment_read_patches(shmstate_segment* seg, uint64_t from_version,
  * `timeout_ns` < 0 waits without a time limit. `stop` may be NULL.
  * *out_version (may be NULL) receives the version seen on return.
  * E_RETIRED once the store is retired and no version after `seen_version` is left to
- * report; a wake-up with no new version also checks the name (shmstate_segment_check).
+ * report; a wake-up with no new version also checks the name (shmstate_segment_check), a
+ * timed wait's timeout included; a read-only handle's slices check it at most once per
+ * 100 ms. A file removed by hand wakes nobody: an unlimited wait of a read-write handle
+ * finds it only when something wakes it, so a follower that must notice waits in slices.
  */
 int shmstate_segment_wait(shmstate_segment* seg, uint64_t seen_version, int64_t timeout_ns,
                           const volatile int* stop, uint64_t* out_version, shmstate_error* err);

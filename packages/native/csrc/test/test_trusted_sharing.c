@@ -219,6 +219,25 @@ static void a_read_only_handle_reads_and_waits_and_writes_nothing(void) {
   shmstate_segment_close(a);
 }
 
+static void a_read_only_wait_finds_the_file_removed_by_hand(void) {
+  shmstate_error err;
+  shmstate_segment *a = NULL, *ro = NULL;
+  const char* name = harness_name("rorm");
+  CHECK_OK(shmstate_segment_create(name, 64, 0, "{}", 2, &a, &err), &err);
+  shmstate_open_options options = {.read_only = 1};
+  CHECK_OK(shmstate_segment_open_with(name, &options, &ro, &err), &err);
+  char path[256];
+  segment_path(name, path, sizeof path);
+  CHECK(unlink(path) == 0); /* by hand: no flag set, nobody woken */
+  /* Nobody commits: the wait's slices find the name gone, long before the 5 s deadline. */
+  uint64_t version = 0;
+  CHECK_CODE(shmstate_segment_wait(ro, 1, 5000 * 1000000LL, NULL, &version, &err),
+             SHMSTATE_E_RETIRED, &err);
+  CHECK(version == 1);
+  shmstate_segment_close(ro);
+  shmstate_segment_close(a);
+}
+
 /* As uid 65534 in SHARED_GID only: open `name` trusting the group and report through the
  * exit status: 10 + read_only, or 1 on a failure. */
 static int child_opens_as_group_member(const char* name, int commit_code_expected) {
@@ -270,6 +289,44 @@ static void a_group_member_gets_read_write_on_0660_and_read_only_on_0640(void) {
   }
 }
 
+/* As uid 65534 in SHARED_GID only: open `name` (0640, so read-only) trusting the group and
+ * list its attach table: 0 when it lists the parent's live entry, 1 otherwise. */
+static int child_lists_as_group_member(const char* name) {
+  gid_t mine = SHARED_GID;
+  if (setgroups(1, &mine) != 0 || setresgid(OTHER_UID, OTHER_UID, OTHER_UID) != 0 ||
+      setresuid(OTHER_UID, OTHER_UID, OTHER_UID) != 0) {
+    return 70;
+  }
+  shmstate_error err;
+  shmstate_segment* seg = NULL;
+  shmstate_open_options options = {.trust = "group"};
+  if (shmstate_segment_open_with(name, &options, &seg, &err) != SHMSTATE_OK) return 2;
+  shmstate_attachment out[4];
+  size_t count = 0;
+  int rc = shmstate_segment_attached(seg, out, 4, &count, &err);
+  if (rc != SHMSTATE_OK) fprintf(stderr, "    child attached(): %s\n", err.message);
+  int ok = rc == SHMSTATE_OK && shmstate_segment_read_only(seg) && count == 1 && out[0].alive &&
+           !out[0].self && out[0].role == SHMSTATE_ROLE_WRITER;
+  shmstate_segment_close(seg);
+  return ok ? 0 : 1;
+}
+
+static void a_group_member_with_read_only_access_lists_the_attach_table(void) {
+  if (!needs_root()) return;
+  shmstate_error err;
+  shmstate_segment* a = NULL;
+  const char* name = harness_name("rolist");
+  shmstate_create_options options = {
+      .capacity = 64, .mode = 0640, .initial_version = 1, .has_group = 1, .group = SHARED_GID};
+  CHECK_OK(shmstate_segment_create_with(name, &options, "{}", 2, &a, &err), &err);
+  CHECK_OK(shmstate_segment_attach(a, SHMSTATE_ROLE_WRITER, SHMSTATE_LANGUAGE_C, &err), &err);
+  int pid = fork();
+  if (pid == 0) _exit(child_lists_as_group_member(name));
+  int status = harness_wait_child(pid);
+  CHECKF(status == 0, "child status %d", status);
+  shmstate_segment_close(a);
+}
+
 int main(void) {
   static const test_case cases[] = {
       {"trust: the grammar parses group and uids, refuses the rest",
@@ -285,6 +342,10 @@ int main(void) {
        a_read_only_handle_reads_and_waits_and_writes_nothing},
       {"group member: read-write on 0660, read-only on 0640",
        a_group_member_gets_read_write_on_0660_and_read_only_on_0640},
+      {"read-only: a wait finds the file removed by hand, with nobody committing",
+       a_read_only_wait_finds_the_file_removed_by_hand},
+      {"group member: lists the attach table of a 0640 segment it may only read",
+       a_group_member_with_read_only_access_lists_the_attach_table},
   };
   return harness_run("trusted_sharing", cases, sizeof cases / sizeof cases[0]);
 }
