@@ -25,6 +25,7 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from shmstate import ShmStateError, ShmStateExistsError, ShmStateNotFoundError, Store, decode
+from shmstate.cli import exits
 
 from . import wire
 from .connect import Reconnects
@@ -71,9 +72,11 @@ class Follower:
         stats = store.stats()
         if not stats["mirror"]:
             store.close()
-            raise SystemExit(
-                f"shmstate-bridge: local store {self.local!r} exists and is not a mirror; "
-                "remove it or follow into another name"
+            # Fatal (the command exits with E_EXISTS, status 7): it is not ours to follow into.
+            raise exits.fail(
+                "E_EXISTS",
+                f"local store {self.local!r} exists and is not a mirror; "
+                "remove it or follow into another name",
             )
         found = _LEADER_ID.search(stats["leader"] or "")
         self.mirror, self.leader_id = store, found.group(1) if found else None
