@@ -18,7 +18,7 @@ from shmstate.errors import error_for
 
 from . import checks
 from . import connect as nats_connect
-from .follower import follow
+from .follower import existing_mirror, follow
 from .publisher import publish
 
 
@@ -89,6 +89,11 @@ def options(args: argparse.Namespace) -> nats_connect.NatsOptions:
 
 async def run(args: argparse.Namespace) -> None:
     opts = options(args)
+    if args.mode == "follow":
+        for _, local in checks.pairs(args.stores):
+            mirror = existing_mirror(local)  # a local store that is not a mirror: fatal now
+            if mirror is not None:
+                mirror.close()
     reconnects = nats_connect.Reconnects()
     nc = await nats_connect.connect(opts, reconnects)
     try:

@@ -23,6 +23,10 @@ from . import checks
 
 log = logging.getLogger("shmstate_bridge")
 
+#: JetStream refusals of a bucket creation that waiting never cures, besides any 400 (a
+#: request the server finds malformed): 10074, replicas > 1 on a server not in a cluster.
+FATAL_CREATE_ERRORS = frozenset({10074})
+
 #: KV keeps at most 64 values per key: enough for the patches after the newest state
 #: (the publisher writes a state at least every ``checkpoint_every`` patch values).
 BUCKET_HISTORY = checks.BUCKET_HISTORY
@@ -127,7 +131,7 @@ async def bucket(nc: Client, options: NatsOptions, create: bool) -> KeyValue:
                 try:
                     return await js.create_key_value(config)
                 except APIError as e:
-                    if e.code == 400:  # the server says the request itself is wrong: fatal
+                    if e.code == 400 or e.err_code in FATAL_CREATE_ERRORS:
                         raise exits.fail(
                             "E_INVALID",
                             f"the NATS server refused to create bucket {options.bucket}: "
