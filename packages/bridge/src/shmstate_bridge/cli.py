@@ -1,5 +1,7 @@
 """The command line: ``python -m shmstate_bridge publish|follow STORE...`` (also
-``shmstate mirror publish|follow``). docs/bridge.md describes every option."""
+``shmstate mirror publish|follow``). docs/bridge.md describes every option. A failure is
+one line on stderr, ``shmstate: <message> (<code>)``, with the shmstate CLI's exit status
+(docs/cli.md), never a traceback."""
 
 from __future__ import annotations
 
@@ -10,8 +12,13 @@ import logging
 import os
 import sys
 
+from shmstate import ShmStateError
+from shmstate.cli import exits
+from shmstate.errors import error_for
+
+from . import checks
 from . import connect as nats_connect
-from .follower import follow
+from .follower import existing_mirror, follow
 from .publisher import publish
 
 
@@ -23,13 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--checkpoint-every",
         type=int,
         default=32,
-        help="put the full state after this many patch values (at most 63)",
+        help="put the full state after at most this many patch values (1 to 63; default 32)",
     )
     pub.add_argument(
         "--replicas",
         type=int,
         default=1,
-        help="copies of the bucket when the publisher creates it (a cluster: 3)",
+        help="copies of the bucket when the publisher creates it (1 to 5; a cluster: 3)",
     )
     fol = sub.add_parser("follow", help="mirror stores from the bucket into local stores")
     fol.add_argument(
@@ -58,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--token", help="or SHMSTATE_NATS_TOKEN")
         p.add_argument("--creds", help="a NATS credentials file (JWT and NKey seed)")
         p.add_argument("--tls-ca", help="CA certificate file to verify the servers with")
+        p.add_argument(
+            "--trust",
+            metavar="WHOM",
+            help='local stores of other users to open: "group", "uid:N", comma-separated '
+            "(sets SHMSTATE_TRUST for this command; default: that variable, else none)",
+        )
         p.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -69,25 +82,26 @@ def options(args: argparse.Namespace) -> nats_connect.NatsOptions:
         password=args.password or os.environ.get("SHMSTATE_NATS_PASSWORD"),
         token=args.token or os.environ.get("SHMSTATE_NATS_TOKEN"),
         creds=args.creds,
-        tls_ca=args.tls_ca,
+        tls=None if args.tls_ca is None else checks.tls_context(args.tls_ca),
         replicas=getattr(args, "replicas", 1),
     )
 
 
 async def run(args: argparse.Namespace) -> None:
     opts = options(args)
+    if args.mode == "follow":
+        for _, local in checks.pairs(args.stores):
+            mirror = existing_mirror(local)  # a local store that is not a mirror: fatal now
+            if mirror is not None:
+                mirror.close()
     reconnects = nats_connect.Reconnects()
     nc = await nats_connect.connect(opts, reconnects)
     try:
         kv = await nats_connect.bucket(nc, opts, create=args.mode == "publish")
         if args.mode == "publish":
-            every = max(1, min(args.checkpoint_every, nats_connect.BUCKET_HISTORY - 1))
-            await publish(kv, args.stores, nc.max_payload, every)
+            await publish(kv, args.stores, nc.max_payload, args.checkpoint_every)
         else:
-            pairs = [
-                (s.split(":", 1)[0], s.split(":", 1)[1]) if ":" in s else (s, s)
-                for s in args.stores
-            ]
+            pairs = checks.pairs(args.stores)
             where = f"{nats_connect.public_url(opts.servers[0])} bucket {opts.bucket}"
             await follow(kv, reconnects, pairs, where, args.capacity)
     finally:
@@ -102,10 +116,22 @@ def execute(args: argparse.Namespace) -> int:
         stream=sys.stderr,
     )
     try:
+        checks.command_line(args)
         asyncio.run(run(args))
+    except exits.CommandError as failure:
+        exits.report(failure.error)
+        return failure.status
+    except ShmStateError as error:
+        exits.report(error)
+        return exits.CommandError(error).status
     except KeyboardInterrupt:
-        return 130
-    return 0
+        return exits.INTERRUPTED
+    except Exception as error:  # never a traceback: one line, status 1
+        exits.report(
+            error_for("E_SYSTEM", f"shmstate-bridge failed: {type(error).__name__}: {error}")
+        )
+        return exits.FAILED
+    return exits.OK
 
 
 def main(argv: list[str] | None = None, prog: str = "shmstate-bridge") -> int:

@@ -14,14 +14,22 @@ from urllib.parse import urlsplit, urlunsplit
 import nats
 from nats.aio.client import Client
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError
+from nats.js.errors import APIError, BucketNotFoundError
 from nats.js.kv import KeyValue
+
+from shmstate.cli import exits
+
+from . import checks
 
 log = logging.getLogger("shmstate_bridge")
 
+#: JetStream refusals of a bucket creation that waiting never cures, besides any 400 (a
+#: request the server finds malformed): 10074, replicas > 1 on a server not in a cluster.
+FATAL_CREATE_ERRORS = frozenset({10074})
+
 #: KV keeps at most 64 values per key: enough for the patches after the newest state
 #: (the publisher writes a state at least every ``checkpoint_every`` patch values).
-BUCKET_HISTORY = 64
+BUCKET_HISTORY = checks.BUCKET_HISTORY
 
 
 @dataclass
@@ -32,7 +40,7 @@ class NatsOptions:
     password: str | None = None
     token: str | None = None
     creds: str | None = None
-    tls_ca: str | None = None
+    tls: ssl.SSLContext | None = None  # from --tls-ca (checks.tls_context)
     replicas: int = 1
 
     def __repr__(self) -> str:  # never print a secret, even by accident
@@ -63,17 +71,20 @@ async def connect(options: NatsOptions, reconnects: Reconnects | None = None) ->
     partitions. Disconnects and reconnects are logged (without credentials)."""
 
     async def disconnected() -> None:
+        if nc is None or nc.is_closed:
+            return  # a connect attempt that failed, or our own close at exit
         log.warning("NATS connection lost; reconnecting")
 
     async def reconnected() -> None:
         if reconnects is not None:
             reconnects.count += 1
-        url = nc.connected_url
+        url = nc.connected_url if nc is not None else None
         log.warning("NATS connection back (%s)", public_url(url.geturl()) if url else "?")
 
     async def error(e: Exception) -> None:
         log.warning("NATS: %s", type(e).__name__)
 
+    nc: Client | None = None
     kwargs: dict[str, Any] = {
         "servers": options.servers,
         "max_reconnect_attempts": -1,
@@ -91,8 +102,8 @@ async def connect(options: NatsOptions, reconnects: Reconnects | None = None) ->
         kwargs["token"] = options.token
     if options.creds is not None:
         kwargs["user_credentials"] = options.creds
-    if options.tls_ca is not None:
-        kwargs["tls"] = ssl.create_default_context(cafile=options.tls_ca)
+    if options.tls is not None:
+        kwargs["tls"] = options.tls
     while True:
         try:
             nc = await nats.connect(**kwargs)
@@ -119,6 +130,14 @@ async def bucket(nc: Client, options: NatsOptions, create: bool) -> KeyValue:
                 )
                 try:
                     return await js.create_key_value(config)
+                except APIError as e:
+                    if e.code == 400 or e.err_code in FATAL_CREATE_ERRORS:
+                        raise exits.fail(
+                            "E_INVALID",
+                            f"the NATS server refused to create bucket {options.bucket}: "
+                            f"{e.description} (JetStream error {e.err_code})",
+                        ) from None
+                    log.warning("cannot create bucket %s yet (%s)", options.bucket, e)
                 except nats.errors.Error as e:
                     log.warning("cannot create bucket %s yet (%s)", options.bucket, e)
         except (nats.errors.Error, asyncio.TimeoutError) as e:

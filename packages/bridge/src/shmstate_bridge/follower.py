@@ -25,6 +25,7 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from shmstate import ShmStateError, ShmStateExistsError, ShmStateNotFoundError, Store, decode
+from shmstate.cli import exits
 
 from . import wire
 from .connect import Reconnects
@@ -37,6 +38,24 @@ RESYNC_S = 1.0
 #: How often a quiet watch checks whether the connection was made again meanwhile.
 WATCH_POLL_S = 0.5
 _LEADER_ID = re.compile(r"leader store id ([0-9a-f]{16})$")
+
+
+def existing_mirror(local: str) -> Store[Any] | None:
+    """The mirror store ``local`` left by an earlier run, or None when there is no store of
+    that name. A store of that name that is not a mirror is never touched: that is fatal
+    (the command exits with E_EXISTS, status 7); the command checks it before connecting."""
+    try:
+        store = Store.open(local)
+    except ShmStateNotFoundError:
+        return None
+    if not store.stats()["mirror"]:
+        store.close()
+        raise exits.fail(
+            "E_EXISTS",
+            f"local store {local!r} exists and is not a mirror; "
+            "remove it or follow into another name",
+        )
+    return store
 
 
 class Follower:
@@ -62,20 +81,11 @@ class Follower:
         self.adopt_existing()
 
     def adopt_existing(self) -> None:
-        """A mirror left by an earlier run goes on from its version; a local store of that
-        name that is not a mirror is never touched."""
-        try:
-            store = Store.open(self.local)
-        except ShmStateNotFoundError:
+        """A mirror left by an earlier run goes on from its version."""
+        store = existing_mirror(self.local)
+        if store is None:
             return
-        stats = store.stats()
-        if not stats["mirror"]:
-            store.close()
-            raise SystemExit(
-                f"shmstate-bridge: local store {self.local!r} exists and is not a mirror; "
-                "remove it or follow into another name"
-            )
-        found = _LEADER_ID.search(stats["leader"] or "")
+        found = _LEADER_ID.search(store.stats()["leader"] or "")
         self.mirror, self.leader_id = store, found.group(1) if found else None
 
     def leader(self, store_id: str) -> str:
