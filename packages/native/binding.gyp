@@ -11,6 +11,7 @@
         "csrc/attach.c",
         "csrc/crc32c.c",
         "csrc/doorbell.c",
+        "csrc/doorbell_exit.c",
         "csrc/doorbell_path.c",
         "csrc/doorbell_ring.c",
         "csrc/errors.c",

@@ -127,6 +127,7 @@ static int bind_path(shmstate_doorbell* bell, shmstate_error* err) {
     if (rc == SHMSTATE_OK) {
       bell->on_path = 1;
       shmstate_doorbell_path_address(bell->seg, bell->token, &bell->own);
+      shmstate_doorbell_exit_track(bell->own.sun.sun_path);
       return rc;
     }
     if (err == NULL || err->sys_errno != EADDRINUSE) break;
@@ -152,7 +153,10 @@ static int bind_abstract(shmstate_doorbell* bell, shmstate_error* err) {
  * (the cleanup rule), and a writer that finds it gone frees an entry that is no longer
  * ours. */
 static void release_socket(shmstate_doorbell* bell) {
-  if (bell->on_path) unlink(bell->own.sun.sun_path);
+  if (bell->on_path) {
+    shmstate_doorbell_exit_untrack(bell->own.sun.sun_path);
+    unlink(bell->own.sun.sun_path);
+  }
   close(bell->fd);
 }
 

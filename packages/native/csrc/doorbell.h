@@ -81,6 +81,11 @@ int shmstate_doorbell_entry_dead(const shmstate_segment* seg, int fd, uint64_t c
 
 /* ---- doorbell_path.c ---- */
 
+/* Lists a bound path socket of this process for removal at exit() (doorbell_exit.c), and
+ * takes it off the list before it is removed or closed normally. */
+void shmstate_doorbell_exit_track(const char* path);
+void shmstate_doorbell_exit_untrack(const char* path);
+
 /* Binds `fd` to the path socket of `token` on `seg` and gives the file the segment's
  * group and permission bits (doorbell_path.c). E_PERM naming the owner when the path is
  * taken by another file (squatted: nothing there is changed); E_LIMIT and the like from

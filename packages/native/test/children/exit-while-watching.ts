@@ -1,7 +1,8 @@
 // Watches segment argv[2] and ends the environment while the watcher is active: argv[3] is
-// "exit" (process.exit right after a burst of commits) or "worker" (the watch runs in a
-// worker thread, terminated while this thread floods it with commits). Either way the
-// environment's teardown must stop the thread cleanly, with notifications still queued.
+// "exit" (prints "watching", then process.exit right after a burst of commits) or "worker"
+// (the watch runs in a worker thread, terminated while this thread floods it with commits).
+// Either way the environment's teardown must stop the thread cleanly, with notifications
+// still queued.
 import { Worker } from 'node:worker_threads';
 import { Segment } from '../../src/index';
 
@@ -10,6 +11,7 @@ const [name, how] = process.argv.slice(2) as [string, string];
 if (how === 'exit') {
   const segment = Segment.open(name);
   segment.watch(() => segment.read());
+  console.log('watching');
   setTimeout(() => {
     // Exit with notifications still queued for this event loop.
     for (let i = 0; i < 2000; i += 1) segment.commit(Buffer.from(`{"i":${i}}`));
