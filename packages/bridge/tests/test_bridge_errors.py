@@ -54,7 +54,7 @@ BAD_COMMAND_LINES = [
     (["publish", "bad name"], "E_NAME", '"bad name"'),
     (["follow", "x:bad name"], "E_NAME", '"bad name"'),
     (["follow", "x:a."], "E_INVALID", 'store name "a." cannot be bridged'),
-    (["publish", "x", "--trust", "bogus"], "E_INVALID", '--trust: trust "bogus"'),
+    (["publish", "x", "--trust", "bogus"], "E_INVALID", '--trust "bogus"'),
     (["publish", "x", "--creds", "/nonexistent"], "E_INVALID", "--creds /nonexistent: No such"),
     (["follow", "x", "--tls-ca", "/nonexistent"], "E_INVALID", "--tls-ca /nonexistent: No such"),
     (["follow", "x", "--tls-ca", "/etc/hostname"], "E_INVALID", "not a CA certificate file"),

@@ -7,14 +7,12 @@ and the CLI's exit status at once, rather than a retry loop or a traceback later
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import ssl
-import uuid
 from urllib.parse import urlsplit
 
-from shmstate import ShmStateError, ShmStateInvalidError, ShmStateNameError, _native
-from shmstate.cli import exits
+from shmstate import ShmStateError, ShmStateNameError, _native
+from shmstate.cli import exits, options
 
 #: KV keeps this many values per key; a checkpoint must come before the oldest patch value
 #: after the last state is dropped, so at most one value less.
@@ -49,21 +47,6 @@ def store_name(name: str) -> None:
             f'store name "{name}" cannot be bridged: its bucket key "{name}.state" would '
             "have an empty token (a name ending with a dot, or with two dots in a row)"
         )
-
-
-def trust(value: str | None) -> None:
-    """Checks --trust (or, without it, SHMSTATE_TRUST) with the core's own parser, then
-    sets the variable for every open of the bridge, as the shmstate CLI does."""
-    probe = f"trust-check-{uuid.uuid4().hex}"  # a name no store has: only the trust is read
-    try:
-        _native.Segment.open(probe, value)
-    except ShmStateInvalidError as error:
-        text = str(error).removesuffix(" (E_INVALID)")
-        raise invalid(f"--trust: {text}" if value is not None else text) from None
-    except ShmStateError:
-        pass  # E_NOENT: the value parsed
-    if value is not None:
-        os.environ["SHMSTATE_TRUST"] = value
 
 
 def _shown(url: str) -> str:
@@ -139,7 +122,7 @@ def pairs(stores: list[str]) -> list[tuple[str, str]]:
 
 def command_line(args: argparse.Namespace) -> None:
     """Every check of the parsed command line; raises exits.CommandError."""
-    trust(args.trust)
+    options.check_trust(args)  # the shmstate CLI's check: one grammar, one message
     if args.mode == "publish":
         for name in args.stores:
             store_name(name)

@@ -31,10 +31,11 @@ def _seconds(args: argparse.Namespace, attribute: str, option: str, high: float)
         raise exits.fail("E_INVALID", f"{option} is {value}; it must be in [0, {high:g}] seconds")
 
 
-def _trust(args: argparse.Namespace) -> None:
+def check_trust(args: argparse.Namespace) -> None:
     """--trust (or else the environment variable) in the core's grammar; E_INVALID naming
     where the bad value came from. --trust is then handed to the core through the variable,
-    so that every open of the command honours it alike."""
+    so that every open of the command honours it alike. (Also the bridge's, for its
+    publish and follow.)"""
     text, source = getattr(args, "trust", None), "--trust"
     if text is None:
         text, source = os.environ.get(TRUST_ENV), f"the environment variable {TRUST_ENV}"
@@ -56,4 +57,4 @@ def check(args: argparse.Namespace) -> None:
     _seconds(args, "idle", "--idle", math.inf)  # inf: no store is ever idle long enough
     _seconds(args, "timeout", "--timeout", math.inf)  # inf: no limit, as with no --timeout
     _seconds(args, "interval", "--interval", INTERVAL_MAX)
-    _trust(args)
+    check_trust(args)
