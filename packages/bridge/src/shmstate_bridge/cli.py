@@ -14,7 +14,6 @@ import sys
 
 from shmstate import ShmStateError
 from shmstate.cli import exits
-from shmstate.errors import error_for
 
 from . import checks
 from . import connect as nats_connect
@@ -115,23 +114,20 @@ def execute(args: argparse.Namespace) -> int:
         format="%(asctime)s shmstate-bridge %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    try:
-        checks.command_line(args)
-        asyncio.run(run(args))
-    except exits.CommandError as failure:
-        exits.report(failure.error)
-        return failure.status
-    except ShmStateError as error:
-        exits.report(error)
-        return exits.CommandError(error).status
-    except KeyboardInterrupt:
-        return exits.INTERRUPTED
-    except Exception as error:  # never a traceback: one line, status 1
-        exits.report(
-            error_for("E_SYSTEM", f"shmstate-bridge failed: {type(error).__name__}: {error}")
-        )
-        return exits.FAILED
-    return exits.OK
+
+    def command() -> int:
+        try:
+            checks.command_line(args)
+            asyncio.run(run(args))
+        except (ShmStateError, exits.CommandError):
+            raise  # exits.run reports them as the shmstate command does
+        except Exception as error:  # never a traceback: one line, status 1
+            raise exits.fail(
+                "E_SYSTEM", f"shmstate-bridge failed: {type(error).__name__}: {error}"
+            ) from None
+        return exits.OK
+
+    return exits.run(command)
 
 
 def main(argv: list[str] | None = None, prog: str = "shmstate-bridge") -> int:

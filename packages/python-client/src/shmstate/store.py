@@ -161,7 +161,7 @@ class Store(Generic[T]):
         follows a leader elsewhere (the bridge, docs/bridge.md), described by that text.
         Its ordinary writes (set, update, patch) fail with ShmStateMirrorError (E_MIRROR)
         naming the leader; only mirror_set and mirror_patch write it."""
-        args = _create_args(
+        args, group_option = _create_args(
             name,
             initial,
             capacity,
@@ -171,9 +171,9 @@ class Store(Generic[T]):
             ring_patch_max,
             self_cleaning,
             mirror_of,
+            group,
         )
-        checked_group = arguments.group(group)
-        return cls(_native.Segment.create(*args, group=checked_group), True)
+        return cls(_native.Segment.create(*args, group=group_option), True)
 
     @classmethod
     def open(
@@ -299,7 +299,7 @@ class Store(Generic[T]):
         which (``initial``, ``version`` and the ring options only matter if it creates: an
         opened store keeps its own ring, or none). Safe when several processes race to
         create the same name."""
-        args = _create_args(
+        args, group_option = _create_args(
             name,
             initial,
             capacity,
@@ -309,9 +309,9 @@ class Store(Generic[T]):
             ring_patch_max,
             self_cleaning,
             mirror_of,
+            group,
         )
-        checked_group = arguments.group(group)
-        segment, created = _native.Segment.open_or_create(*args, group=checked_group)
+        segment, created = _native.Segment.open_or_create(*args, group=group_option)
         return cls(segment, created)
 
     @staticmethod
@@ -737,9 +737,11 @@ def _create_args(
     ring_patch_max: object,
     self_cleaning: object,
     mirror_of: object,
-) -> tuple[str, int, int, bytes, int, int, int, bool, str | None]:
-    """The checked arguments of Segment.create/open_or_create: types here, ranges in the
-    core (shmstate.arguments). A ring option of None is -1 for the binding: the default."""
+    group: object,
+) -> tuple[tuple[str, int, int, bytes, int, int, int, bool, str | None], str | None]:
+    """The checked arguments of Segment.create/open_or_create (the positional ones, and the
+    group keyword): types here, ranges in the core (shmstate.arguments). A ring option of
+    None is -1 for the binding: the default."""
     checked_name = arguments.name(name)
     checked_capacity = arguments.capacity(capacity)
     checked_mode = arguments.mode(mode)
@@ -750,7 +752,8 @@ def _create_args(
     if mirror_of is not None and not isinstance(mirror_of, str):
         raise error_for("E_INVALID", f"mirror_of must be a str or None, got {mirror_of!r}")
     data = encode({} if initial is _UNSET else initial)
-    return (
+    checked_group = arguments.group(group)  # after the state, as the error order always was
+    positional = (
         checked_name,
         checked_capacity,
         checked_mode,
@@ -761,3 +764,4 @@ def _create_args(
         cleaning,
         mirror_of,
     )
+    return positional, checked_group

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from ..errors import ShmStateError
 from . import exits, options
 from .inspect_commands import cmd_doctor, cmd_info, cmd_ls, cmd_top
 from .store_commands import cmd_get, cmd_patch, cmd_rm, cmd_set, cmd_update, cmd_watch
@@ -129,18 +128,14 @@ def cmd_mirror(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        if args.run is not cmd_mirror:  # `mirror` hands its arguments on untouched
-            options.check(args)
-        status: int = args.run(args)
-        return status
-    except exits.CommandError as failure:
-        exits.report(failure.error)
-        return failure.status
-    except ShmStateError as error:
-        exits.report(error)
-        return exits.CommandError(error).status
-    except KeyboardInterrupt:
-        return exits.INTERRUPTED
-    except BrokenPipeError:
-        return exits.OK  # `shmstate watch NAME | head`: the reader is done
+
+    def command() -> int:
+        try:
+            if args.run is not cmd_mirror:  # `mirror` hands its arguments on untouched
+                options.check(args)
+            status: int = args.run(args)
+            return status
+        except BrokenPipeError:
+            return exits.OK  # `shmstate watch NAME | head`: the reader is done
+
+    return exits.run(command)

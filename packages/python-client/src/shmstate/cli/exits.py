@@ -6,6 +6,7 @@ the library's stable code."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from ..errors import ShmStateError, error_for
 
@@ -60,3 +61,19 @@ def report(error: ShmStateError) -> None:
     if not text.endswith(f"({error.code})"):
         text = f"{text} ({error.code})"
     print(f"shmstate: {text}", file=sys.stderr)
+
+
+def run(command: Callable[[], int]) -> int:
+    """Runs ``command`` and returns its status; a failure it raises becomes one reported
+    line and its class's status, Ctrl-C becomes INTERRUPTED. Shared by the shmstate command
+    and the bridge's (shmstate mirror), so that both say a failure alike."""
+    try:
+        return command()
+    except CommandError as failure:
+        report(failure.error)
+        return failure.status
+    except ShmStateError as error:
+        report(error)
+        return CommandError(error).status
+    except KeyboardInterrupt:
+        return INTERRUPTED
